@@ -1,0 +1,1 @@
+"""MySQL helpers (aiomysql): pool, unit of work, idempotent consumption."""

@@ -1,0 +1,51 @@
+"""Effectively-once consumption: the handler's writes and a ``processed_events`` row
+(subscriber, event id) commit in one transaction; a redelivered event finds its row
+and is skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiomysql
+
+from shared.db.unit_of_work import UnitOfWork
+from shared.envelope import Envelope
+from shared.events.base import Event
+from shared.messaging.types import Handler
+
+PROCESSED_EVENTS_DDL = """
+CREATE TABLE IF NOT EXISTS processed_events (
+    subscriber VARCHAR(120) NOT NULL,
+    event_id VARCHAR(255) NOT NULL,
+    processed_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    PRIMARY KEY (subscriber, event_id)
+) ENGINE=InnoDB
+"""
+
+UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
+
+
+async def claim(uow: UnitOfWork, subscriber: str, event_id: str) -> bool:
+    """Record the event as processed in the open transaction; False if it already was.
+
+    A concurrent duplicate blocks on the primary key until the first commits or
+    rolls back, so two deliveries never both claim the same event.
+    """
+    inserted = await uow.execute(
+        "INSERT IGNORE INTO processed_events (subscriber, event_id) VALUES (%s, %s)",
+        (subscriber, event_id),
+    )
+    return inserted == 1
+
+
+def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler) -> Handler:
+    """Wrap a handler so it runs in one unit of work at most once per event id."""
+
+    async def handle(event: Event, envelope: Envelope) -> None:
+        async with UnitOfWork(pool) as uow:
+            if not await claim(uow, subscriber, envelope.id):
+                return
+            await handler(event, envelope, uow)
+            await uow.commit()
+
+    return handle

@@ -1,0 +1,63 @@
+"""One transaction on one pooled connection: commit explicitly, roll back otherwise."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import aiomysql
+
+
+class UnitOfWork:
+    def __init__(self, pool: aiomysql.Pool) -> None:
+        self._pool = pool
+        self._connection: aiomysql.Connection | None = None
+        self._committed = False
+
+    @property
+    def connection(self) -> aiomysql.Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._connection = await self._pool.acquire()
+        await self._connection.begin()
+        self._committed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self.connection
+        self._connection = None
+        try:
+            if not self._committed:
+                await connection.rollback()
+        except Exception:
+            connection.close()  # a broken connection must not go back to the pool
+        finally:
+            self._pool.release(connection)
+
+    async def execute(self, sql: str, args: Any = None) -> int:
+        """Run parametrised SQL; return the affected row count."""
+        async with self.connection.cursor() as cursor:
+            return int(await cursor.execute(sql, args))
+
+    async def fetchone(self, sql: str, args: Any = None) -> tuple[Any, ...] | None:
+        async with self.connection.cursor() as cursor:
+            await cursor.execute(sql, args)
+            row = await cursor.fetchone()
+            return tuple(row) if row is not None else None
+
+    async def fetchall(self, sql: str, args: Any = None) -> list[tuple[Any, ...]]:
+        async with self.connection.cursor() as cursor:
+            await cursor.execute(sql, args)
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+        self._committed = True

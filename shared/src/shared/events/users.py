@@ -1,0 +1,42 @@
+"""Events raised by the users context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.events.base import Event
+from shared.events.registry import register
+
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
+@register
+class UserRegisteredV1(Event):
+    event_type = "user.registered"
+    version = 1
+
+    user_id: UUID
+    email: Email
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    registered_at: datetime
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.user_id)
+
+
+@register
+class UserDeactivatedV1(Event):
+    event_type = "user.deactivated"
+    version = 1
+
+    user_id: UUID
+    deactivated_at: datetime
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.user_id)

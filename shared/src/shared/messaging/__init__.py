@@ -1,0 +1,1 @@
+"""Broker-neutral messaging: one publisher/consumer interface, an adapter per broker."""

@@ -1,0 +1,62 @@
+"""Composition: build the publisher and consumers the routing table asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.envelope import Envelope
+from shared.messaging.kafka import KafkaConsumer, KafkaPublisher
+from shared.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
+from shared.messaging.routing import broker_for, check_routes
+from shared.messaging.types import Consumer, Handler, Publisher, Subscription
+from shared.settings import BrokerKind, Settings
+
+
+class RoutingPublisher:
+    """Sends each envelope to the broker its type is routed to; brokers started on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        check_routes(settings)
+        self._settings = settings
+        self._started: dict[BrokerKind, Publisher] = {}
+
+    async def start(self) -> None:
+        """Brokers are connected lazily: a component publishing only to Kafka never dials RabbitMQ."""
+
+    async def close(self) -> None:
+        for publisher in self._started.values():
+            await publisher.close()
+        self._started.clear()
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self.publish_many((envelope,))
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        by_broker: dict[BrokerKind, list[Envelope]] = {}
+        for envelope in envelopes:
+            by_broker.setdefault(broker_for(self._settings, envelope.type), []).append(envelope)
+        for broker, group in by_broker.items():
+            publisher = await self._publisher(broker)
+            await publisher.publish_many(group)
+
+    async def _publisher(self, broker: BrokerKind) -> Publisher:
+        publisher = self._started.get(broker)
+        if publisher is None:
+            publisher = create_broker_publisher(self._settings, broker)
+            await publisher.start()
+            self._started[broker] = publisher
+        return publisher
+
+
+def create_broker_publisher(settings: Settings, broker: BrokerKind) -> Publisher:
+    if broker is BrokerKind.KAFKA:
+        return KafkaPublisher(settings.kafka)
+    return RabbitMQPublisher(settings.rabbitmq)
+
+
+def create_consumer(settings: Settings, subscription: Subscription, handler: Handler) -> Consumer:
+    check_routes(settings)
+    broker = broker_for(settings, subscription.event_type)
+    if broker is BrokerKind.KAFKA:
+        return KafkaConsumer(settings.kafka, settings.retry, subscription, handler)
+    return RabbitMQConsumer(settings.rabbitmq, settings.retry, subscription, handler)

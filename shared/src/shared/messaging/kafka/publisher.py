@@ -1,0 +1,53 @@
+"""Publish envelopes to Kafka with acks=all; the topic is created on first use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+
+from shared.envelope import Envelope, encode
+from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
+from shared.messaging.kafka.topics import TopicProvisioner
+from shared.settings import KafkaSettings
+
+
+def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        enable_idempotence=settings.idempotent_producer,
+        linger_ms=0,
+        request_timeout_ms=settings.request_timeout_ms,
+    )
+
+
+class KafkaPublisher:
+    def __init__(self, settings: KafkaSettings) -> None:
+        self._settings = settings
+        self._producer = create_producer(settings)
+        self._topics = TopicProvisioner(settings)
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def close(self) -> None:
+        await self._producer.stop()
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self.publish_many((envelope,))
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        if not envelopes:
+            return
+        topics = [topic_for(self._settings, envelope.type) for envelope in envelopes]
+        await self._topics.ensure(set(topics))
+        headers = [(CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE)]
+        deliveries = [
+            await self._producer.send(
+                topic, value=encode(envelope), key=envelope.subject.encode(), headers=headers
+            )
+            for topic, envelope in zip(topics, envelopes, strict=True)
+        ]
+        await asyncio.gather(*deliveries)

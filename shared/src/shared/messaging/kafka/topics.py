@@ -1,0 +1,48 @@
+"""Create topics on first use, with the configured partition count."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.settings import KafkaSettings
+
+
+class TopicProvisioner:
+    def __init__(self, settings: KafkaSettings) -> None:
+        self._settings = settings
+        self._known: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    async def ensure(self, topics: set[str], partitions: int | None = None) -> None:
+        missing = topics - self._known
+        if not missing:
+            return
+        async with self._lock:
+            missing = topics - self._known
+            if missing:
+                await self._create(missing, partitions or self._settings.partitions)
+                self._known |= missing
+
+    async def _create(self, topics: set[str], partitions: int) -> None:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            request_timeout_ms=self._settings.request_timeout_ms,
+        )
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            wanted = [
+                NewTopic(name, num_partitions=partitions,
+                         replication_factor=self._settings.replication_factor)
+                for name in sorted(topics - existing)
+            ]
+            if wanted:
+                try:
+                    await admin.create_topics(wanted)
+                except TopicAlreadyExistsError:
+                    pass  # another process created it between list and create
+        finally:
+            await admin.close()

@@ -1,0 +1,67 @@
+"""The broker-neutral interface every adapter implements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.envelope import Envelope
+from shared.events.base import Event
+
+_SUBSCRIBER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
+
+Handler = Callable[[Event, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One subscriber reacting to one event type; its name names the group or queue."""
+
+    subscriber: str
+    event_type: str
+
+    def __post_init__(self) -> None:
+        if not _SUBSCRIBER_NAME.match(self.subscriber):
+            raise ValueError(
+                f"subscriber name {self.subscriber!r} must be lowercase letters, digits, '.', '_' or '-'"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A message as taken off a broker, before any parsing."""
+
+    body: bytes
+    key: bytes | None
+    origin: str
+    """Where it came from, for dead-letter records: ``topic/partition@offset`` or the queue."""
+
+
+class DeadLetterSink(Protocol):
+    async def dead_letter(self, message: IncomingMessage, reason: str, attempts: int) -> None:
+        """Store the original bytes with the reason; return only once the broker confirmed."""
+
+
+class Publisher(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Return once the broker has confirmed the message durable."""
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        """Pipeline the messages in order; return once all are confirmed."""
+
+
+class Consumer(Protocol):
+    async def run(self) -> None:
+        """Consume until ``stop`` is called, then finish in-flight work, acknowledge, close."""
+
+    def stop(self) -> None: ...
+
+    @property
+    def ready(self) -> bool:
+        """True once subscribed and consuming."""

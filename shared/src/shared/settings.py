@@ -1,0 +1,97 @@
+"""Settings read from environment variables with the ``EDA_`` prefix.
+
+Nested groups use a double underscore, for example ``EDA_KAFKA__BOOTSTRAP_SERVERS``
+or ``EDA_RABBITMQ__PREFETCH``. ``load_settings`` turns a validation failure into
+one message that names every offending variable.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "EDA_"
+NESTED_DELIMITER = "__"
+
+
+class BrokerKind(StrEnum):
+    KAFKA = "kafka"
+    RABBITMQ = "rabbitmq"
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    # Real Kafka wants the idempotent producer; Tansu refuses it, so it is a setting.
+    idempotent_producer: bool = True
+    # Tansu answers a waiting fetch only at its deadline: local runs want a small value.
+    fetch_max_wait_ms: int = Field(default=500, ge=1)
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    max_poll_records: int = Field(default=500, ge=1)
+    request_timeout_ms: int = Field(default=30_000, ge=1_000)
+
+
+class RabbitMQSettings(BaseModel):
+    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "events"
+    prefetch: int = Field(default=256, ge=1)
+    # Quorum queues dead-letter a message redelivered this many times (crash loops).
+    delivery_limit: int = Field(default=20, ge=1)
+
+
+class RetrySettings(BaseModel):
+    max_attempts: int = Field(default=5, ge=1)
+    initial_backoff_s: float = Field(default=0.2, gt=0)
+    max_backoff_s: float = Field(default=10.0, gt=0)
+
+
+class MySQLSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=3306, ge=1, le=65535)
+    user: str = "root"
+    password: str = ""
+    database: str = "eda"
+    pool_min_size: int = Field(default=1, ge=0)
+    pool_max_size: int = Field(default=10, ge=1)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="ignore",
+    )
+
+    source: str = "urn:eda:unknown"
+    default_broker: BrokerKind = BrokerKind.KAFKA
+    # Event type -> broker, e.g. EDA_ROUTES='{"order.placed": "rabbitmq"}'.
+    routes: dict[str, BrokerKind] = Field(default_factory=dict)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    rabbitmq: RabbitMQSettings = Field(default_factory=RabbitMQSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    mysql: MySQLSettings = Field(default_factory=MySQLSettings)
+
+
+class SettingsError(RuntimeError):
+    """Raised at startup when an environment variable is missing or malformed."""
+
+
+def env_var_name(location: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in location if not isinstance(part, int)]
+    return ENV_PREFIX + NESTED_DELIMITER.join(parts).upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = [
+            f"  {env_var_name(error['loc'])}: {error['msg']} (got {error.get('input')!r})"
+            for error in exc.errors()
+        ]
+        raise SettingsError("invalid settings:\n" + "\n".join(problems)) from None

