@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 
 def tansu_binary() -> Path:
@@ -41,12 +42,20 @@ def running_tansu(port: int | None = None, log_path: Path | None = None) -> Iter
     """Yield the bootstrap address of a fresh in-memory Tansu broker; stop it afterwards."""
     port = port or free_port()
     address = f"127.0.0.1:{port}"
-    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(open(log_path, "wb")) if log_path else subprocess.DEVNULL
+        yield from _run(address, port, log)
+
+
+def _run(address: str, port: int, log: IO[bytes] | int) -> Iterator[str]:
     process = subprocess.Popen(
         [
-            str(tansu_binary()), "broker",
-            "--listener-url", f"tcp://{address}",
-            "--advertised-listener-url", f"tcp://{address}",
+            str(tansu_binary()),
+            "broker",
+            "--listener-url",
+            f"tcp://{address}",
+            "--advertised-listener-url",
+            f"tcp://{address}",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -61,5 +70,3 @@ def running_tansu(port: int | None = None, log_path: Path | None = None) -> Iter
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if log is not subprocess.DEVNULL:
-            log.close()

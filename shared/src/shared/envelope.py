@@ -101,7 +101,9 @@ def decode(raw: bytes) -> Envelope:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NotJsonError(f"not JSON: {exc}") from None
     if not isinstance(document, dict):
-        raise NotACloudEventError(f"not a CloudEvent: a JSON {type(document).__name__}, not an object")
+        raise NotACloudEventError(
+            f"not a CloudEvent: a JSON {type(document).__name__}, not an object"
+        )
     try:
         return Envelope.model_validate(document)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ class RoutingPublisher:
         self._started: dict[BrokerKind, Publisher] = {}
 
     async def start(self) -> None:
-        """Brokers are connected lazily: a component publishing only to Kafka never dials RabbitMQ."""
+        """Brokers connect lazily: a component publishing only to Kafka never dials RabbitMQ."""
 
     async def close(self) -> None:
         for publisher in self._started.values():

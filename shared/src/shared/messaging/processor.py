@@ -57,8 +57,9 @@ class MessageProcessor:
     def _parse(self, body: bytes) -> tuple[Envelope, Event]:
         envelope = decode(body)
         if envelope.type != self._subscription.event_type:
+            expected = self._subscription.event_type
             raise UnknownEventTypeError(
-                f"{envelope.type!r} arrived on the subscription for {self._subscription.event_type!r}"
+                f"{envelope.type!r} arrived on the subscription for {expected!r}"
             )
         return envelope, envelope.event()
 
@@ -80,12 +81,18 @@ class MessageProcessor:
                 delay = self._backoff(attempt)
                 log.warning(
                     "%s: attempt %d for event %s failed (%s); retrying in %.2fs",
-                    self._subscription.subscriber, attempt, envelope.id, _reason(exc), delay,
+                    self._subscription.subscriber,
+                    attempt,
+                    envelope.id,
+                    _reason(exc),
+                    delay,
                 )
                 await self._pause(delay)
 
     async def _dead_letter(self, message: IncomingMessage, reason: str, attempts: int) -> None:
-        log.error("%s: dead-lettering %s: %s", self._subscription.subscriber, message.origin, reason)
+        log.error(
+            "%s: dead-lettering %s: %s", self._subscription.subscriber, message.origin, reason
+        )
         failures = 0
         while True:
             try:
@@ -99,7 +106,7 @@ class MessageProcessor:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_backoff_s, self._retry.initial_backoff_s * 2 ** (attempt - 1))
-        return ceiling / 2 + self._jitter() * ceiling / 2
+        return float(ceiling / 2 + self._jitter() * ceiling / 2)
 
     async def _pause(self, delay: float) -> None:
         try:

@@ -25,7 +25,8 @@ class Subscription:
     def __post_init__(self) -> None:
         if not _SUBSCRIBER_NAME.match(self.subscriber):
             raise ValueError(
-                f"subscriber name {self.subscriber!r} must be lowercase letters, digits, '.', '_' or '-'"
+                f"subscriber name {self.subscriber!r} must be 1-120 lowercase letters, "
+                "digits, '.', '_' or '-'"
             )
 
 

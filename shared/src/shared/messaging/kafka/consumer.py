@@ -90,7 +90,9 @@ class KafkaConsumer:
             done = await asyncio.gather(
                 *(self._process_partition(records) for records in batch.values())
             )
-            offsets = {tp: offset for tp, offset in zip(batch, done, strict=True) if offset is not None}
+            offsets = {
+                tp: offset for tp, offset in zip(batch, done, strict=True) if offset is not None
+            }
             if offsets:
                 await self._commit(offsets)
 
@@ -121,7 +123,9 @@ class KafkaConsumer:
                 return
             except KafkaError as exc:
                 if self._stopping.is_set():
-                    log.warning("commit failed during shutdown, messages will be redelivered: %s", exc)
+                    log.warning(
+                        "commit failed during shutdown, messages will be redelivered: %s", exc
+                    )
                     return
                 log.warning("commit failed (%s); retrying", exc)
                 await asyncio.sleep(_COMMIT_RETRY_S)

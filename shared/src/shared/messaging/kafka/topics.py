@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -35,14 +36,16 @@ class TopicProvisioner:
         try:
             existing = set(await admin.list_topics())
             wanted = [
-                NewTopic(name, num_partitions=partitions,
-                         replication_factor=self._settings.replication_factor)
+                NewTopic(
+                    name,
+                    num_partitions=partitions,
+                    replication_factor=self._settings.replication_factor,
+                )
                 for name in sorted(topics - existing)
             ]
             if wanted:
-                try:
+                # Another process may create it between list and create.
+                with contextlib.suppress(TopicAlreadyExistsError):
                     await admin.create_topics(wanted)
-                except TopicAlreadyExistsError:
-                    pass  # another process created it between list and create
         finally:
             await admin.close()

@@ -1,4 +1,5 @@
-"""RabbitMQ adapter (aio-pika): topic exchange, routing key = event type, quorum queue per subscriber."""
+"""RabbitMQ adapter (aio-pika): topic exchange, routing key = event type,
+a quorum queue per subscriber."""
 
 from shared.messaging.rabbitmq.consumer import RabbitMQConsumer
 from shared.messaging.rabbitmq.publisher import RabbitMQPublisher

@@ -74,14 +74,14 @@ class RabbitMQConsumer:
             first = await self._buffer.get()
             if first is _END:
                 return
-            batch = [first]
+            batch: list[AbstractIncomingMessage | None] = [first]
             while not self._buffer.empty() and len(batch) < self._settings.prefetch:
                 batch.append(self._buffer.get_nowait())
             if not await self._process_batch(batch):
                 return
 
     async def _process_batch(self, batch: list[AbstractIncomingMessage | None]) -> bool:
-        """Process in order and ack what finished; False once the end marker or abandonment is met."""
+        """Process in order, ack what finished; False at the end marker or on abandonment."""
         last_done: AbstractIncomingMessage | None = None
         carry_on = True
         for delivery in batch:

@@ -25,6 +25,8 @@ class RabbitMQDeadLetters:
         if message.key is not None:
             headers["subject"] = message.key.decode(errors="replace")
         await self._exchange.publish(
-            aio_pika.Message(message.body, delivery_mode=DeliveryMode.PERSISTENT, headers=dict(headers)),
+            aio_pika.Message(
+                message.body, delivery_mode=DeliveryMode.PERSISTENT, headers=dict(headers)
+            ),
             routing_key=self._subscription.subscriber,
         )

@@ -51,5 +51,8 @@ class RabbitMQPublisher:
         exchange = self._exchange
         # One channel keeps publish order; gather pipelines the confirms.
         await asyncio.gather(
-            *(exchange.publish(to_message(envelope), routing_key=envelope.type) for envelope in envelopes)
+            *(
+                exchange.publish(to_message(envelope), routing_key=envelope.type)
+                for envelope in envelopes
+            )
         )

@@ -11,12 +11,12 @@ the delivery limit, so a message that crashes the process cannot loop forever.
 from __future__ import annotations
 
 from aio_pika import ExchangeType
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, FieldValue
 
 from shared.messaging.types import Subscription
 from shared.settings import RabbitMQSettings
 
-QUORUM = {"x-queue-type": "quorum"}
+QUORUM: dict[str, FieldValue] = {"x-queue-type": "quorum"}
 
 
 def unrouted_name(settings: RabbitMQSettings) -> str:
@@ -50,7 +50,7 @@ async def declare_events_exchange(
 async def declare_subscriber_queue(
     channel: AbstractChannel, settings: RabbitMQSettings, subscription: Subscription
 ) -> tuple[AbstractQueue, AbstractExchange]:
-    """Declare the subscriber's queue and its dead-letter pair; return (queue, dead-letter exchange)."""
+    """Declare the subscriber's queue and dead-letter pair; return (queue, dead-letter exchange)."""
     events = await declare_events_exchange(channel, settings)
     dlx = await channel.declare_exchange(
         dead_letter_exchange_name(subscription.subscriber), ExchangeType.FANOUT, durable=True
