@@ -31,8 +31,11 @@ async def claim(uow: UnitOfWork, subscriber: str, event_id: str) -> bool:
     A concurrent duplicate blocks on the primary key until the first commits or
     rolls back, so two deliveries never both claim the same event.
     """
+    # A no-op update instead of INSERT IGNORE: same locking, no warning, and other
+    # errors (a too-long id) still raise. Affected rows: 1 inserted, 0 already there.
     inserted = await uow.execute(
-        "INSERT IGNORE INTO processed_events (subscriber, event_id) VALUES (%s, %s)",
+        "INSERT INTO processed_events (subscriber, event_id) VALUES (%s, %s)"
+        " ON DUPLICATE KEY UPDATE event_id = event_id",
         (subscriber, event_id),
     )
     return inserted == 1

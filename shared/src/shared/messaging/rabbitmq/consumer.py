@@ -7,6 +7,7 @@ holds); each drained run of deliveries is acknowledged with one ``multiple`` ack
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import aio_pika
@@ -56,16 +57,23 @@ class RabbitMQConsumer:
             queue, dlx = await declare_subscriber_queue(channel, self._settings, self._subscription)
             self._dead_letters.bind(dlx)
             worker = asyncio.create_task(self._work())
-            tag = await queue.consume(self._buffer.put, no_ack=False)
-            self._ready = True
-            await self._stopping.wait()
-            self._ready = False
             try:
-                await queue.cancel(tag)
-            except AMQPError as exc:
-                log.warning("cancelling the consumer failed: %s", exc)
-            self._buffer.put_nowait(_END)
-            await worker
+                tag = await queue.consume(self._buffer.put, no_ack=False)
+                self._ready = True
+                await self._stopping.wait()
+                self._ready = False
+                try:
+                    await queue.cancel(tag)
+                except AMQPError as exc:
+                    log.warning("cancelling the consumer failed: %s", exc)
+                self._buffer.put_nowait(_END)
+                await worker
+            finally:
+                self._ready = False
+                if not worker.done():
+                    worker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
         finally:
             await connection.close()
 

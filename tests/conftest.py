@@ -1,0 +1,38 @@
+"""Servers every test layer shares: one Tansu broker per session, throwaway MySQL databases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiomysql
+import pytest
+
+from shared.db.pool import create_pool
+from tests.support.mysql import test_mysql_settings, throwaway_database
+from tests.support.tansu import running_tansu
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Kafka address: EDA_TEST_KAFKA_BOOTSTRAP if set, else a private Tansu on a free port."""
+    configured = os.environ.get("EDA_TEST_KAFKA_BOOTSTRAP")
+    if configured:
+        yield configured
+        return
+    log_path = Path(tmp_path_factory.mktemp("tansu")) / "tansu.log"
+    with running_tansu(log_path=log_path) as address:
+        yield address
+
+
+@pytest.fixture
+async def mysql_pool() -> AsyncIterator[aiomysql.Pool]:
+    settings = test_mysql_settings()
+    async with throwaway_database(settings) as database:
+        pool = await create_pool(settings, database=database)
+        try:
+            yield pool
+        finally:
+            pool.close()
+            await pool.wait_closed()

@@ -1,0 +1,53 @@
+"""Events and handlers the contract cases use."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import aiomysql
+
+from shared.db.idempotency import PROCESSED_EVENTS_DDL
+from shared.db.unit_of_work import UnitOfWork
+from shared.envelope import Envelope, wrap
+from shared.events import Event, Money, OrderConfirmedV1
+
+EVENT_TYPE = OrderConfirmedV1.event_type
+
+EFFECTS_DDL = """
+CREATE TABLE effects (
+    id BIGINT AUTO_INCREMENT PRIMARY KEY,
+    event_id VARCHAR(255) NOT NULL,
+    subject CHAR(36) NOT NULL
+) ENGINE=InnoDB
+"""
+
+
+def order_confirmed(order_id: uuid.UUID | None = None, amount: str = "10.00") -> Envelope:
+    event = OrderConfirmedV1(
+        order_id=order_id or uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        total=Money(amount=Decimal(amount), currency="EUR"),
+        confirmed_at=datetime.now(UTC),
+    )
+    return wrap(event, source="urn:eda:contract-tests")
+
+
+async def create_tables(pool: aiomysql.Pool) -> None:
+    async with UnitOfWork(pool) as uow:
+        await uow.execute(PROCESSED_EVENTS_DDL)
+        await uow.execute(EFFECTS_DDL)
+        await uow.commit()
+
+
+async def record_effect(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
+    await uow.execute(
+        "INSERT INTO effects (event_id, subject) VALUES (%s, %s)", (envelope.id, envelope.subject)
+    )
+
+
+async def effect_counts(pool: aiomysql.Pool) -> dict[str, int]:
+    async with UnitOfWork(pool) as uow:
+        rows = await uow.fetchall("SELECT event_id, COUNT(*) FROM effects GROUP BY event_id")
+    return {str(event_id): int(count) for event_id, count in rows}
