@@ -1,0 +1,107 @@
+"""Unit of work and idempotent consumption against the real MariaDB."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import aiomysql
+import pytest
+
+from shared.db.idempotency import PROCESSED_EVENTS_DDL, idempotent
+from shared.db.unit_of_work import UnitOfWork
+from shared.envelope import Envelope, wrap
+from shared.events import Event, UserDeactivatedV1
+
+pytestmark = pytest.mark.usefixtures("tables")
+
+
+@pytest.fixture
+async def tables(mysql_pool: aiomysql.Pool) -> None:
+    async with UnitOfWork(mysql_pool) as uow:
+        await uow.execute(PROCESSED_EVENTS_DDL)
+        await uow.execute("CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT)")
+        await uow.commit()
+
+
+async def count_notes(pool: aiomysql.Pool) -> int:
+    async with UnitOfWork(pool) as uow:
+        row = await uow.fetchone("SELECT COUNT(*) FROM notes")
+    assert row is not None
+    return int(row[0])
+
+
+def envelope() -> Envelope:
+    event = UserDeactivatedV1(user_id=uuid.uuid4(), deactivated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return wrap(event, source="urn:test")
+
+
+async def test_a_committed_unit_of_work_persists(mysql_pool: aiomysql.Pool) -> None:
+    async with UnitOfWork(mysql_pool) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("kept",))
+        await uow.commit()
+    assert await count_notes(mysql_pool) == 1
+
+
+async def test_a_unit_of_work_left_without_commit_rolls_back(mysql_pool: aiomysql.Pool) -> None:
+    async with UnitOfWork(mysql_pool) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("dropped",))
+    assert await count_notes(mysql_pool) == 0
+
+
+async def test_an_error_inside_the_unit_of_work_rolls_back(mysql_pool: aiomysql.Pool) -> None:
+    async def insert_then_fail() -> None:
+        async with UnitOfWork(mysql_pool) as uow:
+            await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("dropped",))
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        await insert_then_fail()
+    assert await count_notes(mysql_pool) == 0
+
+
+async def test_sql_looking_input_is_stored_verbatim(mysql_pool: aiomysql.Pool) -> None:
+    hostile = "x'); DROP TABLE notes; --"
+    async with UnitOfWork(mysql_pool) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", (hostile,))
+        await uow.commit()
+    async with UnitOfWork(mysql_pool) as uow:
+        assert await uow.fetchall("SELECT body FROM notes") == [(hostile,)]
+
+
+async def write_note(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
+    await uow.execute("INSERT INTO notes (body) VALUES (%s)", (envelope.id,))
+
+
+async def test_concurrent_deliveries_of_one_event_apply_it_once(mysql_pool: aiomysql.Pool) -> None:
+    handle = idempotent(mysql_pool, "notes-subscriber", write_note)
+    delivered = envelope()
+    await asyncio.gather(*(handle(delivered.event(), delivered) for _ in range(5)))
+    assert await count_notes(mysql_pool) == 1
+
+
+async def test_the_same_event_is_applied_once_per_subscriber(mysql_pool: aiomysql.Pool) -> None:
+    delivered = envelope()
+    for subscriber in ("first", "second", "first"):
+        await idempotent(mysql_pool, subscriber, write_note)(delivered.event(), delivered)
+    assert await count_notes(mysql_pool) == 2
+
+
+async def test_a_failed_handler_leaves_no_processed_mark_so_a_retry_applies_it(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    attempts: list[int] = []
+
+    async def fail_first(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
+        await write_note(event, envelope, uow)
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("lost the database mid-handler")
+
+    handle = idempotent(mysql_pool, "notes-subscriber", fail_first)
+    delivered = envelope()
+    with pytest.raises(ConnectionError):
+        await handle(delivered.event(), delivered)
+    await handle(delivered.event(), delivered)
+    assert await count_notes(mysql_pool) == 1

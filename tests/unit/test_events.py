@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import pytest
+from pydantic import ValidationError
+
+from shared.errors import UnknownEventTypeError
+from shared.events import (
+    Event,
+    Money,
+    OrderPlacedV1,
+    UserRegisteredV1,
+    event_types,
+    latest,
+    lookup,
+    register,
+)
+
+
+def placed(**overrides: Any) -> OrderPlacedV1:
+    fields: dict[str, Any] = {
+        "order_id": uuid.uuid4(),
+        "user_id": uuid.uuid4(),
+        "items": [
+            {"sku": "book-1", "quantity": 2, "unit_price": {"amount": "12.50", "currency": "EUR"}},
+            {"sku": "pen", "quantity": 1, "unit_price": {"amount": "0.99", "currency": "EUR"}},
+        ],
+        "total": {"amount": "25.99", "currency": "EUR"},
+        "placed_at": datetime.now(UTC),
+    }
+    fields.update(overrides)
+    return OrderPlacedV1.model_validate(fields)
+
+
+def test_every_event_type_of_the_flow_is_registered() -> None:
+    assert event_types() == [
+        "order.cancelled",
+        "order.confirmed",
+        "order.placed",
+        "order.rejected",
+        "user.deactivated",
+        "user.registered",
+    ]
+
+
+def test_lookup_finds_a_model_by_type_and_version() -> None:
+    assert lookup("order.placed", 1) is OrderPlacedV1
+    assert latest("user.registered") is UserRegisteredV1
+
+
+@pytest.mark.parametrize(("event_type", "version"), [("order.shipped", 1), ("order.placed", 2)])
+def test_lookup_of_an_unregistered_version_is_a_permanent_error(
+    event_type: str, version: int
+) -> None:
+    with pytest.raises(UnknownEventTypeError):
+        lookup(event_type, version)
+
+
+def test_registering_another_model_under_a_taken_version_fails() -> None:
+    class Impostor(Event):
+        event_type: ClassVar[str] = "order.placed"
+        version: ClassVar[int] = 1
+
+        @property
+        def aggregate_id(self) -> str:
+            return "x"
+
+    with pytest.raises(ValueError, match="already registered"):
+        register(Impostor)
+
+
+def test_an_order_total_is_exact_decimal_and_its_subject_is_the_order() -> None:
+    order = placed()
+    assert order.total.amount == Decimal("25.99")
+    assert order.aggregate_id == str(order.order_id)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"order_id": "not-a-uuid"}, "order_id"),
+        ({"total": {"amount": "25.991", "currency": "EUR"}}, "decimal places"),
+        ({"total": {"amount": "25.99", "currency": "euro"}}, "currency"),
+        ({"total": {"amount": "26.00", "currency": "EUR"}}, "does not equal"),
+        (
+            {
+                "items": [
+                    {"sku": "x", "quantity": 0, "unit_price": {"amount": "1", "currency": "EUR"}}
+                ],
+                "total": {"amount": "0", "currency": "EUR"},
+            },
+            "quantity",
+        ),
+        ({"items": []}, "items"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+def test_invalid_orders_are_rejected(overrides: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        placed(**overrides)
+
+
+def test_items_in_another_currency_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="currency"):
+        placed(
+            items=[
+                {"sku": "a", "quantity": 1, "unit_price": {"amount": "1.00", "currency": "USD"}}
+            ],
+            total={"amount": "1.00", "currency": "EUR"},
+        )
+
+
+def test_events_are_immutable() -> None:
+    order = placed()
+    with pytest.raises(ValidationError):
+        order.total = Money(amount=Decimal(0), currency="EUR")  # type: ignore[misc]

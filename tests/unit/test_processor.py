@@ -1,0 +1,138 @@
+"""The per-message semantics with an in-memory dead-letter sink."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from shared.envelope import Envelope, encode, wrap
+from shared.errors import PermanentError, TransientError
+from shared.events import Event, Money, OrderConfirmedV1
+from shared.messaging.processor import MessageProcessor, ProcessingAbandoned
+from shared.messaging.types import Handler, IncomingMessage, Subscription
+from shared.settings import RetrySettings
+from tests.support.polling import eventually
+
+SUBSCRIPTION = Subscription("users.order-confirmed", "order.confirmed")
+FAST_RETRY = RetrySettings(max_attempts=3, initial_backoff_s=0.001, max_backoff_s=0.004)
+
+
+class FakeDeadLetters:
+    def __init__(self, failures_before_success: int = 0) -> None:
+        self.records: list[tuple[bytes, str, int]] = []
+        self.failures_left = failures_before_success
+
+    async def dead_letter(self, message: IncomingMessage, reason: str, attempts: int) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise ConnectionError("broker unreachable")
+        self.records.append((message.body, reason, attempts))
+
+
+def message(body: bytes) -> IncomingMessage:
+    return IncomingMessage(body=body, key=b"k", origin="order.confirmed/0@1")
+
+
+def confirmed_message() -> IncomingMessage:
+    event = OrderConfirmedV1(
+        order_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        total=Money(amount=Decimal("3.00"), currency="EUR"),
+        confirmed_at=datetime.now(UTC),
+    )
+    return message(encode(wrap(event, source="urn:test")))
+
+
+def failing(times: int, error: Exception, calls: list[int]) -> Handler:
+    async def handle(event: Event, envelope: Envelope) -> None:
+        calls.append(1)
+        if len(calls) <= times:
+            raise error
+
+    return handle
+
+
+async def test_a_transient_failure_is_retried_and_then_succeeds() -> None:
+    calls: list[int] = []
+    sink = FakeDeadLetters()
+    processor = MessageProcessor(
+        SUBSCRIPTION, failing(2, TransientError("busy"), calls), sink, FAST_RETRY
+    )
+    await processor.process(confirmed_message())
+    assert len(calls) == 3
+    assert sink.records == []
+
+
+async def test_retries_are_bounded_and_then_the_message_is_dead_lettered() -> None:
+    calls: list[int] = []
+    sink = FakeDeadLetters()
+    processor = MessageProcessor(
+        SUBSCRIPTION, failing(99, KeyError("bug"), calls), sink, FAST_RETRY
+    )
+    incoming = confirmed_message()
+    await processor.process(incoming)
+    assert len(calls) == 3
+    [(body, reason, attempts)] = sink.records
+    assert body == incoming.body
+    assert reason.startswith("retries exhausted after 3 attempts: KeyError")
+    assert attempts == 3
+
+
+async def test_a_permanent_error_from_the_handler_is_dead_lettered_at_once() -> None:
+    calls: list[int] = []
+    sink = FakeDeadLetters()
+    processor = MessageProcessor(
+        SUBSCRIPTION, failing(99, PermanentError("no such customer"), calls), sink, FAST_RETRY
+    )
+    await processor.process(confirmed_message())
+    assert len(calls) == 1
+    assert sink.records[0][1:] == ("PermanentError: no such customer", 1)
+
+
+async def test_a_message_of_another_type_is_dead_lettered_without_calling_the_handler() -> None:
+    calls: list[int] = []
+    sink = FakeDeadLetters()
+    processor = MessageProcessor(
+        Subscription("x", "order.placed"), failing(0, KeyError(), calls), sink, FAST_RETRY
+    )
+    await processor.process(confirmed_message())
+    assert calls == []
+    assert sink.records[0][1].startswith("UnknownEventTypeError")
+
+
+async def test_the_dead_letter_publish_is_retried_until_the_broker_confirms() -> None:
+    sink = FakeDeadLetters(failures_before_success=2)
+    processor = MessageProcessor(SUBSCRIPTION, failing(0, KeyError(), []), sink, FAST_RETRY)
+    await processor.process(message(b"garbage"))
+    assert len(sink.records) == 1
+    assert sink.records[0][1].startswith("NotJsonError")
+
+
+async def test_stopping_during_a_backoff_abandons_the_message_unacknowledged() -> None:
+    slow_retry = RetrySettings(max_attempts=5, initial_backoff_s=60, max_backoff_s=60)
+    calls: list[int] = []
+    sink = FakeDeadLetters()
+    processor = MessageProcessor(
+        SUBSCRIPTION, failing(99, TransientError("down"), calls), sink, slow_retry
+    )
+    processing = asyncio.create_task(processor.process(confirmed_message()))
+    await eventually(lambda: bool(calls), what="the first attempt")
+    processor.stop()
+    with pytest.raises(ProcessingAbandoned):
+        await asyncio.wait_for(processing, timeout=5)
+    assert sink.records == []
+
+
+@pytest.mark.parametrize(("jitter", "expected"), [(0.0, [0.5, 1.0, 2.0, 2.5]), (1.0, [1, 2, 4, 5])])
+def test_backoff_doubles_with_jitter_up_to_the_ceiling(
+    jitter: float, expected: list[float]
+) -> None:
+    retry = RetrySettings(max_attempts=10, initial_backoff_s=1.0, max_backoff_s=5.0)
+    processor = MessageProcessor(
+        SUBSCRIPTION, failing(0, KeyError(), []), FakeDeadLetters(), retry, jitter=lambda: jitter
+    )
+    assert [processor._backoff(attempt) for attempt in (1, 2, 3, 9)] == expected

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from shared.messaging.routing import broker_for, check_routes
+from shared.settings import BrokerKind, SettingsError, load_settings
+
+
+def test_nested_settings_come_from_prefixed_environment_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EDA_KAFKA__BOOTSTRAP_SERVERS", "kafka:9092")
+    monkeypatch.setenv("EDA_KAFKA__IDEMPOTENT_PRODUCER", "false")
+    monkeypatch.setenv("EDA_RABBITMQ__PREFETCH", "32")
+    monkeypatch.setenv("EDA_ROUTES", '{"order.placed": "rabbitmq"}')
+    settings = load_settings()
+    assert settings.kafka.bootstrap_servers == "kafka:9092"
+    assert settings.kafka.idempotent_producer is False
+    assert settings.rabbitmq.prefetch == 32
+    assert settings.routes == {"order.placed": BrokerKind.RABBITMQ}
+
+
+def test_a_malformed_variable_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDA_RABBITMQ__PREFETCH", "lots")
+    monkeypatch.setenv("EDA_DEFAULT_BROKER", "pulsar")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "EDA_RABBITMQ__PREFETCH" in message
+    assert "EDA_DEFAULT_BROKER" in message
+    assert "'lots'" in message
+
+
+def test_event_types_default_to_kafka_unless_routed() -> None:
+    settings = load_settings(routes={"order.placed": "rabbitmq"})
+    assert broker_for(settings, "order.placed") is BrokerKind.RABBITMQ
+    assert broker_for(settings, "order.confirmed") is BrokerKind.KAFKA
+
+
+def test_all_events_can_be_moved_to_rabbitmq_by_default() -> None:
+    settings = load_settings(default_broker="rabbitmq")
+    assert broker_for(settings, "user.registered") is BrokerKind.RABBITMQ
+
+
+def test_a_route_for_an_unknown_event_type_fails_at_startup() -> None:
+    settings = load_settings(routes={"order.plaecd": "rabbitmq"})
+    with pytest.raises(SettingsError, match=r"order\.plaecd"):
+        check_routes(settings)
