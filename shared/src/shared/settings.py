@@ -44,7 +44,7 @@ class RabbitMQSettings(BaseModel):
 
 
 class RetrySettings(BaseModel):
-    max_attempts: int = Field(default=5, ge=1)
+    max_attempts: int = Field(default=8, ge=1)
     initial_backoff_s: float = Field(default=0.2, gt=0)
     max_backoff_s: float = Field(default=10.0, gt=0)
 
