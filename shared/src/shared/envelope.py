@@ -21,6 +21,9 @@ from shared.events.base import Event
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+# Plain syntax in the field pattern (portable to any JSON Schema validator);
+# the named groups are only for reading the version back.
+_SCHEMA_URN_PATTERN = r"^urn:eda:event:[a-z][a-z0-9_.-]*:v[0-9]+$"
 _SCHEMA_URN = re.compile(r"^urn:eda:event:(?P<type>[a-z][a-z0-9_.-]*):v(?P<version>[0-9]+)$")
 
 
@@ -38,7 +41,7 @@ class Envelope(BaseModel):
     time: datetime
     subject: str = Field(min_length=1)
     datacontenttype: Literal["application/json"]
-    dataschema: str = Field(pattern=_SCHEMA_URN.pattern)
+    dataschema: str = Field(pattern=_SCHEMA_URN_PATTERN)
     traceparent: str | None = None
     tracestate: str | None = None
     correlationid: str | None = None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.base import Event, Money
 from shared.events.registry import register
@@ -16,7 +15,7 @@ Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class OrderLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     sku: Sku
     quantity: Annotated[int, Field(gt=0, le=10_000)]
@@ -39,7 +38,7 @@ class OrderPlacedV1(_OrderEvent):
 
     items: Annotated[list[OrderLine], Field(min_length=1, max_length=100)]
     total: Money
-    placed_at: datetime
+    placed_at: AwareDatetime
 
     @model_validator(mode="after")
     def _total_matches_items(self) -> Self:
@@ -57,7 +56,7 @@ class OrderConfirmedV1(_OrderEvent):
     version = 1
 
     total: Money
-    confirmed_at: datetime
+    confirmed_at: AwareDatetime
 
 
 @register
@@ -66,7 +65,7 @@ class OrderRejectedV1(_OrderEvent):
     version = 1
 
     reason: Reason
-    rejected_at: datetime
+    rejected_at: AwareDatetime
 
 
 @register
@@ -77,4 +76,4 @@ class OrderCancelledV1(_OrderEvent):
     total: Money
     previous_status: Literal["pending", "confirmed"]
     reason: Reason
-    cancelled_at: datetime
+    cancelled_at: AwareDatetime

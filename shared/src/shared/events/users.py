@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from shared.events.base import Event
 from shared.events.registry import register
@@ -22,7 +21,7 @@ class UserRegisteredV1(Event):
     user_id: UUID
     email: Email
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    registered_at: datetime
+    registered_at: AwareDatetime
 
     @property
     def aggregate_id(self) -> str:
@@ -35,7 +34,7 @@ class UserDeactivatedV1(Event):
     version = 1
 
     user_id: UUID
-    deactivated_at: datetime
+    deactivated_at: AwareDatetime
 
     @property
     def aggregate_id(self) -> str:
