@@ -10,7 +10,7 @@ import aiomysql
 import pytest
 
 from shared.db.pool import create_pool
-from tests.support.mysql import test_mysql_settings, throwaway_database
+from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from tests.support.tansu import running_tansu
 
 
@@ -28,7 +28,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 async def mysql_pool() -> AsyncIterator[aiomysql.Pool]:
-    settings = test_mysql_settings()
+    settings = mysql_settings_for_tests()
     async with throwaway_database(settings) as database:
         pool = await create_pool(settings, database=database)
         try:

@@ -15,9 +15,11 @@ from aio_pika.abc import FieldValue
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
+from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.rabbitmq.topology import (
     dead_letter_exchange_name,
     dead_letter_queue_name,
+    declare_subscriber_queue,
     unrouted_name,
 )
 from shared.messaging.types import Consumer, Subscription
@@ -53,6 +55,18 @@ class BrokerHarness:
         name = f"contract-{uuid.uuid4().hex[:10]}"
         self.subscribers.append(name)
         return Subscription(subscriber=name, event_type=event_type)
+
+    async def provision(self, subscription: Subscription) -> None:
+        """Create the subscription's topic or queue ahead of its consumer, as a deployment does."""
+        if self.kind is BrokerKind.KAFKA:
+            await TopicProvisioner(self.settings.kafka).ensure(
+                {topic_for(self.settings.kafka, subscription.event_type)}
+            )
+            return
+        connection = await aio_pika.connect(self.settings.rabbitmq.url)
+        async with connection:
+            channel = await connection.channel()
+            await declare_subscriber_queue(channel, self.settings.rabbitmq, subscription)
 
     async def publish_raw(self, event_type: str, body: bytes, key: bytes | None = None) -> None:
         if self.kind is BrokerKind.KAFKA:

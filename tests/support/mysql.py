@@ -12,7 +12,7 @@ import aiomysql
 from shared.settings import MySQLSettings
 
 
-def test_mysql_settings() -> MySQLSettings:
+def mysql_settings_for_tests() -> MySQLSettings:
     return MySQLSettings(
         host=os.environ.get("EDA_TEST_MYSQL_HOST", "127.0.0.1"),
         port=int(os.environ.get("EDA_TEST_MYSQL_PORT", "3306")),
