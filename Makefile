@@ -21,7 +21,7 @@ $(UV):
 	@$(PYTHON) -m venv $(TOOLS)/uv
 	@$(TOOLS)/uv/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml)
 	@echo ">> syncing $(VENV) from uv.lock"
 	@$(UV) sync --frozen --all-groups --python $(PYTHON)
 	@touch $@

@@ -1,4 +1,5 @@
-"""Servers every test layer shares: one Tansu broker per session, throwaway MySQL databases."""
+"""Servers every test layer shares: one Tansu broker per session, throwaway MySQL
+databases with the platform tables (outbox, processed events) migrated."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import aiomysql
 import pytest
 
+from shared.db.migrations import migrate, platform_migrations
 from shared.db.pool import create_pool
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from tests.support.tansu import running_tansu
@@ -30,6 +32,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def mysql_pool() -> AsyncIterator[aiomysql.Pool]:
     settings = mysql_settings_for_tests()
     async with throwaway_database(settings) as database:
+        await migrate(settings, database, platform_migrations())
         pool = await create_pool(settings, database=database)
         try:
             yield pool

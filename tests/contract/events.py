@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import aiomysql
 
-from shared.db.idempotency import PROCESSED_EVENTS_DDL
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1
@@ -36,7 +35,6 @@ def order_confirmed(order_id: uuid.UUID | None = None, amount: str = "10.00") ->
 
 async def create_tables(pool: aiomysql.Pool) -> None:
     async with UnitOfWork(pool) as uow:
-        await uow.execute(PROCESSED_EVENTS_DDL)
         await uow.execute(EFFECTS_DDL)
         await uow.commit()
 

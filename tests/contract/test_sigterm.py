@@ -9,7 +9,6 @@ import sys
 
 import aiomysql
 
-from shared.db.idempotency import PROCESSED_EVENTS_DDL
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
 from shared.events import Event
@@ -50,7 +49,6 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
     broker: BrokerHarness, mysql_pool: aiomysql.Pool
 ) -> None:
     async with UnitOfWork(mysql_pool) as uow:
-        await uow.execute(PROCESSED_EVENTS_DDL)
         await uow.execute("CREATE TABLE handled (event_id VARCHAR(255) NOT NULL)")
         await uow.commit()
         database = str((await uow.fetchone("SELECT DATABASE()") or ("",))[0])

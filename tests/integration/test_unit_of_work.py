@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import aiomysql
 import pytest
 
-from shared.db.idempotency import PROCESSED_EVENTS_DDL, idempotent
+from shared.db.idempotency import idempotent
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope, wrap
 from shared.events import Event, UserDeactivatedV1
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.usefixtures("tables")
 @pytest.fixture
 async def tables(mysql_pool: aiomysql.Pool) -> None:
     async with UnitOfWork(mysql_pool) as uow:
-        await uow.execute(PROCESSED_EVENTS_DDL)
         await uow.execute("CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT)")
         await uow.commit()
 

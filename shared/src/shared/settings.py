@@ -49,6 +49,16 @@ class RetrySettings(BaseModel):
     max_backoff_s: float = Field(default=10.0, gt=0)
 
 
+class OutboxSettings(BaseModel):
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Buckets one relay locks per pass: half lets two replicas share the work.
+    buckets_per_pass: int = Field(default=8, ge=1, le=16)
+    idle_poll_s: float = Field(default=0.2, gt=0)
+    retention_s: float = Field(default=86_400, ge=0)
+    purge_interval_s: float = Field(default=60, gt=0)
+    max_error_backoff_s: float = Field(default=5.0, gt=0)
+
+
 class MySQLSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=3306, ge=1, le=65535)
@@ -75,6 +85,7 @@ class Settings(BaseSettings):
     rabbitmq: RabbitMQSettings = Field(default_factory=RabbitMQSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     mysql: MySQLSettings = Field(default_factory=MySQLSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
 
 class SettingsError(RuntimeError):

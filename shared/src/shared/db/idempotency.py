@@ -1,6 +1,6 @@
 """Effectively-once consumption: the handler's writes and a ``processed_events`` row
 (subscriber, event id) commit in one transaction; a redelivered event finds its row
-and is skipped."""
+and is skipped. The table comes from the platform migration ``shared:0001``."""
 
 from __future__ import annotations
 
@@ -12,15 +12,6 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
 from shared.events.base import Event
 from shared.messaging.types import Handler
-
-PROCESSED_EVENTS_DDL = """
-CREATE TABLE IF NOT EXISTS processed_events (
-    subscriber VARCHAR(120) NOT NULL,
-    event_id VARCHAR(255) NOT NULL,
-    processed_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-    PRIMARY KEY (subscriber, event_id)
-) ENGINE=InnoDB
-"""
 
 UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 

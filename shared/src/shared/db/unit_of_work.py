@@ -7,10 +7,15 @@ from typing import Any
 
 import aiomysql
 
+_ISOLATION_LEVELS = {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"}
+
 
 class UnitOfWork:
-    def __init__(self, pool: aiomysql.Pool) -> None:
+    def __init__(self, pool: aiomysql.Pool, isolation: str | None = None) -> None:
+        if isolation is not None and isolation not in _ISOLATION_LEVELS:
+            raise ValueError(f"isolation must be one of {sorted(_ISOLATION_LEVELS)}")
         self._pool = pool
+        self._isolation = isolation
         self._connection: aiomysql.Connection | None = None
         self._committed = False
 
@@ -22,6 +27,9 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._connection = await self._pool.acquire()
+        if self._isolation is not None:
+            async with self._connection.cursor() as cursor:  # applies to the next transaction only
+                await cursor.execute(f"SET TRANSACTION ISOLATION LEVEL {self._isolation}")
         await self._connection.begin()
         self._committed = False
         return self

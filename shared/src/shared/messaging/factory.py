@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from shared.envelope import Envelope
 from shared.messaging.kafka import KafkaConsumer, KafkaPublisher
 from shared.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
 from shared.messaging.routing import broker_for, check_routes
-from shared.messaging.types import Consumer, Handler, Publisher, Subscription
+from shared.messaging.types import Consumer, Handler, OutgoingMessage, Publisher, Subscription
 from shared.settings import BrokerKind, Settings
 
 
@@ -19,6 +20,7 @@ class RoutingPublisher:
         check_routes(settings)
         self._settings = settings
         self._started: dict[BrokerKind, Publisher] = {}
+        self._starting = asyncio.Lock()
 
     async def start(self) -> None:
         """Brokers connect lazily: a component publishing only to Kafka never dials RabbitMQ."""
@@ -32,20 +34,30 @@ class RoutingPublisher:
         await self.publish_many((envelope,))
 
     async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
-        by_broker: dict[BrokerKind, list[Envelope]] = {}
-        for envelope in envelopes:
-            by_broker.setdefault(broker_for(self._settings, envelope.type), []).append(envelope)
-        for broker, group in by_broker.items():
-            publisher = await self._publisher(broker)
-            await publisher.publish_many(group)
+        await self.publish_encoded([OutgoingMessage.of(envelope) for envelope in envelopes])
+
+    async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
+        by_broker: dict[BrokerKind, list[OutgoingMessage]] = {}
+        for message in messages:
+            by_broker.setdefault(broker_for(self._settings, message.event_type), []).append(message)
+        # Brokers in parallel: per-aggregate order only matters within one event type.
+        await asyncio.gather(*(self._send(broker, group) for broker, group in by_broker.items()))
+
+    async def _send(self, broker: BrokerKind, messages: list[OutgoingMessage]) -> None:
+        publisher = await self._publisher(broker)
+        await publisher.publish_encoded(messages)
 
     async def _publisher(self, broker: BrokerKind) -> Publisher:
         publisher = self._started.get(broker)
-        if publisher is None:
-            publisher = create_broker_publisher(self._settings, broker)
-            await publisher.start()
-            self._started[broker] = publisher
-        return publisher
+        if publisher is not None:
+            return publisher
+        async with self._starting:
+            publisher = self._started.get(broker)
+            if publisher is None:
+                publisher = create_broker_publisher(self._settings, broker)
+                await publisher.start()
+                self._started[broker] = publisher
+            return publisher
 
 
 def create_broker_publisher(settings: Settings, broker: BrokerKind) -> Publisher:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.envelope import Envelope
+from shared.envelope import Envelope, encode
 from shared.events.base import Event
 
 _SUBSCRIBER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
@@ -40,6 +40,20 @@ class IncomingMessage:
     """Where it came from, for dead-letter records: ``topic/partition@offset`` or the queue."""
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """An envelope already encoded (the outbox stores it so): published without re-encoding."""
+
+    event_id: str
+    event_type: str
+    key: str
+    body: bytes
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> OutgoingMessage:
+        return cls(envelope.id, envelope.type, envelope.subject, encode(envelope))
+
+
 class DeadLetterSink(Protocol):
     async def dead_letter(self, message: IncomingMessage, reason: str, attempts: int) -> None:
         """Store the original bytes with the reason; return only once the broker confirmed."""
@@ -55,6 +69,9 @@ class Publisher(Protocol):
 
     async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
         """Pipeline the messages in order; return once all are confirmed."""
+
+    async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
+        """``publish_many`` for envelopes encoded earlier."""
 
 
 class Consumer(Protocol):

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
-from shared.envelope import Envelope, encode
+from shared.envelope import Envelope
 from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
 from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.types import OutgoingMessage
 from shared.settings import KafkaSettings
 
 
@@ -39,15 +40,18 @@ class KafkaPublisher:
         await self.publish_many((envelope,))
 
     async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
-        if not envelopes:
+        await self.publish_encoded([OutgoingMessage.of(envelope) for envelope in envelopes])
+
+    async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
+        if not messages:
             return
-        topics = [topic_for(self._settings, envelope.type) for envelope in envelopes]
+        topics = [topic_for(self._settings, message.event_type) for message in messages]
         await self._topics.ensure(set(topics))
         headers = [(CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE)]
         deliveries = [
             await self._producer.send(
-                topic, value=encode(envelope), key=envelope.subject.encode(), headers=headers
+                topic, value=message.body, key=message.key.encode(), headers=headers
             )
-            for topic, envelope in zip(topics, envelopes, strict=True)
+            for topic, message in zip(topics, messages, strict=True)
         ]
         await asyncio.gather(*deliveries)

@@ -9,20 +9,21 @@ import aio_pika
 from aio_pika import DeliveryMode
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
-from shared.envelope import Envelope, encode
+from shared.envelope import Envelope
 from shared.messaging.rabbitmq.topology import declare_events_exchange
+from shared.messaging.types import OutgoingMessage
 from shared.settings import RabbitMQSettings
 
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 
 
-def to_message(envelope: Envelope) -> aio_pika.Message:
+def to_message(message: OutgoingMessage) -> aio_pika.Message:
     return aio_pika.Message(
-        encode(envelope),
+        message.body,
         content_type=STRUCTURED_CONTENT_TYPE,
         delivery_mode=DeliveryMode.PERSISTENT,
-        message_id=envelope.id,
-        headers={"subject": envelope.subject},
+        message_id=message.event_id,
+        headers={"subject": message.key},
     )
 
 
@@ -46,13 +47,16 @@ class RabbitMQPublisher:
         await self.publish_many((envelope,))
 
     async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        await self.publish_encoded([OutgoingMessage.of(envelope) for envelope in envelopes])
+
+    async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
         if self._exchange is None:
             raise RuntimeError("RabbitMQPublisher.start() was not awaited")
         exchange = self._exchange
         # One channel keeps publish order; gather pipelines the confirms.
         await asyncio.gather(
             *(
-                exchange.publish(to_message(envelope), routing_key=envelope.type)
-                for envelope in envelopes
+                exchange.publish(to_message(message), routing_key=message.event_type)
+                for message in messages
             )
         )

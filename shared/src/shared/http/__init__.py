@@ -1,0 +1,1 @@
+"""HTTP pieces every component's API shares: error mapping, body limits, health routes."""

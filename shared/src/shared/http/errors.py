@@ -1,0 +1,89 @@
+"""Map failures to JSON responses: 422 per field, 404, 409, 503 with Retry-After,
+and 500 without a stack trace. Services raise the domain-neutral errors below."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pymysql
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 2
+
+
+class NotFoundError(Exception):
+    pass
+
+
+class ConflictError(Exception):
+    pass
+
+
+class DependencyUnavailableError(Exception):
+    """A database or broker the request needs cannot be reached right now."""
+
+
+# Connection-level failures of MySQL; anything else from the driver is a bug (500).
+_MYSQL_UNAVAILABLE_CODES = {1040, 1205, 1213, 2003, 2006, 2013}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(NotFoundError, _status(404))
+    app.add_exception_handler(ConflictError, _status(409))
+    app.add_exception_handler(DependencyUnavailableError, _unavailable)
+    app.add_exception_handler(pymysql.err.OperationalError, _mysql_operational)
+    app.add_exception_handler(OSError, _unavailable)
+    app.add_exception_handler(TimeoutError, _unavailable)
+    app.add_exception_handler(Exception, _internal)
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
+            "message": str(error["msg"]),
+        }
+        for error in errors
+    ]
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(
+        {"detail": "invalid request", "errors": field_errors(exc.errors())}, status_code=422
+    )
+
+
+def _status(code: int) -> Any:
+    async def respond(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    return respond
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("dependency unavailable for %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "a dependency is unavailable; retry later"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def _mysql_operational(request: Request, exc: Exception) -> JSONResponse:
+    code = exc.args[0] if exc.args else None
+    if code in _MYSQL_UNAVAILABLE_CODES:
+        return await _unavailable(request, exc)
+    return await _internal(request, exc)
+
+
+async def _internal(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error for %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal error"}, status_code=500)

@@ -1,0 +1,147 @@
+"""Publish committed outbox rows and mark them sent; several relays may run at once.
+
+Each pass locks some buckets that have pending rows (``FOR UPDATE SKIP LOCKED``
+on ``outbox_buckets``), publishes those buckets' pending rows in id order, marks
+them and commits. A bucket is relayed by one relay at a time and an aggregate
+always maps to the same bucket, so per-aggregate order holds with any number of
+relays, and no row is published twice unless a relay dies between the broker's
+confirm and its commit (at-least-once; consumers are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+
+import aiomysql
+
+from shared.db.unit_of_work import UnitOfWork
+from shared.messaging.types import OutgoingMessage, Publisher
+from shared.settings import OutboxSettings
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(self, pool: aiomysql.Pool, publisher: Publisher, settings: OutboxSettings) -> None:
+        self._pool = pool
+        self._publisher = publisher
+        self._settings = settings
+        self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._running = False
+        self._last_purge = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def wake(self) -> None:
+        """New rows were committed: relay them now rather than at the next poll."""
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        self._running = True
+        failures = 0
+        try:
+            while not self._stopping.is_set():
+                try:
+                    published = await self.relay_once()
+                    await self._purge_when_due()
+                    failures = 0
+                except Exception as exc:  # a broker or database outage delays, never drops
+                    failures += 1
+                    delay = min(self._settings.max_error_backoff_s, 0.1 * 2 ** (failures - 1))
+                    log.warning("outbox relay pass failed (%s); retrying in %.1fs", exc, delay)
+                    await self._wait(delay)
+                    continue
+                if published == 0:
+                    await self._wait(self._settings.idle_poll_s)
+        finally:
+            self._running = False
+
+    async def relay_once(self) -> int:
+        """One pass: lock buckets, publish their pending rows, mark them; return rows sent."""
+        async with UnitOfWork(self._pool, isolation="READ COMMITTED") as uow:
+            buckets = await self._lock_buckets(uow)
+            if not buckets:
+                return 0
+            rows = await uow.fetchall(
+                "SELECT id, event_id, event_type, aggregate_id, payload FROM outbox"
+                " WHERE published_at IS NULL AND bucket IN %s ORDER BY id LIMIT %s",
+                (buckets, self._settings.batch_size),
+            )
+            if not rows:
+                return 0
+            await self._publisher.publish_encoded(
+                [
+                    OutgoingMessage(event_id, event_type, aggregate_id, payload.encode())
+                    for _, event_id, event_type, aggregate_id, payload in rows
+                ]
+            )
+            await uow.execute(
+                "UPDATE outbox SET published_at = CURRENT_TIMESTAMP(6) WHERE id IN %s",
+                ([row[0] for row in rows],),
+            )
+            await uow.commit()
+            return len(rows)
+
+    async def _lock_buckets(self, uow: UnitOfWork) -> list[int]:
+        pending = [
+            int(bucket)
+            for (bucket,) in await uow.fetchall(
+                "SELECT DISTINCT bucket FROM outbox WHERE published_at IS NULL"
+            )
+        ]
+        if not pending:
+            return []
+        wanted = random.sample(pending, min(len(pending), self._settings.buckets_per_pass))
+        locked = await uow.fetchall(
+            "SELECT bucket FROM outbox_buckets WHERE bucket IN %s FOR UPDATE SKIP LOCKED",
+            (wanted,),
+        )
+        return [int(bucket) for (bucket,) in locked]
+
+    async def _purge_when_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < self._settings.purge_interval_s:
+            return
+        self._last_purge = now
+        purged = await purge_published(self._pool, self._settings.retention_s)
+        if purged:
+            log.info("purged %d published outbox rows", purged)
+
+    async def _wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
+        self._wakeup.clear()
+
+
+async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
+    """Delete rows published longer ago than the retention, in chunks; return how many."""
+    total = 0
+    while True:
+        async with UnitOfWork(pool) as uow:
+            deleted = await uow.execute(
+                "DELETE FROM outbox WHERE published_at IS NOT NULL"
+                " AND published_at < CURRENT_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",
+                (int(retention_s * 1_000_000), chunk),
+            )
+            await uow.commit()
+        total += deleted
+        if deleted < chunk:
+            return total
+
+
+async def outbox_backlog(pool: aiomysql.Pool) -> int:
+    """Rows committed but not yet published."""
+    async with UnitOfWork(pool) as uow:
+        row = await uow.fetchone("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+    return int(row[0]) if row else 0
