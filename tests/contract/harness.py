@@ -51,6 +51,19 @@ class BrokerHarness:
         )
         return BrokerHarness(self.kind, settings, self.subscribers)
 
+    def through(self, address: str) -> BrokerHarness:
+        """The same broker reached at another address (a fault proxy in front of it)."""
+        if self.kind is BrokerKind.KAFKA:
+            kafka = self.settings.kafka.model_copy(
+                update={"bootstrap_servers": address, "request_timeout_ms": 5000}
+            )
+            settings = self.settings.model_copy(update={"kafka": kafka})
+        else:
+            url = f"amqp://guest:guest@{address}/"
+            rabbitmq = self.settings.rabbitmq.model_copy(update={"url": url})
+            settings = self.settings.model_copy(update={"rabbitmq": rabbitmq})
+        return BrokerHarness(self.kind, settings, self.subscribers)
+
     def subscription(self, event_type: str) -> Subscription:
         name = f"contract-{uuid.uuid4().hex[:10]}"
         self.subscribers.append(name)

@@ -38,31 +38,36 @@ def wait_for_port(host: str, port: int, timeout_s: float) -> None:
 
 
 @contextlib.contextmanager
-def running_tansu(port: int | None = None, log_path: Path | None = None) -> Iterator[str]:
-    """Yield the bootstrap address of a fresh in-memory Tansu broker; stop it afterwards."""
+def running_tansu(
+    port: int | None = None, log_path: Path | None = None, advertised_port: int | None = None
+) -> Iterator[str]:
+    """Yield the bootstrap address of a fresh in-memory Tansu broker; stop it afterwards.
+
+    ``advertised_port`` makes clients reconnect through another port (a fault proxy)
+    after the first metadata request; the yielded address is then the advertised one.
+    """
     port = port or free_port()
-    address = f"127.0.0.1:{port}"
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(open(log_path, "wb")) if log_path else subprocess.DEVNULL
-        yield from _run(address, port, log)
+        yield from _run(port, advertised_port or port, log)
 
 
-def _run(address: str, port: int, log: IO[bytes] | int) -> Iterator[str]:
+def _run(port: int, advertised_port: int, log: IO[bytes] | int) -> Iterator[str]:
     process = subprocess.Popen(
         [
             str(tansu_binary()),
             "broker",
             "--listener-url",
-            f"tcp://{address}",
+            f"tcp://127.0.0.1:{port}",
             "--advertised-listener-url",
-            f"tcp://{address}",
+            f"tcp://127.0.0.1:{advertised_port}",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
         wait_for_port("127.0.0.1", port, timeout_s=15)
-        yield address
+        yield f"127.0.0.1:{advertised_port}"
     finally:
         process.terminate()
         try:

@@ -108,7 +108,9 @@ async def migrate(
 
 
 async def _apply_pending(cursor: aiomysql.Cursor, migrations: Sequence[Migration]) -> list[str]:
-    await cursor.execute(HISTORY_DDL)
+    await cursor.execute("SHOW TABLES LIKE 'schema_migrations'")
+    if await cursor.fetchone() is None:  # IF NOT EXISTS alone warns on every later run
+        await cursor.execute(HISTORY_DDL)
     await cursor.execute("SELECT version, checksum FROM schema_migrations")
     applied = dict(await cursor.fetchall())
     done = []

@@ -18,6 +18,7 @@ import time
 
 import aiomysql
 
+from shared.db.sql import placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.messaging.types import OutgoingMessage, Publisher
 from shared.settings import OutboxSettings
@@ -34,6 +35,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._running = False
         self._last_purge = 0.0
+        self.published = 0
 
     @property
     def running(self) -> bool:
@@ -75,8 +77,9 @@ class OutboxRelay:
                 return 0
             rows = await uow.fetchall(
                 "SELECT id, event_id, event_type, aggregate_id, payload FROM outbox"
-                " WHERE published_at IS NULL AND bucket IN %s ORDER BY id LIMIT %s",
-                (buckets, self._settings.batch_size),
+                f" WHERE published_at IS NULL AND bucket IN ({placeholders(len(buckets))})"
+                " ORDER BY id LIMIT %s",
+                (*buckets, self._settings.batch_size),
             )
             if not rows:
                 return 0
@@ -87,10 +90,12 @@ class OutboxRelay:
                 ]
             )
             await uow.execute(
-                "UPDATE outbox SET published_at = CURRENT_TIMESTAMP(6) WHERE id IN %s",
-                ([row[0] for row in rows],),
+                "UPDATE outbox SET published_at = CURRENT_TIMESTAMP(6)"
+                f" WHERE id IN ({placeholders(len(rows))})",
+                [row[0] for row in rows],
             )
             await uow.commit()
+            self.published += len(rows)
             return len(rows)
 
     async def _lock_buckets(self, uow: UnitOfWork) -> list[int]:
@@ -104,8 +109,9 @@ class OutboxRelay:
             return []
         wanted = random.sample(pending, min(len(pending), self._settings.buckets_per_pass))
         locked = await uow.fetchall(
-            "SELECT bucket FROM outbox_buckets WHERE bucket IN %s FOR UPDATE SKIP LOCKED",
-            (wanted,),
+            f"SELECT bucket FROM outbox_buckets WHERE bucket IN ({placeholders(len(wanted))})"
+            " FOR UPDATE SKIP LOCKED",
+            wanted,
         )
         return [int(bucket) for (bucket,) in locked]
 
