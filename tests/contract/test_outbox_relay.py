@@ -73,12 +73,10 @@ async def test_two_relays_publish_2000_events_once_each_in_order_per_aggregate(
     pair = [OutboxRelay(mysql_pool, publisher, FAST_RELAY) for publisher in publishers]
     sent = events_over(2000, [uuid.uuid4() for _ in range(20)])
     subscription = broker.subscription(EVENT_TYPE)
-    async with running(create_consumer(broker.settings, subscription, collecting(seen))):
-        async with relays(*pair):
-            await write_to_outbox(mysql_pool, sent)
-            await eventually(
-                lambda: len(seen) >= 2000, timeout=90, what="2000 events on the broker"
-            )
+    consumer = create_consumer(broker.settings, subscription, collecting(seen))
+    async with running(consumer), relays(*pair):
+        await write_to_outbox(mysql_pool, sent)
+        await eventually(lambda: len(seen) >= 2000, timeout=90, what="2000 events on the broker")
     for publisher in publishers:
         await publisher.close()
 
@@ -113,23 +111,23 @@ async def test_a_broker_outage_delays_events_and_loses_none(
         publisher = RoutingPublisher(proxied.settings)
         relay = OutboxRelay(mysql_pool, publisher, FAST_RELAY)
         subscription = proxied.subscription(EVENT_TYPE)
-        async with running(create_consumer(proxied.settings, subscription, collecting(seen))):
-            async with relays(relay):
-                await write_to_outbox(mysql_pool, before)
-                relay.wake()
-                await eventually(lambda: len(seen) >= 200, what="events before the outage")
-                proxy.cut()
-                await write_to_outbox(mysql_pool, during)  # the service keeps accepting work
-                relay.wake()
-                await asyncio.sleep(OUTAGE_S)  # the length of the outage, not a wait for a result
-                backlog_during_outage = await outbox_backlog(mysql_pool)
-                proxy.restore()
-                expected = {envelope.id for envelope in before + during}
-                await eventually(
-                    lambda: expected <= {envelope.id for envelope in seen},
-                    timeout=90,
-                    what="every event delivered after the outage",
-                )
+        consumer = create_consumer(proxied.settings, subscription, collecting(seen))
+        async with running(consumer), relays(relay):
+            await write_to_outbox(mysql_pool, before)
+            relay.wake()
+            await eventually(lambda: len(seen) >= 200, what="events before the outage")
+            proxy.cut()
+            await write_to_outbox(mysql_pool, during)  # the service keeps accepting work
+            relay.wake()
+            await asyncio.sleep(OUTAGE_S)  # the length of the outage, not a wait for a result
+            backlog_during_outage = await outbox_backlog(mysql_pool)
+            proxy.restore()
+            expected = {envelope.id for envelope in before + during}
+            await eventually(
+                lambda: expected <= {envelope.id for envelope in seen},
+                timeout=90,
+                what="every event delivered after the outage",
+            )
         await publisher.close()
 
     duplicates = len(seen) - len({envelope.id for envelope in seen})
