@@ -1,0 +1,79 @@
+"""Clocks for the figures: a stopwatch around a publish loop, a recorder inside handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from shared.envelope import Envelope
+from shared.events.base import Event
+
+
+class DeliveryRecorder:
+    """Counts handled messages; the rate runs from the first to the last one handled.
+
+    Counting from the first message keeps connection set-up and group joins out of the figure.
+    """
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.count = 0
+        self._first = 0.0
+        self._last = 0.0
+        self._done = asyncio.Event()
+
+    def record(self) -> None:
+        now = time.perf_counter()
+        if self.count == 0:
+            self._first = now
+        self.count += 1
+        self._last = now
+        if self.count >= self.expected:
+            self._done.set()
+
+    async def handle(self, event: Event, envelope: Envelope) -> None:
+        """A no-op handler with the ``shared`` signature."""
+        self.record()
+
+    async def wait(self, timeout_s: float, running: asyncio.Task[Any] | None = None) -> None:
+        """Wait for every expected message; fail early if the consumer's task ends first."""
+        done_waiter = asyncio.create_task(self._done.wait())
+        watched: set[asyncio.Future[Any]] = (
+            {done_waiter} if running is None else {done_waiter, running}
+        )
+        try:
+            await asyncio.wait(watched, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            done_waiter.cancel()
+        if self._done.is_set():
+            return
+        if running is not None and running.done():
+            running.result()  # raises the consumer's own error, if it had one
+            raise RuntimeError(f"the consumer stopped after {self.count} of {self.expected}")
+        raise TimeoutError(f"handled {self.count} of {self.expected} messages in {timeout_s}s")
+
+    @property
+    def rate(self) -> float:
+        """Messages per second over the intervals between the first and the last message."""
+        if self.count < 2 or self._last <= self._first:
+            raise ValueError("too few messages to measure a rate")
+        return (self.count - 1) / (self._last - self._first)
+
+
+async def messages_per_second(count: int, work: Callable[[], Awaitable[None]]) -> float:
+    started = time.perf_counter()
+    await work()
+    return count / (time.perf_counter() - started)
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], timeout_s: float, what: str, poll_s: float = 0.05
+) -> None:
+    """Poll ``condition`` until it holds or the deadline passes."""
+    deadline = time.monotonic() + timeout_s
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")
+        await asyncio.sleep(poll_s)
