@@ -68,10 +68,15 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    await publisher.publish_many(sent)
-    await eventually(lambda: _at_least(mysql_pool, 100), what="100 events handled")
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    try:
+        await publisher.publish_many(sent)
+        await eventually(lambda: _at_least(mysql_pool, 100), what="100 events handled")
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:  # the test failed before SIGTERM: leave no orphan
+            process.kill()
+            await process.wait()
     handled_by_process = await handled_count(mysql_pool)
 
     assert process.returncode == 0, stderr.decode()[-2000:]

@@ -51,7 +51,9 @@ class RetrySettings(BaseModel):
 
 class OutboxSettings(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
-    # Buckets one relay locks per pass: half lets two replicas share the work.
+    # Concurrent passes per relay: one lane publishes while another reads or marks rows.
+    lanes: int = Field(default=2, ge=1, le=8)
+    # Buckets (of 16) one lane locks per pass: less than all, so lanes and replicas share.
     buckets_per_pass: int = Field(default=8, ge=1, le=16)
     idle_poll_s: float = Field(default=0.2, gt=0)
     retention_s: float = Field(default=86_400, ge=0)

@@ -15,12 +15,14 @@ import contextlib
 import logging
 import random
 import time
+from typing import Any
 
 import aiomysql
 
 from shared.db.sql import placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.messaging.types import OutgoingMessage, Publisher
+from shared.outbox.writer import BUCKETS
 from shared.settings import OutboxSettings
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class OutboxRelay:
         self._pool = pool
         self._publisher = publisher
         self._settings = settings
-        self._wakeup = asyncio.Event()
+        self._wakeups = [asyncio.Event() for _ in range(settings.lanes)]
         self._stopping = asyncio.Event()
         self._running = False
         self._last_purge = 0.0
@@ -43,31 +45,38 @@ class OutboxRelay:
 
     def wake(self) -> None:
         """New rows were committed: relay them now rather than at the next poll."""
-        self._wakeup.set()
+        for wakeup in self._wakeups:
+            wakeup.set()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._wakeup.set()
+        self.wake()
 
     async def run(self) -> None:
+        """Run the lanes until ``stop``: while one lane waits for the broker, another
+        reads or marks rows of other buckets."""
         self._running = True
-        failures = 0
         try:
-            while not self._stopping.is_set():
-                try:
-                    published = await self.relay_once()
-                    await self._purge_when_due()
-                    failures = 0
-                except Exception as exc:  # a broker or database outage delays, never drops
-                    failures += 1
-                    delay = min(self._settings.max_error_backoff_s, 0.1 * 2 ** (failures - 1))
-                    log.warning("outbox relay pass failed (%s); retrying in %.1fs", exc, delay)
-                    await self._wait(delay)
-                    continue
-                if published == 0:
-                    await self._wait(self._settings.idle_poll_s)
+            await asyncio.gather(*(self._lane(wakeup) for wakeup in self._wakeups))
         finally:
             self._running = False
+
+    async def _lane(self, wakeup: asyncio.Event) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                published = await self.relay_once()
+                if wakeup is self._wakeups[0]:
+                    await self._purge_when_due()
+                failures = 0
+            except Exception as exc:  # a broker or database outage delays, never drops
+                failures += 1
+                delay = min(self._settings.max_error_backoff_s, 0.1 * 2 ** (failures - 1))
+                log.warning("outbox relay pass failed (%s); retrying in %.1fs", exc, delay)
+                await _wait(wakeup, delay)
+                continue
+            if published == 0:
+                await _wait(wakeup, self._settings.idle_poll_s)
 
     async def relay_once(self) -> int:
         """One pass: lock buckets, publish their pending rows, mark them; return rows sent."""
@@ -75,12 +84,7 @@ class OutboxRelay:
             buckets = await self._lock_buckets(uow)
             if not buckets:
                 return 0
-            rows = await uow.fetchall(
-                "SELECT id, event_id, event_type, aggregate_id, payload FROM outbox"
-                f" WHERE published_at IS NULL AND bucket IN ({placeholders(len(buckets))})"
-                " ORDER BY id LIMIT %s",
-                (*buckets, self._settings.batch_size),
-            )
+            rows = await self._pending_rows(uow, buckets)
             if not rows:
                 return 0
             await self._publisher.publish_encoded(
@@ -99,21 +103,39 @@ class OutboxRelay:
             return len(rows)
 
     async def _lock_buckets(self, uow: UnitOfWork) -> list[int]:
-        pending = [
-            int(bucket)
-            for (bucket,) in await uow.fetchall(
-                "SELECT DISTINCT bucket FROM outbox WHERE published_at IS NULL"
-            )
-        ]
-        if not pending:
-            return []
-        wanted = random.sample(pending, min(len(pending), self._settings.buckets_per_pass))
-        locked = await uow.fetchall(
-            f"SELECT bucket FROM outbox_buckets WHERE bucket IN ({placeholders(len(wanted))})"
-            " FOR UPDATE SKIP LOCKED",
-            wanted,
+        """Lock up to ``buckets_per_pass`` buckets no other relay holds.
+
+        The scan starts at a random bucket so that no bucket waits behind busier
+        ones; InnoDB locks only the rows it returns and skips those held elsewhere.
+        """
+        start = random.randrange(BUCKETS)
+        wanted = self._settings.buckets_per_pass
+        locked: list[int] = []
+        for low, high in ((start, BUCKETS), (0, start)):
+            if len(locked) < wanted and low < high:
+                rows = await uow.fetchall(
+                    "SELECT bucket FROM outbox_buckets WHERE bucket >= %s AND bucket < %s"
+                    " ORDER BY bucket LIMIT %s FOR UPDATE SKIP LOCKED",
+                    (low, high, wanted - len(locked)),
+                )
+                locked.extend(int(bucket) for (bucket,) in rows)
+        return locked
+
+    async def _pending_rows(self, uow: UnitOfWork, buckets: list[int]) -> list[tuple[Any, ...]]:
+        """Each bucket's oldest pending rows, in id order within the bucket.
+
+        One indexed range per bucket (no sort over every pending row); order across
+        buckets does not matter, as an aggregate never changes bucket.
+        """
+        share = -(-self._settings.batch_size // len(buckets))
+        per_bucket = (
+            "(SELECT id, event_id, event_type, aggregate_id, payload FROM outbox"
+            " WHERE published_at IS NULL AND bucket = %s ORDER BY id LIMIT %s)"
         )
-        return [int(bucket) for (bucket,) in locked]
+        return await uow.fetchall(
+            " UNION ALL ".join([per_bucket] * len(buckets)),
+            [value for bucket in buckets for value in (bucket, share)],
+        )
 
     async def _purge_when_due(self) -> None:
         now = time.monotonic()
@@ -124,10 +146,11 @@ class OutboxRelay:
         if purged:
             log.info("purged %d published outbox rows", purged)
 
-    async def _wait(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
-        self._wakeup.clear()
+
+async def _wait(wakeup: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wakeup.wait(), timeout=timeout)
+    wakeup.clear()
 
 
 async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:

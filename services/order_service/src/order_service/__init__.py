@@ -1,0 +1,1 @@
+"""order-service: the HTTP API for orders, its MySQL schema and its outbox relay."""

@@ -1,0 +1,1 @@
+"""Use cases: each opens one unit of work, writes the change and its outbox rows, commits."""

@@ -1,0 +1,82 @@
+"""Change one existing order inside a unit of work the caller owns.
+
+The row is locked before the domain decides and before the outbox insert, so two
+writers of one order are serialised and its events reach the outbox in order.
+A subscriber that already holds a unit of work (``shared.db.idempotency``) calls
+``confirm_in`` or ``reject_in`` and commits together with its processed mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from order_service.adapters.order_repository import OrderRepository
+from order_service.domain import Order
+from order_service.service_layer.errors import OrderNotFoundError
+from shared.db.unit_of_work import UnitOfWork
+from shared.envelope import wrap
+from shared.events import Event
+from shared.outbox.writer import add_to_outbox
+
+Transition = Callable[[Order], tuple[Order, Event]]
+
+
+async def change_order(
+    uow: UnitOfWork,
+    order_id: UUID,
+    transition: Transition,
+    *,
+    source: str,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> Order:
+    orders = OrderRepository(uow)
+    current = await orders.get(order_id, for_update=True)
+    if current is None:
+        raise OrderNotFoundError(order_id)
+    changed, event = transition(current)
+    await orders.update_status(changed)
+    envelope = wrap(event, source=source, correlation_id=correlation_id, causation_id=causation_id)
+    await add_to_outbox(uow, [envelope])
+    return changed
+
+
+async def confirm_in(
+    uow: UnitOfWork,
+    order_id: UUID,
+    *,
+    at: datetime,
+    source: str,
+    causation_id: str | None,
+    correlation_id: str | None,
+) -> Order:
+    return await change_order(
+        uow,
+        order_id,
+        lambda order: order.confirm(at=at),
+        source=source,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+    )
+
+
+async def reject_in(
+    uow: UnitOfWork,
+    order_id: UUID,
+    reason: str,
+    *,
+    at: datetime,
+    source: str,
+    causation_id: str | None,
+    correlation_id: str | None,
+) -> Order:
+    return await change_order(
+        uow,
+        order_id,
+        lambda order: order.reject(reason, at=at),
+        source=source,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+    )

@@ -1,0 +1,126 @@
+"""Users and their spend per currency, stored in ``users`` and ``user_spend``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pymysql
+
+from shared.db.unit_of_work import UnitOfWork
+from user_service.adapters.rows import from_column, is_duplicate_of, to_column
+from user_service.domain.errors import EmailAlreadyRegisteredError
+from user_service.domain.user import User, UserStatus
+
+# Reads join the spend rows: one row per (user, currency), users in page order.
+_SELECT_ONE = (
+    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at, s.currency, s.amount"
+    " FROM users u LEFT JOIN user_spend s ON s.user_id = u.id WHERE u.id = %s"
+)
+_SELECT_FIRST_PAGE = (
+    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at, s.currency, s.amount"
+    " FROM (SELECT * FROM users ORDER BY created_at, id LIMIT %s) u"
+    " LEFT JOIN user_spend s ON s.user_id = u.id ORDER BY u.created_at, u.id"
+)
+_SELECT_NEXT_PAGE = (
+    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at, s.currency, s.amount"
+    " FROM (SELECT * FROM users WHERE created_at > %s OR (created_at = %s AND id > %s)"
+    " ORDER BY created_at, id LIMIT %s) u"
+    " LEFT JOIN user_spend s ON s.user_id = u.id ORDER BY u.created_at, u.id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """Where a page of users ordered by (created_at, id) continues."""
+
+    created_at: datetime
+    id: UUID
+
+
+class UserRepository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, user: User) -> None:
+        """Insert a new user; the UNIQUE email index decides between concurrent registrations."""
+        try:
+            await self._uow.execute(
+                "INSERT INTO users (id, email, name, status, orders_count, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    str(user.id),
+                    user.email,
+                    user.name,
+                    user.status.value,
+                    user.orders_count,
+                    to_column(user.created_at),
+                ),
+            )
+        except pymysql.err.IntegrityError as exc:
+            if is_duplicate_of(exc, "users_email"):
+                raise EmailAlreadyRegisteredError(user.email) from None
+            raise
+        await self._save_spend(user)
+
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
+        """Load a user; ``for_update`` locks the row so writers of one user take turns."""
+        sql = _SELECT_ONE + " FOR UPDATE" if for_update else _SELECT_ONE
+        found = _users_from(await self._uow.fetchall(sql, (str(user_id),)))
+        return found[0] if found else None
+
+    async def exists(self, user_id: UUID) -> bool:
+        row = await self._uow.fetchone("SELECT 1 FROM users WHERE id = %s", (str(user_id),))
+        return row is not None
+
+    async def save(self, user: User) -> None:
+        """Write back a loaded user's state; the caller loaded it ``for_update``."""
+        await self._uow.execute(
+            "UPDATE users SET name = %s, status = %s, orders_count = %s WHERE id = %s",
+            (user.name, user.status.value, user.orders_count, str(user.id)),
+        )
+        await self._save_spend(user)
+
+    async def list_page(self, after: PageKey | None, limit: int) -> list[User]:
+        if after is None:
+            return _users_from(await self._uow.fetchall(_SELECT_FIRST_PAGE, (limit,)))
+        continues = to_column(after.created_at)
+        rows = await self._uow.fetchall(
+            _SELECT_NEXT_PAGE, (continues, continues, str(after.id), limit)
+        )
+        return _users_from(rows)
+
+    async def _save_spend(self, user: User) -> None:
+        for currency, amount in user.total_spent.items():
+            await self._uow.execute(
+                "INSERT INTO user_spend (user_id, currency, amount) VALUES (%s, %s, %s)"
+                " ON DUPLICATE KEY UPDATE amount = VALUES(amount)",
+                (str(user.id), currency, amount),
+            )
+
+
+def _users_from(rows: list[tuple[Any, ...]]) -> list[User]:
+    """Fold the joined rows into users, keeping their order."""
+    users: dict[str, User] = {}
+    for *columns, currency, amount in rows:
+        user = users.get(columns[0])
+        if user is None:
+            user = users[columns[0]] = _user_from(columns)
+        if currency is not None:
+            user.total_spent[currency] = Decimal(amount)
+    return list(users.values())
+
+
+def _user_from(columns: list[Any]) -> User:
+    user_id, email, name, status, orders_count, created_at = columns
+    return User(
+        id=UUID(user_id),
+        email=email,
+        name=name,
+        status=UserStatus(status),
+        created_at=from_column(created_at),
+        orders_count=int(orders_count),
+    )

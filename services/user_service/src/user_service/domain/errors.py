@@ -1,0 +1,31 @@
+"""What can go wrong in the users context, independent of how a caller is told."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class UserNotFoundError(LookupError):
+    def __init__(self, user_id: UUID) -> None:
+        super().__init__(f"user {user_id} not found")
+        self.user_id = user_id
+
+
+class UserConflictError(Exception):
+    """The request contradicts the user's current state; repeating it will not help."""
+
+
+class EmailAlreadyRegisteredError(UserConflictError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"a user with email {email!r} is already registered")
+        self.email = email
+
+
+class UserAlreadyDeactivatedError(UserConflictError):
+    def __init__(self, user_id: UUID) -> None:
+        super().__init__(f"user {user_id} is already deactivated")
+        self.user_id = user_id
+
+
+class OrderStatsError(ValueError):
+    """A statistics update would break an invariant (a negative count or amount)."""

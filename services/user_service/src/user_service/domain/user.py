@@ -1,0 +1,85 @@
+"""The user aggregate: registration, deactivation and order statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from shared.events import Event, Money, UserDeactivatedV1, UserRegisteredV1
+from user_service.domain.errors import OrderStatsError, UserAlreadyDeactivatedError
+from user_service.domain.values import exact_amount, normalise_email, normalise_name
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+@dataclass(eq=False)
+class User:
+    id: UUID
+    email: str
+    name: str
+    status: UserStatus
+    created_at: datetime
+    orders_count: int = 0
+    total_spent: dict[str, Decimal] = field(default_factory=dict)
+    # Raised by changes since loading; the service layer puts them in the outbox.
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def register(cls, email: str, name: str, now: datetime, user_id: UUID | None = None) -> User:
+        if now.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        user = cls(
+            id=user_id if user_id is not None else uuid4(),
+            email=normalise_email(email),
+            name=normalise_name(name),
+            status=UserStatus.ACTIVE,
+            created_at=now,
+        )
+        user.events.append(
+            UserRegisteredV1(user_id=user.id, email=user.email, name=user.name, registered_at=now)
+        )
+        return user
+
+    def pull_events(self) -> list[Event]:
+        """Hand over the events raised so far; each is handed over once."""
+        events, self.events = self.events, []
+        return events
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is UserStatus.ACTIVE
+
+    def deactivate(self, now: datetime) -> None:
+        if not self.is_active:
+            raise UserAlreadyDeactivatedError(self.id)
+        self.status = UserStatus.DEACTIVATED
+        self.events.append(UserDeactivatedV1(user_id=self.id, deactivated_at=now))
+
+    def record_confirmed_order(self, total: Money) -> None:
+        """Count a confirmed order and add its total; a deactivated user's late orders count too."""
+        amount = exact_amount(total.amount)
+        self.orders_count += 1
+        self.total_spent[total.currency] = self.spent_in(total.currency) + amount
+
+    def reverse_confirmed_order(self, total: Money) -> None:
+        """Undo ``record_confirmed_order`` (a confirmed order was cancelled)."""
+        amount = exact_amount(total.amount)
+        if self.orders_count == 0:
+            raise OrderStatsError(f"user {self.id} has no counted order to reverse")
+        remaining = self.spent_in(total.currency) - amount
+        if remaining < 0:
+            raise OrderStatsError(
+                f"user {self.id} has spent {self.spent_in(total.currency)} {total.currency},"
+                f" less than the {amount} to reverse"
+            )
+        self.orders_count -= 1
+        self.total_spent[total.currency] = remaining
+
+    def spent_in(self, currency: str) -> Decimal:
+        return self.total_spent.get(currency, Decimal("0.00"))

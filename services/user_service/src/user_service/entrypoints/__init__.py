@@ -1,0 +1,1 @@
+"""How the outside world reaches the users context: the HTTP API and the command line."""

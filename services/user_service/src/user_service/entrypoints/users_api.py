@@ -1,0 +1,74 @@
+"""Routes under /users."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from user_service.bootstrap import Runtime
+from user_service.entrypoints.errors import domain_errors_as_http
+from user_service.entrypoints.schemas import (
+    NotificationResponse,
+    NotificationsResponse,
+    RegisterUserRequest,
+    UserResponse,
+    UsersPageResponse,
+)
+from user_service.service_layer import queries, users
+from user_service.service_layer.context import ServiceContext
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+Responses = dict[int | str, dict[str, Any]]
+_CONFLICT: Responses = {409: {"description": "the request contradicts the user's state"}}
+_NOT_FOUND: Responses = {404: {"description": "no user with this id"}}
+
+
+def service_context(request: Request) -> ServiceContext:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.services
+
+
+Context = Annotated[ServiceContext, Depends(service_context)]
+
+
+@router.post("", status_code=201, responses=_CONFLICT)
+async def register_user(body: RegisterUserRequest, context: Context) -> UserResponse:
+    with domain_errors_as_http():
+        return UserResponse.of(await users.register_user(context, body.email, body.name))
+
+
+@router.get("")
+async def list_users(
+    context: Context,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> UsersPageResponse:
+    with domain_errors_as_http():
+        return UsersPageResponse.of(await queries.list_users(context, limit, cursor))
+
+
+@router.get("/{user_id}", responses=_NOT_FOUND)
+async def get_user(user_id: UUID, context: Context) -> UserResponse:
+    with domain_errors_as_http():
+        return UserResponse.of(await queries.get_user(context, user_id))
+
+
+@router.post("/{user_id}/deactivate", responses={**_NOT_FOUND, **_CONFLICT})
+async def deactivate_user(user_id: UUID, context: Context) -> UserResponse:
+    with domain_errors_as_http():
+        return UserResponse.of(await users.deactivate_user(context, user_id))
+
+
+@router.get("/{user_id}/notifications", responses=_NOT_FOUND)
+async def list_notifications(
+    user_id: UUID,
+    context: Context,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> NotificationsResponse:
+    """The user's newest notifications first."""
+    with domain_errors_as_http():
+        found = await queries.list_notifications(context, user_id, limit)
+    return NotificationsResponse(items=[NotificationResponse.of(item) for item in found])

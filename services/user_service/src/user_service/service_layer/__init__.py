@@ -1,0 +1,1 @@
+"""Use cases of the users context: one unit of work each, the change and its events together."""

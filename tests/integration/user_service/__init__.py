@@ -1,0 +1,1 @@
+"""Integration tests of the user-service on a real MariaDB (no brokers needed)."""

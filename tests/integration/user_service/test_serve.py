@@ -1,0 +1,54 @@
+"""``user-service serve`` as a real process: ready with its relay running, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+
+from shared.settings import MySQLSettings
+from tests.support.polling import eventually
+from tests.support.tansu import free_port
+
+EXECUTABLE = Path(sys.executable).parent / "user-service"
+
+
+async def test_serve_becomes_ready_and_stops_cleanly_on_sigterm(
+    mysql: MySQLSettings, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
+    env.update(
+        {
+            f"EDA_MYSQL__{key.upper()}": str(getattr(mysql, key))
+            for key in ("host", "port", "user", "password", "database")
+        }
+    )
+    log = (tmp_path / "serve.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(EXECUTABLE), "serve", "--port", str(port), env=env, stdout=log, stderr=log
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def ready() -> bool:
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return process.returncode is not None  # stop waiting for a dead process
+
+            await eventually(ready, timeout=30, what="user-service ready")
+            assert process.returncode is None, (tmp_path / "serve.log").read_text()
+            assert (await client.get("/users")).json() == {"items": [], "next_cursor": None}
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()
+    assert "Application shutdown complete" in (tmp_path / "serve.log").read_text()

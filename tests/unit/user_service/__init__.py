@@ -1,0 +1,1 @@
+"""Unit tests of the user-service: pure domain rules, no I/O."""
