@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from shared.messaging.routing import broker_for, check_routes
-from shared.settings import BrokerKind, SettingsError, load_settings
+from shared.settings import BrokerKind, SettingsError, load_settings, with_service_defaults
 
 
 def test_nested_settings_come_from_prefixed_environment_variables(
@@ -46,3 +46,13 @@ def test_a_route_for_an_unknown_event_type_fails_at_startup() -> None:
     settings = load_settings(routes={"order.plaecd": "rabbitmq"})
     with pytest.raises(SettingsError, match=r"order\.plaecd"):
         check_routes(settings)
+
+
+def test_service_defaults_apply_only_where_the_environment_chose_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("EDA_SOURCE", raising=False)
+    monkeypatch.setenv("EDA_MYSQL__DATABASE", "orders_staging")
+    settings = with_service_defaults(load_settings(), source="urn:eda:x", database="orders")
+    assert settings.source == "urn:eda:x"
+    assert settings.mysql.database == "orders_staging"

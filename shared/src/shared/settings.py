@@ -99,6 +99,17 @@ def env_var_name(location: tuple[int | str, ...]) -> str:
     return ENV_PREFIX + NESTED_DELIMITER.join(parts).upper()
 
 
+def with_service_defaults(settings: Settings, *, source: str, database: str) -> Settings:
+    """A service's own defaults for what the shared ones cannot know (its CloudEvents
+    source, its database name), applied only where the environment chose nothing."""
+    updates: dict[str, object] = {}
+    if "source" not in settings.model_fields_set:
+        updates["source"] = source
+    if "database" not in settings.mysql.model_fields_set:
+        updates["mysql"] = settings.mysql.model_copy(update={"database": database})
+    return settings.model_copy(update=updates)
+
+
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ def test_defaults() -> None:
         8002,
         65536,
     )
-    settings = with_service_defaults(load_settings(), environ={})
+    settings = with_service_defaults(load_settings())
     assert settings.mysql.database == "orders"
     assert settings.source == "urn:eda:order-service"
 

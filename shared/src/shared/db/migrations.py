@@ -70,6 +70,11 @@ def platform_migrations() -> list[Migration]:
     return load_migrations(PLATFORM_MIGRATIONS_DIR, "shared")
 
 
+def service_migrations(directory: Path, namespace: str) -> list[Migration]:
+    """A service's migrations, after the platform's tables it relies on."""
+    return platform_migrations() + load_migrations(directory, namespace)
+
+
 async def migrate(
     settings: MySQLSettings,
     database: str,

@@ -55,7 +55,11 @@ class RoutingPublisher:
             publisher = self._started.get(broker)
             if publisher is None:
                 publisher = create_broker_publisher(self._settings, broker)
-                await publisher.start()
+                try:
+                    await publisher.start()
+                except BaseException:
+                    await publisher.close()  # release what the failed start opened
+                    raise
                 self._started[broker] = publisher
             return publisher
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiomysql
-
-from shared.db.migrations import Migration, load_migrations, migrate, platform_migrations
+from shared.db.migrations import Migration, migrate, service_migrations
+from shared.db.pool import probe_database as probe
 from shared.settings import MySQLSettings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -14,7 +13,7 @@ NAMESPACE = "order_service"
 
 
 def all_migrations() -> list[Migration]:
-    return platform_migrations() + load_migrations(MIGRATIONS_DIR, NAMESPACE)
+    return service_migrations(MIGRATIONS_DIR, NAMESPACE)
 
 
 async def migrate_database(settings: MySQLSettings) -> list[str]:
@@ -24,12 +23,4 @@ async def migrate_database(settings: MySQLSettings) -> list[str]:
 
 async def probe_database(settings: MySQLSettings) -> None:
     """Connect once to the configured database; raises the driver's error when it cannot."""
-    connection = await aiomysql.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        db=settings.database,
-        connect_timeout=settings.connect_timeout_s,
-    )
-    connection.close()
+    await probe(settings)

@@ -9,20 +9,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from functools import partial
-from types import FrameType
 
 import pymysql
-import uvicorn
 
 from order_service.adapters.schema import migrate_database, probe_database
 from order_service.bootstrap import bootstrap, with_service_defaults
 from order_service.config import SERVICE_NAME, ServiceSettings, load_service_settings
 from order_service.entrypoints.app import create_app
 from shared.db.migrations import MigrationError
+from shared.http.server import serve
 from shared.messaging.routing import check_routes
 from shared.settings import MySQLSettings, Settings, SettingsError, load_settings
 
@@ -78,21 +76,8 @@ def _serve(
     asyncio.run(probe_database(settings.mysql))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(service_settings, partial(bootstrap, settings))
-    # uvicorn stops gracefully on SIGTERM/SIGINT and then raises the signal again with
-    # the previous handler: a graceful stop should exit 0, not die of the signal.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _exit_cleanly)
-    uvicorn.run(
-        app,
-        host=host or service_settings.http_host,
-        port=port or service_settings.http_port,
-        lifespan="on",
-    )
+    serve(app, host or service_settings.http_host, port or service_settings.http_port)
     return 0
-
-
-def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
 
 
 def _unreachable(mysql: MySQLSettings, exc: Exception) -> str:

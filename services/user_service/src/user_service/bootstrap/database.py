@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiomysql
-
-from shared.db.migrations import Migration, load_migrations, migrate, platform_migrations
+from shared.db.migrations import Migration, migrate, service_migrations
+from shared.db.pool import probe_database
 from shared.settings import MySQLSettings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -14,7 +13,7 @@ NAMESPACE = "user_service"
 
 
 def user_service_migrations() -> list[Migration]:
-    return platform_migrations() + load_migrations(MIGRATIONS_DIR, NAMESPACE)
+    return service_migrations(MIGRATIONS_DIR, NAMESPACE)
 
 
 async def migrate_database(settings: MySQLSettings, database: str | None = None) -> list[str]:
@@ -23,17 +22,5 @@ async def migrate_database(settings: MySQLSettings, database: str | None = None)
 
 
 async def check_database(settings: MySQLSettings) -> None:
-    """Connect once; raises pymysql's OperationalError when the database cannot be used."""
-    connection = await aiomysql.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        db=settings.database,
-        connect_timeout=settings.connect_timeout_s,
-    )
-    try:
-        async with connection.cursor() as cursor:
-            await cursor.execute("SELECT 1 FROM users LIMIT 1")
-    finally:
-        connection.close()
+    """Raises pymysql's OperationalError when the migrated database cannot be used."""
+    await probe_database(settings, table="users")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging.routing import check_routes
-from shared.settings import ENV_PREFIX, Settings, SettingsError, env_var_name, load_settings
+from shared.settings import (
+    ENV_PREFIX,
+    Settings,
+    SettingsError,
+    env_var_name,
+    load_settings,
+    with_service_defaults,
+)
 
 SERVICE_NAME = "user-service"
 SOURCE = f"urn:eda:{SERVICE_NAME}"
@@ -32,9 +37,8 @@ class UserServiceSettings:
     service: ServiceSettings
 
 
-def load_user_service_settings(environ: Mapping[str, str] | None = None) -> UserServiceSettings:
+def load_user_service_settings() -> UserServiceSettings:
     """Read the environment; raise SettingsError naming every bad variable of both groups."""
-    given = {name.upper() for name in (os.environ if environ is None else environ)}
     problems: list[str] = []
     try:
         service = ServiceSettings()
@@ -46,12 +50,6 @@ def load_user_service_settings(environ: Mapping[str, str] | None = None) -> User
         problems += str(exc).splitlines()[1:]  # the lines after "invalid settings:"
     if problems:
         raise SettingsError("invalid settings:\n" + "\n".join(problems))
-    # Shared defaults suit no service in particular: this one's apply unless set explicitly.
-    updates: dict[str, object] = {}
-    if f"{ENV_PREFIX}SOURCE" not in given:
-        updates["source"] = SOURCE
-    if f"{ENV_PREFIX}MYSQL__DATABASE" not in given:
-        updates["mysql"] = platform.mysql.model_copy(update={"database": DEFAULT_DATABASE})
-    platform = platform.model_copy(update=updates)
+    platform = with_service_defaults(platform, source=SOURCE, database=DEFAULT_DATABASE)
     check_routes(platform)
     return UserServiceSettings(platform=platform, service=service)

@@ -47,7 +47,7 @@ def create_app(settings: UserServiceSettings | None = None, *, run_relay: bool =
         return await runtime().database_ready()
 
     async def outbox_relay() -> bool:
-        return await runtime().relay_ready()
+        return await runtime().relay_running()
 
     app.include_router(health_router({"database": database, "outbox_relay": outbox_relay}))
     app.include_router(users_router)

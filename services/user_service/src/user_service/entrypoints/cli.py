@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
 
 import pymysql
-import uvicorn
 
 from shared.db.migrations import MigrationError
+from shared.http.server import serve
 from shared.settings import MySQLSettings, SettingsError
 from user_service.bootstrap import (
     UserServiceSettings,
@@ -64,15 +62,10 @@ def _migrate(settings: UserServiceSettings) -> int:
 def _serve(settings: UserServiceSettings, host: str | None, port: int | None) -> int:
     # Fail here with one line rather than in the lifespan with a traceback.
     asyncio.run(check_database(settings.platform.mysql))
-    # uvicorn shuts down gracefully on these, then re-raises them: after a graceful stop the
-    # process should exit 0, not die of the signal, so the re-raised one is ignored.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _ignore_after_shutdown)
-    uvicorn.run(
+    serve(
         create_app(settings),
-        host=host or settings.service.http_host,
-        port=port or settings.service.http_port,
-        lifespan="on",
+        host or settings.service.http_host,
+        port or settings.service.http_port,
     )
     return 0
 
@@ -80,10 +73,6 @@ def _serve(settings: UserServiceSettings, host: str | None, port: int | None) ->
 def _one_line(exc: SettingsError) -> str:
     head, *problems = str(exc).splitlines()
     return " ".join([head, "; ".join(problem.strip() for problem in problems)]).strip()
-
-
-def _ignore_after_shutdown(signum: int, frame: FrameType | None) -> None:
-    pass
 
 
 def _database_problem(mysql: MySQLSettings, exc: Exception) -> str:

@@ -1,0 +1,22 @@
+"""Serve an ASGI app with uvicorn until SIGTERM or SIGINT, exiting 0 after a graceful stop."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def serve(app: ASGIApp, host: str, port: int) -> None:
+    # uvicorn stops gracefully on SIGTERM/SIGINT and then raises the signal again with
+    # the previous handler: after a graceful stop the process should exit 0, not die
+    # of the signal (Kubernetes and supervisors read that as a crash).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
+    uvicorn.run(app, host=host, port=port, lifespan="on")
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
