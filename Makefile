@@ -21,7 +21,7 @@ $(UV):
 	@$(PYTHON) -m venv $(TOOLS)/uv
 	@$(TOOLS)/uv/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml)
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml */*/pyproject.toml)
 	@echo ">> syncing $(VENV) from uv.lock"
 	@$(UV) sync --frozen --all-groups --python $(PYTHON)
 	@touch $@
@@ -53,9 +53,8 @@ bench: env servers ## benchmarks; one JSON object per figure on stdout
 docs: env ## regenerate event JSON Schemas and the AsyncAPI document
 	@$(VENV)/bin/eda-schemas generate
 
-run: env ## run the system as local processes (arrives with the services)
-	@echo "make run starts the services and subscribers once they exist; see README.md"
-	@exit 1
+run: env ## run every component as a local process (Ctrl-C stops all)
+	@$(PY) -m eda_local.launcher
 
 clean: ## remove the virtualenv and tools
 	rm -rf $(VENV) $(TOOLS)

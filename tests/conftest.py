@@ -10,10 +10,10 @@ from pathlib import Path
 import aiomysql
 import pytest
 
+from eda_local.tansu import running_tansu
 from shared.db.migrations import migrate, platform_migrations
 from shared.db.pool import create_pool
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
-from tests.support.tansu import running_tansu
 
 
 @pytest.fixture(scope="session")

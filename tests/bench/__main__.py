@@ -15,7 +15,7 @@ from uuid import uuid4
 from shared.settings import load_settings
 from tests.bench import kafka_bench, rabbitmq_bench
 from tests.bench.report import configure_logging, emit, log
-from tests.support.tansu import running_tansu
+from eda_local.tansu import running_tansu
 
 
 async def _kafka(bootstrap: str, run_id: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiomysql
 
+from eda_local.tansu import free_port, running_tansu
 from shared.db.sql import placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
@@ -22,7 +23,6 @@ from tests.contract.events import EVENT_TYPE, order_confirmed
 from tests.contract.harness import BrokerHarness, running
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.polling import eventually
-from tests.support.tansu import free_port, running_tansu
 
 OUTAGE_S = 3.0
 FAST_RELAY = OutboxSettings(batch_size=100, idle_poll_s=0.05, max_error_backoff_s=0.5)

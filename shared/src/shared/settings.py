@@ -38,13 +38,14 @@ class KafkaSettings(BaseModel):
 class RabbitMQSettings(BaseModel):
     url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = "events"
+    queue_prefix: str = ""
     prefetch: int = Field(default=256, ge=1)
     # Quorum queues dead-letter a message redelivered this many times (crash loops).
     delivery_limit: int = Field(default=20, ge=1)
 
 
 class RetrySettings(BaseModel):
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=12, ge=1)
     initial_backoff_s: float = Field(default=0.2, gt=0)
     max_backoff_s: float = Field(default=10.0, gt=0)
 

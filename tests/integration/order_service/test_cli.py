@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from eda_local.tansu import free_port
 from shared.settings import MySQLSettings
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
-from tests.support.tansu import free_port
 
 COMMAND = Path(sys.executable).parent / "order-service"
 

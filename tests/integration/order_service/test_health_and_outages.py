@@ -10,13 +10,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from eda_local.tansu import free_port
 from order_service.bootstrap import bootstrap
 from order_service.config import SOURCE, ServiceSettings
 from order_service.entrypoints.app import create_app
 from shared.settings import MySQLSettings, Settings
 from tests.integration.order_service.support import order_body
 from tests.support.polling import eventually
-from tests.support.tansu import free_port
 
 
 async def test_healthz_answers_and_readyz_wants_the_relay(client: httpx.AsyncClient) -> None:

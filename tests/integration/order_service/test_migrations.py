@@ -17,6 +17,7 @@ EXPECTED = [
     "shared:0002_outbox",
     "order_service:0001_orders",
     "order_service:0002_customers",
+    "order_service:0003_customers_known_by_any_fact",
 ]
 
 
@@ -67,11 +68,12 @@ async def test_the_schema_has_the_orders_tables_with_exact_money_and_ids(
     await migrate_database(empty_database)
     columns = await fetch(
         empty_database,
-        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
+        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS"
         f" WHERE TABLE_SCHEMA = '{empty_database.database}'"
         " AND TABLE_NAME IN ('orders', 'order_items', 'customers')",
     )
-    types = {(table, column): kind for table, column, kind in columns}
+    types = {(table, column): kind for table, column, kind, _ in columns}
+    nullable = {(table, column) for table, column, _, null in columns if null == "YES"}
     assert types[("orders", "id")] == "char(36)"
     assert types[("orders", "user_id")] == "char(36)"
     assert types[("orders", "currency")] == "char(3)"
@@ -80,5 +82,7 @@ async def test_the_schema_has_the_orders_tables_with_exact_money_and_ids(
     assert types[("order_items", "unit_price")] == "decimal(14,2)"
     assert types[("customers", "user_id")] == "char(36)"
     assert types[("customers", "active")] == "tinyint(1)"
+    # A deactivation can be learnt before the registration that brings the email.
+    assert nullable & {("customers", "email"), ("customers", "active")} == {("customers", "email")}
     indexes = await fetch(empty_database, "SHOW INDEX FROM orders WHERE Column_name = 'user_id'")
     assert indexes

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 
+from eda_local.tansu import free_port
 from shared.settings import MySQLSettings
 from tests.support.polling import eventually
-from tests.support.tansu import free_port
 
 COMMAND = Path(sys.executable).parent / "order-service"
 

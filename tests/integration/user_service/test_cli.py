@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from eda_local.tansu import free_port
 from shared.settings import MySQLSettings
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
-from tests.support.tansu import free_port
 from user_service.entrypoints.cli import main
 
 
@@ -41,6 +41,7 @@ def test_migrate_applies_everything_once(
         "applied shared:0001_processed_events",
         "applied shared:0002_outbox",
         "applied user_service:0001_users",
+        "applied user_service:0002_order_ledger",
     ]
     assert main(["migrate"]) == 0
     assert "nothing to apply" in one_line(capsys.readouterr().out)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from decimal import Decimal
 
 import aiomysql
 import httpx
 import pytest
 
 from shared.db.unit_of_work import UnitOfWork
+from shared.events import Money
 from tests.integration.user_service.support import count, outbox
 from tests.support.polling import eventually
 from user_service.adapters.users_repository import UserRepository
 from user_service.domain.errors import EmailAlreadyRegisteredError, UserAlreadyDeactivatedError
 from user_service.domain.user import User
-from user_service.service_layer import users
+from user_service.service_layer import queries, users
 from user_service.service_layer.context import ServiceContext, utc_now
 
 
@@ -91,3 +93,44 @@ async def test_a_deactivation_waiting_on_the_row_lock_sees_the_first_one(
         await first.commit()
     with pytest.raises(UserAlreadyDeactivatedError):
         await second
+
+
+async def test_two_users_first_spend_in_flight_at_once_do_not_deadlock(
+    context: ServiceContext, pool: aiomysql.Pool
+) -> None:
+    # Locking a user must not gap-lock user_spend: both inserts would wait on each other.
+    ada, bob = [await users.register_user(context, f"{n}@example.com", n) for n in ("ada", "bob")]
+    async with UnitOfWork(pool) as first, UnitOfWork(pool) as second:
+        pairs = []
+        for uow, user in ((first, ada), (second, bob)):
+            locked = await UserRepository(uow).get(user.id, for_update=True)
+            assert locked is not None
+            locked.record_confirmed_order(Money(amount=Decimal("1.00"), currency="EUR"))
+            pairs.append((uow, locked))
+        await asyncio.gather(*(UserRepository(uow).save(locked) for uow, locked in pairs))
+        await first.commit()
+        await second.commit()
+    for user in (ada, bob):
+        assert (await queries.get_user(context, user.id)).total_spent == {"EUR": Decimal("1.00")}
+
+
+async def test_spend_stays_exact_when_the_locked_read_sees_an_old_snapshot(
+    context: ServiceContext, pool: aiomysql.Pool
+) -> None:
+    user = await users.register_user(context, "ada@example.com", "Ada")
+    async with UnitOfWork(pool) as late:
+        await late.fetchall("SELECT * FROM user_spend")  # fixes this transaction's snapshot
+        async with UnitOfWork(pool) as early:
+            counted = await UserRepository(early).get(user.id, for_update=True)
+            assert counted is not None
+            counted.record_confirmed_order(Money(amount=Decimal("5.00"), currency="EUR"))
+            await UserRepository(early).save(counted)
+            await early.commit()
+        locked = await UserRepository(late).get(user.id, for_update=True)
+        assert locked is not None
+        assert locked.total_spent == {}  # the old snapshot: the 5.00 is not visible
+        locked.record_confirmed_order(Money(amount=Decimal("3.00"), currency="EUR"))
+        await UserRepository(late).save(locked)
+        await late.commit()
+    loaded = await queries.get_user(context, user.id)
+    assert (loaded.orders_count, loaded.total_spent) == (2, {"EUR": Decimal("8.00")})

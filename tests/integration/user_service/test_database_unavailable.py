@@ -8,9 +8,9 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from eda_local.tansu import free_port
 from tests.integration.user_service.support import settings_for
 from tests.support.mysql import mysql_settings_for_tests
-from tests.support.tansu import free_port
 from user_service.entrypoints.app import create_app
 
 

@@ -14,7 +14,12 @@ from shared.settings import MySQLSettings
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from user_service.bootstrap import migrate_database
 
-EXPECTED = ["shared:0001_processed_events", "shared:0002_outbox", "user_service:0001_users"]
+EXPECTED = [
+    "shared:0001_processed_events",
+    "shared:0002_outbox",
+    "user_service:0001_users",
+    "user_service:0002_order_ledger",
+]
 
 
 @pytest.fixture

@@ -96,6 +96,21 @@ def test_reversing_a_confirmed_order_takes_it_back_out() -> None:
     assert (user.orders_count, user.spent_in("EUR")) == (1, Decimal("2.50"))
 
 
+def test_reversing_the_last_spend_in_a_currency_drops_the_currency() -> None:
+    user = registered()
+    user.record_confirmed_order(money("12.50"))
+    user.record_confirmed_order(money("3.00", "USD"))
+    user.reverse_confirmed_order(money("3.00", "USD"))
+    assert (user.orders_count, user.total_spent) == (1, {"EUR": Decimal("12.50")})
+    assert user.spent_in("USD") == Decimal("0.00")
+
+
+def test_a_free_order_counts_but_adds_no_currency() -> None:
+    user = registered()
+    user.record_confirmed_order(money("0.00"))
+    assert (user.orders_count, user.total_spent) == (1, {})
+
+
 def test_the_order_count_never_goes_negative() -> None:
     user = registered()
     with pytest.raises(OrderStatsError, match="no counted order"):

@@ -36,7 +36,9 @@ def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler)
     """Wrap a handler so it runs in one unit of work at most once per event id."""
 
     async def handle(event: Event, envelope: Envelope) -> None:
-        async with UnitOfWork(pool) as uow:
+        # READ COMMITTED: no gap locks, so handlers of different aggregates that insert
+        # next to each other (first order of two users) cannot deadlock.
+        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
             if not await claim(uow, subscriber, envelope.id):
                 return
             await handler(event, envelope, uow)

@@ -11,7 +11,7 @@ from order_service.adapters.rows import (
     order_from_row,
     to_db_time,
 )
-from order_service.domain import Order, OrderLine
+from order_service.domain import Order, OrderLine, OrderStatus
 from shared.db.sql import placeholders
 from shared.db.unit_of_work import UnitOfWork
 
@@ -78,6 +78,15 @@ class OrderRepository:
             "UPDATE orders SET status = %s, reason = %s, updated_at = %s WHERE id = %s",
             (order.status.value, order.reason, to_db_time(order.updated_at), str(order.id)),
         )
+
+    async def lock_pending_of(self, user_id: UUID) -> list[UUID]:
+        """The user's pending orders, oldest first, each row locked until the unit of work ends."""
+        rows = await self._uow.fetchall(
+            "SELECT id FROM orders WHERE user_id = %s AND status = %s"
+            " ORDER BY created_at, id FOR UPDATE",
+            (str(user_id), OrderStatus.PENDING.value),
+        )
+        return [UUID(order_id) for (order_id,) in rows]
 
     async def page(self, *, user_id: UUID | None, after: PageKey | None, limit: int) -> list[Order]:
         """Up to ``limit`` orders in (created_at, id) order, optionally one user's only."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from order_service.domain import Order, OrderLine, OrderStatus
+from order_service.domain import Customer, Order, OrderLine, OrderStatus
 
 
 def to_db_time(moment: datetime) -> datetime:
@@ -38,4 +38,14 @@ def order_from_row(row: Sequence[Any], lines: Sequence[OrderLine]) -> Order:
         created_at=from_db_time(created_at),
         updated_at=from_db_time(updated_at),
         reason=reason,
+    )
+
+
+def customer_from_row(row: Sequence[Any]) -> Customer:
+    user_id, email, active, updated_at = row
+    return Customer(
+        user_id=UUID(user_id),
+        email=email,
+        active=bool(active),
+        updated_at=from_db_time(updated_at),
     )

@@ -13,3 +13,7 @@ class InvalidOrderError(DomainError, ValueError):
 
 class IllegalTransitionError(DomainError):
     """The order's current status does not allow the requested change."""
+
+
+class InvalidCustomerError(DomainError, ValueError):
+    """A customer fact that cannot be recorded (a naive time, another user's fact)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 
@@ -13,3 +14,15 @@ class OrderNotFoundError(LookupError):
 
 class InvalidCursorError(ValueError):
     """A page cursor that this service did not hand out."""
+
+
+class CustomerNotYetKnownError(LookupError):
+    """An order's customer has not been registered here yet; it may still be."""
+
+    def __init__(self, user_id: UUID, remaining: timedelta) -> None:
+        super().__init__(
+            f"customer {user_id} is not known yet; waiting up to"
+            f" {remaining.total_seconds():.1f}s more before rejecting"
+        )
+        self.user_id = user_id
+        self.remaining = remaining

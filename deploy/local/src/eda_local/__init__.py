@@ -1,0 +1,1 @@
+"""Local process mode: brokers checked or embedded, migrations, every component supervised."""

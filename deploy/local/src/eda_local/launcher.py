@@ -1,0 +1,126 @@
+"""``make run``: every component as a local process under one supervisor.
+
+Checks MySQL and RabbitMQ, starts an embedded Kafka-compatible broker (Tansu) on
+127.0.0.1:9092 unless EDA_KAFKA__BOOTSTRAP_SERVERS names a Kafka, migrates both
+databases, then hands over to honcho, which prefixes and interleaves the logs and
+stops every process on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from eda_local.checks import MissingServerError, require_servers
+from eda_local.procfile import Layout, procfile
+from eda_local.tansu import running_tansu
+from order_service.adapters.schema import migrate_database as migrate_orders
+from shared.settings import Settings, SettingsError, load_settings
+from user_service.bootstrap.database import migrate_database as migrate_users
+
+EMBEDDED_KAFKA_PORT = 9092
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    layout = Layout(
+        users_port=args.users_port,
+        orders_port=args.orders_port,
+        first_subscriber_port=args.first_subscriber_port,
+        users_database=f"{args.database_prefix}users",
+        orders_database=f"{args.database_prefix}orders",
+    )
+    try:
+        settings = load_settings()
+        require_servers(settings)
+    except (SettingsError, MissingServerError) as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
+    with kafka(args.kafka_port) as environment:
+        asyncio.run(migrate(settings, layout))
+        print(banner(layout, environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]), flush=True)
+        return supervise(layout, environment)
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = Layout()
+    parser = argparse.ArgumentParser(prog="eda-local", description=__doc__)
+    parser.add_argument("--users-port", type=int, default=defaults.users_port)
+    parser.add_argument("--orders-port", type=int, default=defaults.orders_port)
+    parser.add_argument("--first-subscriber-port", type=int, default=defaults.first_subscriber_port)
+    parser.add_argument("--kafka-port", type=int, default=EMBEDDED_KAFKA_PORT)
+    parser.add_argument("--database-prefix", default="", help="prefix of both database names")
+    return parser
+
+
+@contextlib.contextmanager
+def kafka(port: int) -> Iterator[dict[str, str]]:
+    # Commands of the Procfile are found in this environment's bin folder.
+    bin_folder = str(Path(sys.executable).parent)
+    environment = {**os.environ, "PATH": f"{bin_folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+    if "EDA_KAFKA__BOOTSTRAP_SERVERS" in os.environ:
+        yield environment
+        return
+    print(f">> starting the embedded Kafka (Tansu) on 127.0.0.1:{port}")
+    with running_tansu(port=port) as address:
+        environment.update(
+            {
+                "EDA_KAFKA__BOOTSTRAP_SERVERS": address,
+                # Tansu refuses the idempotent producer and answers fetches only at
+                # their deadline: a short one keeps local latency low.
+                "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",
+                "EDA_KAFKA__FETCH_MAX_WAIT_MS": "10",
+            }
+        )
+        yield environment
+
+
+async def migrate(settings: Settings, layout: Layout) -> None:
+    for database, run in (
+        (layout.users_database, migrate_users),
+        (layout.orders_database, migrate_orders),
+    ):
+        mysql = settings.mysql.model_copy(update={"database": database})
+        applied = await run(mysql)
+        print(f">> database {database}: " + (", ".join(applied) or "up to date"))
+
+
+def supervise(layout: Layout, environment: dict[str, str]) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "Procfile"
+        path.write_text(procfile(layout))
+        honcho = [sys.executable, "-m", "honcho", "start", "-f", str(path), "-d", os.getcwd()]
+        try:
+            return subprocess.call(honcho, env=environment)
+        except KeyboardInterrupt:
+            return 0
+
+
+def banner(layout: Layout, kafka_address: str) -> str:
+    users = f"http://127.0.0.1:{layout.users_port}"
+    orders = f"http://127.0.0.1:{layout.orders_port}"
+    return f"""
+  user-service   {users}   (API docs: {users}/docs)
+  order-service  {orders}   (API docs: {orders}/docs)
+  Kafka          {kafka_address}
+
+  Try it:
+    curl -s -X POST {users}/users -H 'content-type: application/json' \\
+         -d '{{"email": "ada@example.com", "name": "Ada"}}'
+    curl -s -X POST {orders}/orders -H 'content-type: application/json' \\
+         -d '{{"user_id": "<id from above>", "currency": "EUR", \\
+              "items": [{{"sku": "book", "quantity": 2, "unit_price": "12.50"}}]}}'
+  then GET {orders}/orders/<order id> (confirmed) and GET {users}/users/<user id>.
+  Ctrl-C stops everything.
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
