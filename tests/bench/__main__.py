@@ -12,10 +12,10 @@ import asyncio
 import time
 from uuid import uuid4
 
+from eda_local.tansu import running_tansu
 from shared.settings import load_settings
 from tests.bench import kafka_bench, rabbitmq_bench
 from tests.bench.report import configure_logging, emit, log
-from eda_local.tansu import running_tansu
 
 
 async def _kafka(bootstrap: str, run_id: str) -> None:

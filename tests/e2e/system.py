@@ -1,5 +1,7 @@
-"""The whole system as real processes: both services and one subscriber per event
-type, on throwaway databases and uniquely named broker resources."""
+"""The whole system as real processes, started the way `make run` starts it: the
+launcher's migrations and Procfile lines, with random free ports and unique database
+names. Each Procfile line runs as its own process so a test can kill and restart one.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,38 +20,90 @@ import aio_pika
 import aiomysql
 import httpx
 
-from eda_local.tansu import free_port
-from order_service.adapters.schema import migrate_database as migrate_orders
+from eda_local.launcher import prepare
+from eda_local.procfile import Layout, procfile
+from eda_local.tansu import free_port, free_port_block
 from shared.messaging.rabbitmq.topology import (
     dead_letter_exchange_name,
     dead_letter_queue_name,
     unrouted_name,
 )
-from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings
+from shared.settings import MySQLSettings, RabbitMQSettings, Settings, load_settings
 from subscribers.catalog import SUBSCRIBERS
-from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+from tests.support.mysql import mysql_settings_for_tests
 from tests.support.polling import eventually
-from user_service.bootstrap.database import migrate_database as migrate_users
 
 BIN = Path(sys.executable).parent
+
+ROUTINGS: Mapping[str, dict[str, str]] = {
+    "kafka": {"EDA_DEFAULT_BROKER": "kafka"},
+    "rabbitmq": {"EDA_DEFAULT_BROKER": "rabbitmq"},
+    "mixed": {
+        "EDA_DEFAULT_BROKER": "kafka",
+        "EDA_ROUTES": '{"order.placed": "rabbitmq", "order.rejected": "rabbitmq",'
+        ' "user.deactivated": "rabbitmq"}',
+    },
+}
 
 
 @dataclass
 class RunningSystem:
-    users_url: str
-    orders_url: str
-    orders_db: MySQLSettings
+    layout: Layout
+    environment: dict[str, str]
+    log_dir: Path
+    commands: dict[str, str] = field(default_factory=dict)
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
-    logs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def users_url(self) -> str:
+        return f"http://127.0.0.1:{self.layout.users_port}"
+
+    @property
+    def orders_url(self) -> str:
+        return f"http://127.0.0.1:{self.layout.orders_port}"
+
+    def health_url(self, name: str) -> str:
+        if name == "user-service":
+            return self.users_url
+        if name == "order-service":
+            return self.orders_url
+        event_type = name.replace("-", ".", 1)
+        return f"http://127.0.0.1:{self.layout.subscriber_ports()[event_type]}"
+
+    async def start(self, name: str) -> None:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = await asyncio.create_subprocess_exec(
+            "/bin/sh",
+            "-c",
+            f"exec env {self.commands[name]}",
+            env=self.environment,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        log.close()
+
+    async def wait_ready(self, name: str) -> None:
+        async with httpx.AsyncClient(timeout=2) as client:
+            await eventually(
+                functools.partial(_ready, client, self.health_url(name)),
+                timeout=90,
+                what=f"{name} ready",
+            )
+
+    async def kill(self, name: str) -> None:
+        process = self.processes[name]
+        process.kill()  # SIGKILL: no chance to finish or commit anything
+        await process.wait()
 
     async def customer_active(self, user_id: str) -> bool | None:
         """The orders context's projection of a customer (None: not projected yet)."""
+        mysql = mysql_settings_for_tests()
         connection = await aiomysql.connect(
-            host=self.orders_db.host,
-            port=self.orders_db.port,
-            user=self.orders_db.user,
-            password=self.orders_db.password,
-            db=self.orders_db.database,
+            host=mysql.host,
+            port=mysql.port,
+            user=mysql.user,
+            password=mysql.password,
+            db=self.layout.orders_database,
             autocommit=True,
         )
         try:
@@ -61,16 +115,15 @@ class RunningSystem:
         return None if row is None else bool(row[0])
 
     def log_tail(self, name: str, lines: int = 30) -> str:
-        text = self.logs[name].read_text(errors="replace").splitlines()
+        text = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
 
-def _environment(
-    broker: BrokerKind, kafka: str, mysql: MySQLSettings, unique: str, database: str
-) -> dict[str, str]:
+def _environment(routing: str, kafka: str, mysql: MySQLSettings, unique: str) -> dict[str, str]:
     return {
         **os.environ,
-        "EDA_DEFAULT_BROKER": broker.value,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **ROUTINGS[routing],
         "EDA_KAFKA__BOOTSTRAP_SERVERS": kafka,
         "EDA_KAFKA__TOPIC_PREFIX": f"e2e{unique}.",
         "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",
@@ -82,72 +135,65 @@ def _environment(
         "EDA_MYSQL__PORT": str(mysql.port),
         "EDA_MYSQL__USER": mysql.user,
         "EDA_MYSQL__PASSWORD": mysql.password,
-        "EDA_MYSQL__DATABASE": database,
         "EDA_OUTBOX__IDLE_POLL_S": "0.05",
         "EDA_RETRY__INITIAL_BACKOFF_S": "0.05",
         "EDA_RETRY__MAX_BACKOFF_S": "0.5",
         "EDA_RETRY__MAX_ATTEMPTS": "20",
-        "EDA_UNKNOWN_CUSTOMER_WAIT_S": "5",
+        "EDA_UNKNOWN_CUSTOMER_WAIT_S": "2",
     }
 
 
 @contextlib.asynccontextmanager
-async def running_system(
-    broker: BrokerKind, kafka: str, log_dir: Path
-) -> AsyncIterator[RunningSystem]:
+async def running_system(routing: str, kafka: str, log_dir: Path) -> AsyncIterator[RunningSystem]:
     mysql = mysql_settings_for_tests()
     unique = uuid.uuid4().hex[:8]
-    async with throwaway_database(mysql) as users_db, throwaway_database(mysql) as orders_db:
-        await migrate_users(mysql.model_copy(update={"database": users_db}))
-        await migrate_orders(mysql.model_copy(update={"database": orders_db}))
-        users_port, orders_port = free_port(), free_port()
-        system = RunningSystem(
-            f"http://127.0.0.1:{users_port}",
-            f"http://127.0.0.1:{orders_port}",
-            mysql.model_copy(update={"database": orders_db}),
-        )
-        commands: dict[str, tuple[list[str], str, int]] = {
-            "user-service": (
-                ["user-service", "serve", "--port", str(users_port)],
-                users_db,
-                users_port,
-            ),
-            "order-service": (
-                ["order-service", "serve", "--port", str(orders_port)],
-                orders_db,
-                orders_port,
-            ),
-        }
-        for event_type, subscriber in SUBSCRIBERS.items():
-            port = free_port()
-            database = orders_db if subscriber.context == "orders" else users_db
-            commands[event_type] = (["subscriber", event_type, "--port", str(port)], database, port)
-        try:
-            for name, (argv, database, _) in commands.items():
-                system.logs[name] = log_dir / f"{name}.log"
-                with system.logs[name].open("wb") as log:
-                    system.processes[name] = await asyncio.create_subprocess_exec(
-                        str(BIN / argv[0]),
-                        *argv[1:],
-                        env=_environment(broker, kafka, mysql, unique, database),
-                        stdout=log,
-                        stderr=asyncio.subprocess.STDOUT,
-                    )
-            async with httpx.AsyncClient(timeout=2) as client:
-                for name, (_, _, port) in commands.items():
-                    await eventually(
-                        functools.partial(_ready, client, port), timeout=60, what=f"{name} ready"
-                    )
-            yield system
-        finally:
-            await stop_all(system)
-            if broker is BrokerKind.RABBITMQ:
-                await _delete_rabbitmq_resources(unique)
-
-
-async def _ready(client: httpx.AsyncClient, port: int) -> bool:
+    layout = Layout(
+        users_port=free_port(),
+        orders_port=free_port(),
+        first_subscriber_port=free_port_block(len(SUBSCRIBERS)),
+        users_database=f"t_{unique}_users",
+        orders_database=f"t_{unique}_orders",
+    )
+    environment = _environment(routing, kafka, mysql, unique)
+    system = RunningSystem(layout, environment, log_dir)
+    for line in procfile(layout).splitlines():
+        name, command = line.split(": ", 1)
+        system.commands[name] = command
     try:
-        return (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+        await prepare(_settings_of(environment), layout)
+        for name in system.commands:
+            await system.start(name)
+        for name in system.commands:
+            await system.wait_ready(name)
+        yield system
+    finally:
+        await stop_all(system)
+        await _drop_databases(mysql, layout)
+        if routing != "kafka":
+            await _delete_rabbitmq_resources(unique)
+
+
+def _settings_of(environment: Mapping[str, str]) -> Settings:
+    """The settings the processes will read, as the launcher would read them."""
+    with _patched_environment(environment):
+        return load_settings()
+
+
+@contextlib.contextmanager
+def _patched_environment(environment: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+async def _ready(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        return (await client.get(f"{url}/readyz")).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -164,6 +210,18 @@ async def stop_all(system: RunningSystem) -> dict[str, int | None]:
             process.kill()
             codes[name] = await process.wait()
     return codes
+
+
+async def _drop_databases(mysql: MySQLSettings, layout: Layout) -> None:
+    connection = await aiomysql.connect(
+        host=mysql.host, port=mysql.port, user=mysql.user, password=mysql.password
+    )
+    try:
+        async with connection.cursor() as cursor:
+            for name in (layout.users_database, layout.orders_database):
+                await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        connection.close()
 
 
 async def _delete_rabbitmq_resources(unique: str) -> None:

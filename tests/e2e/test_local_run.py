@@ -17,7 +17,7 @@ import pytest
 
 from eda_local.checks import reachable
 from eda_local.procfile import Layout, procfile
-from eda_local.tansu import free_port
+from eda_local.tansu import free_port, free_port_block
 from subscribers.catalog import SUBSCRIBERS
 from tests.support.mysql import mysql_settings_for_tests
 from tests.support.polling import eventually
@@ -71,7 +71,7 @@ def test_the_supervisor_runs_one_subscriber_per_event_type(event_type: str) -> N
 
 async def test_make_run_serves_the_flow_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("users", "orders", "kafka")}
-    first_subscriber = free_port()
+    first_subscriber = free_port_block(len(SUBSCRIBERS))
     prefix = f"t_{uuid.uuid4().hex[:8]}_"
     environment = {k: v for k, v in os.environ.items() if k != "EDA_KAFKA__BOOTSTRAP_SERVERS"}
     log = (tmp_path / "run.log").open("wb")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from eda_local.checks import MissingServerError, require_servers
 from eda_local.procfile import Layout, procfile
+from eda_local.provision import provision_queues
 from eda_local.tansu import running_tansu
 from order_service.adapters.schema import migrate_database as migrate_orders
 from shared.settings import Settings, SettingsError, load_settings
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
     with kafka(args.kafka_port) as environment:
-        asyncio.run(migrate(settings, layout))
+        asyncio.run(prepare(settings, layout))
         print(banner(layout, environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]), flush=True)
         return supervise(layout, environment)
 
@@ -80,6 +81,14 @@ def kafka(port: int) -> Iterator[dict[str, str]]:
             }
         )
         yield environment
+
+
+async def prepare(settings: Settings, layout: Layout) -> None:
+    """Everything that must exist before the first process starts."""
+    await migrate(settings, layout)
+    queues = await provision_queues(settings)
+    if queues:
+        print(">> RabbitMQ queues declared: " + ", ".join(queues))
 
 
 async def migrate(settings: Settings, layout: Layout) -> None:
