@@ -3,6 +3,8 @@
 - ``messaging``: throughput of ``shared`` against raw clients and FastStream.
 - ``outbox``: relay throughput (one and two relays) and commit-to-handler latency.
 - ``api``: ``POST /orders`` on a real ``order-service serve`` process.
+- ``subscriber``: the real ``order.confirmed`` handler, batched vs one transaction each.
+- ``flow``: the whole system as processes: ``POST /orders`` response → user stats updated.
 
 No argument runs every group. Prints one JSON object per figure on stdout; progress
 goes to stderr. Each group starts its own in-memory Tansu broker for Kafka; RabbitMQ
@@ -22,7 +24,14 @@ from uuid import uuid4
 
 from eda_local.tansu import running_tansu
 from shared.settings import load_settings
-from tests.bench import kafka_bench, orders_api_bench, outbox_bench, rabbitmq_bench
+from tests.bench import (
+    flow_latency_bench,
+    kafka_bench,
+    orders_api_bench,
+    outbox_bench,
+    rabbitmq_bench,
+    subscriber_bench,
+)
 from tests.bench.report import configure_logging, emit, log
 
 
@@ -66,7 +75,35 @@ def api(run_id: str) -> None:
         asyncio.run(_api(bootstrap, run_id))
 
 
-GROUPS: dict[str, Callable[[str], None]] = {"messaging": messaging, "outbox": outbox, "api": api}
+async def _subscriber(bootstrap: str, url: str, run_id: str) -> None:
+    for figure in await subscriber_bench.run(bootstrap, url, run_id):
+        emit(figure)
+
+
+def subscriber(run_id: str) -> None:
+    with running_tansu() as bootstrap:
+        log.info("Tansu listening on %s", bootstrap)
+        asyncio.run(_subscriber(bootstrap, load_settings().rabbitmq.url, run_id))
+
+
+async def _flow(bootstrap: str) -> None:
+    for figure in await flow_latency_bench.run(bootstrap):
+        emit(figure)
+
+
+def flow(run_id: str) -> None:
+    with running_tansu() as bootstrap:
+        log.info("Tansu listening on %s", bootstrap)
+        asyncio.run(_flow(bootstrap))
+
+
+GROUPS: dict[str, Callable[[str], None]] = {
+    "messaging": messaging,
+    "outbox": outbox,
+    "api": api,
+    "subscriber": subscriber,
+    "flow": flow,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -33,6 +33,9 @@ class KafkaSettings(BaseModel):
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     max_poll_records: int = Field(default=500, ge=1)
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    # aiokafka's 16 KiB default holds ~18 envelopes: a relay batch of 500 then needs
+    # many sequential round trips.
+    max_batch_size: int = Field(default=1_048_576, ge=16_384)
 
 
 class RabbitMQSettings(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from shared.events import event_types
+from shared.settings import load_settings
 from subscribers.catalog import SUBSCRIBERS, UnknownSubscriberError, subscriber_for
 from subscribers.cli import main
 
@@ -24,6 +25,14 @@ def test_subscriber_names_name_their_context_and_are_unique() -> None:
     names = [s.name for s in SUBSCRIBERS.values()]
     assert len(set(names)) == len(names)
     assert all(s.name.startswith(f"{s.context}.") for s in SUBSCRIBERS.values())
+
+
+def test_only_order_confirmed_has_a_batch_form_of_its_handler() -> None:
+    settings = load_settings()
+    with_batch_form = {
+        event_type for event_type, s in SUBSCRIBERS.items() if s.batch_handler(settings)
+    }
+    assert with_batch_form == {"order.confirmed"}
 
 
 def test_an_unknown_event_type_is_refused_with_the_known_ones() -> None:

@@ -11,12 +11,13 @@ from types import ModuleType
 
 from order_service import config as order_config
 from order_service.entrypoints import event_handlers as order_handlers
-from shared.db.idempotency import UnitOfWorkHandler
+from shared.db.idempotency import UnitOfWorkBatchHandler, UnitOfWorkHandler
 from shared.settings import Settings
 from user_service.bootstrap import settings as user_config
 from user_service.entrypoints import event_handlers as user_handlers
 
 HandlerFactory = Callable[[Settings], Mapping[str, UnitOfWorkHandler]]
+BatchHandlerFactory = Callable[[Settings], Mapping[str, UnitOfWorkBatchHandler]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +28,16 @@ class Subscriber:
     source: str
     database: str
     handlers: HandlerFactory
+    batch_handlers: BatchHandlerFactory | None = None
 
     def handler(self, settings: Settings) -> UnitOfWorkHandler:
         return self.handlers(settings)[self.event_type]
+
+    def batch_handler(self, settings: Settings) -> UnitOfWorkBatchHandler | None:
+        """The context's form of the handler for a run of events, where it has one."""
+        if self.batch_handlers is None:
+            return None
+        return self.batch_handlers(settings).get(self.event_type)
 
 
 class UnknownSubscriberError(LookupError):
@@ -38,8 +46,11 @@ class UnknownSubscriberError(LookupError):
 
 def _context(context: str, module: ModuleType, source: str, database: str) -> dict[str, Subscriber]:
     subscriptions: Mapping[str, str] = module.SUBSCRIPTIONS
+    batch_handlers: BatchHandlerFactory | None = getattr(module, "event_batch_handlers", None)
     return {
-        event_type: Subscriber(event_type, name, context, source, database, module.event_handlers)
+        event_type: Subscriber(
+            event_type, name, context, source, database, module.event_handlers, batch_handlers
+        )
         for event_type, name in subscriptions.items()
     }
 

@@ -1,19 +1,23 @@
-"""Run one subscription: consume, hand each event to the owning context's handler
-inside an idempotent unit of work, relay the events the handler wrote, serve health,
-and stop cleanly on SIGTERM or SIGINT."""
+"""Run one subscription: consume, hand each fetched run of events to the owning
+context's handler inside one idempotent unit of work (one event per unit of work when
+a run fails), relay the events the handler wrote, serve health, and stop cleanly on
+SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Sequence
 
-from shared.db.idempotency import idempotent
+import aiomysql
+
+from shared.db.idempotency import idempotent, idempotent_batch
 from shared.db.pool import create_pool
 from shared.envelope import Envelope
 from shared.events import Event
 from shared.messaging.factory import RoutingPublisher, create_consumer
-from shared.messaging.types import Subscription
+from shared.messaging.types import BatchHandler, Handler, Subscription
 from shared.outbox.relay import OutboxRelay
 from shared.outbox.runtime import OutboxRuntime
 from shared.settings import Settings
@@ -23,6 +27,32 @@ from subscribers.health import health_server
 log = logging.getLogger(__name__)
 
 
+def idempotent_handlers(
+    subscriber: Subscriber,
+    settings: Settings,
+    pool: aiomysql.Pool,
+    after_commit: Callable[[], None],
+) -> tuple[Handler, BatchHandler]:
+    """The subscriber's handler applied once per event: a run of events per unit of work,
+    and one event per unit of work for the processor's fallback; ``after_commit`` follows
+    every commit."""
+    handler = subscriber.handler(settings)
+    claimed = idempotent(pool, subscriber.name, handler)
+    claimed_together = idempotent_batch(
+        pool, subscriber.name, handler, handle_together=subscriber.batch_handler(settings)
+    )
+
+    async def handle(event: Event, envelope: Envelope) -> None:
+        await claimed(event, envelope)
+        after_commit()
+
+    async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
+        await claimed_together(events)
+        after_commit()
+
+    return handle, handle_many
+
+
 async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, port: int) -> None:
     pool = await create_pool(settings.mysql)
     # Events the handler writes are relayed from here at once; the service's own relay
@@ -30,14 +60,12 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
     publisher = RoutingPublisher(settings)
     relay = OutboxRelay(pool, publisher, settings.outbox)
     runtime = OutboxRuntime(pool, publisher, relay)
-    claimed = idempotent(pool, subscriber.name, subscriber.handler(settings))
-
-    async def handle(event: Event, envelope: Envelope) -> None:
-        await claimed(event, envelope)
-        relay.wake()
-
+    handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=relay.wake)
     consumer = create_consumer(
-        settings, Subscription(subscriber.name, subscriber.event_type), handle
+        settings,
+        Subscription(subscriber.name, subscriber.event_type),
+        handle,
+        batch_handler=handle_many,
     )
 
     async def consuming() -> bool:

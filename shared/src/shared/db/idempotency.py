@@ -1,19 +1,27 @@
 """Effectively-once consumption: the handler's writes and a ``processed_events`` row
 (subscriber, event id) commit in one transaction; a redelivered event finds its row
-and is skipped. The table comes from the platform migration ``shared:0001``."""
+and is skipped. The table comes from the platform migration ``shared:0001``.
+
+``idempotent`` wraps a handler for one event per transaction, ``idempotent_batch``
+for a run of events in one transaction, each event still claimed and applied once."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiomysql
 
+from shared.db.sql import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
+from shared.errors import TransientError
 from shared.events.base import Event
-from shared.messaging.types import Handler
+from shared.messaging.types import BatchHandler, Handler
 
 UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
+UnitOfWorkBatchHandler = Callable[[Sequence[tuple[Event, Envelope]], UnitOfWork], Awaitable[None]]
+"""Optional: the same effect as calling a ``UnitOfWorkHandler`` for each event in order,
+with fewer statements. Raising fails the whole run."""
 
 
 async def claim(uow: UnitOfWork, subscriber: str, event_id: str) -> bool:
@@ -32,6 +40,42 @@ async def claim(uow: UnitOfWork, subscriber: str, event_id: str) -> bool:
     return inserted == 1
 
 
+class ClaimRaceError(TransientError):
+    """Another transaction claimed some of a batch's events meanwhile: which ones is unknown."""
+
+
+async def claim_many(uow: UnitOfWork, subscriber: str, event_ids: Sequence[str]) -> set[str]:
+    """Record the events as processed in the open transaction; return the ids that were
+    not before. Two round trips for the whole run: read what exists, insert the rest."""
+    wanted = list(dict.fromkeys(event_ids))
+    if not wanted:
+        return set()
+    # Only "%s" markers are interpolated into these statements (shared.db.sql).
+    rows = await uow.fetchall(
+        "SELECT event_id FROM processed_events"  # noqa: S608
+        f" WHERE subscriber = %s AND event_id IN ({placeholders(len(wanted))})",
+        (subscriber, *wanted),
+    )
+    existing = {str(event_id) for (event_id,) in rows}
+    fresh = [event_id for event_id in wanted if event_id not in existing]
+    if not fresh:
+        return set()
+    inserted = await uow.execute(
+        "INSERT INTO processed_events (subscriber, event_id)"  # noqa: S608
+        f" VALUES {row_placeholders(len(fresh), 2)}"
+        " ON DUPLICATE KEY UPDATE event_id = event_id",
+        [value for event_id in fresh for value in (subscriber, event_id)],
+    )
+    # The read takes no locks: a concurrent claimer may have committed one of ``fresh``
+    # since (the insert waited for it and did nothing). Which one cannot be told apart
+    # from our own rows, so the whole run fails and goes one event at a time.
+    if inserted != len(fresh):
+        raise ClaimRaceError(
+            f"{len(fresh) - inserted} of {len(fresh)} events were claimed concurrently"
+        )
+    return set(fresh)
+
+
 def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler) -> Handler:
     """Wrap a handler so it runs in one unit of work at most once per event id."""
 
@@ -45,3 +89,34 @@ def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler)
             await uow.commit()
 
     return handle
+
+
+def idempotent_batch(
+    pool: aiomysql.Pool,
+    subscriber: str,
+    handler: UnitOfWorkHandler,
+    *,
+    handle_together: UnitOfWorkBatchHandler | None = None,
+) -> BatchHandler:
+    """Wrap a handler so a run of events is handled in one unit of work, in order, each
+    event at most once per event id (a repeat within the run counts once). With
+    ``handle_together`` the newly claimed events go to it in one call instead."""
+
+    async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
+        # READ COMMITTED for the reasons given in ``idempotent``.
+        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+            fresh = await claim_many(uow, subscriber, [envelope.id for _, envelope in events])
+            claimed = []
+            for event, envelope in events:
+                if envelope.id in fresh:
+                    fresh.discard(envelope.id)
+                    claimed.append((event, envelope))
+            if handle_together is not None:
+                if claimed:
+                    await handle_together(claimed, uow)
+            else:
+                for event, envelope in claimed:
+                    await handler(event, envelope, uow)
+            await uow.commit()
+
+    return handle_many

@@ -8,3 +8,11 @@ def placeholders(count: int) -> str:
     if count < 1:
         raise ValueError("an IN list needs at least one value")
     return ", ".join(["%s"] * count)
+
+
+def row_placeholders(rows: int, columns: int) -> str:
+    """``(%s, %s), (%s, %s), …`` for a multi-row ``INSERT … VALUES``."""
+    if rows < 1 or columns < 1:
+        raise ValueError("a VALUES list needs at least one row of at least one column")
+    row = "(" + ", ".join(["%s"] * columns) + ")"
+    return ", ".join([row] * rows)

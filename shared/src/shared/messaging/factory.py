@@ -9,7 +9,14 @@ from shared.envelope import Envelope
 from shared.messaging.kafka import KafkaConsumer, KafkaPublisher
 from shared.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
 from shared.messaging.routing import broker_for, check_routes
-from shared.messaging.types import Consumer, Handler, OutgoingMessage, Publisher, Subscription
+from shared.messaging.types import (
+    BatchHandler,
+    Consumer,
+    Handler,
+    OutgoingMessage,
+    Publisher,
+    Subscription,
+)
 from shared.settings import BrokerKind, Settings
 
 
@@ -70,9 +77,21 @@ def create_broker_publisher(settings: Settings, broker: BrokerKind) -> Publisher
     return RabbitMQPublisher(settings.rabbitmq)
 
 
-def create_consumer(settings: Settings, subscription: Subscription, handler: Handler) -> Consumer:
+def create_consumer(
+    settings: Settings,
+    subscription: Subscription,
+    handler: Handler,
+    *,
+    batch_handler: BatchHandler | None = None,
+) -> Consumer:
+    """``handler`` takes one event; ``batch_handler``, if given, each fetched run of them,
+    with ``handler`` as the fallback when a run fails."""
     check_routes(settings)
     broker = broker_for(settings, subscription.event_type)
     if broker is BrokerKind.KAFKA:
-        return KafkaConsumer(settings.kafka, settings.retry, subscription, handler)
-    return RabbitMQConsumer(settings.rabbitmq, settings.retry, subscription, handler)
+        return KafkaConsumer(
+            settings.kafka, settings.retry, subscription, handler, batch_handler=batch_handler
+        )
+    return RabbitMQConsumer(
+        settings.rabbitmq, settings.retry, subscription, handler, batch_handler=batch_handler
+    )

@@ -4,6 +4,10 @@ Parse and validate; call the handler; retry transient failures with exponential
 backoff and jitter up to a bound; send permanent failures (and exhausted retries)
 to the dead-letter destination with the reason. The caller acknowledges the
 message only after ``process`` returned.
+
+``process_many`` does the same for a run of messages: unparseable ones are
+dead-lettered one by one, the rest go to the batch handler in one call, and if
+that call fails each of them gets the per-message treatment above.
 """
 
 from __future__ import annotations
@@ -11,12 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from shared.envelope import Envelope, decode
 from shared.errors import PermanentError, UnknownEventTypeError
 from shared.events.base import Event
-from shared.messaging.types import DeadLetterSink, Handler, IncomingMessage, Subscription
+from shared.messaging.types import (
+    BatchHandler,
+    DeadLetterSink,
+    Handler,
+    IncomingMessage,
+    Subscription,
+)
 from shared.settings import RetrySettings
 
 log = logging.getLogger(__name__)
@@ -34,10 +45,12 @@ class MessageProcessor:
         dead_letters: DeadLetterSink,
         retry: RetrySettings,
         *,
+        batch_handler: BatchHandler | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._subscription = subscription
         self._handler = handler
+        self._batch_handler = batch_handler
         self._dead_letters = dead_letters
         self._retry = retry
         self._jitter = jitter
@@ -53,6 +66,47 @@ class MessageProcessor:
             await self._dead_letter(message, _reason(exc), attempts=0)
             return
         await self._handle(message, envelope, event)
+
+    async def process_many(self, messages: Sequence[IncomingMessage]) -> int:
+        """Process a run of messages; return how many leading ones reached their outcome
+        (all of them, unless shutdown abandoned one while it waited to be retried)."""
+        finished = [False] * len(messages)
+        parsed: list[_Parsed] = []
+        try:
+            for index, message in enumerate(messages):
+                try:
+                    envelope, event = self._parse(message.body)
+                except PermanentError as exc:
+                    await self._dead_letter(message, _reason(exc), attempts=0)
+                    finished[index] = True
+                    continue
+                parsed.append(_Parsed(index, message, envelope, event))
+            if await self._handle_together(parsed):
+                for item in parsed:
+                    finished[item.index] = True
+                return len(messages)
+            for item in parsed:
+                await self._handle(item.message, item.envelope, item.event)
+                finished[item.index] = True
+        except ProcessingAbandoned:
+            pass
+        return _leading_true(finished)
+
+    async def _handle_together(self, parsed: list[_Parsed]) -> bool:
+        """One batch handler call; False if there is none or it failed (nothing applied)."""
+        if self._batch_handler is None or len(parsed) < 2:
+            return False
+        try:
+            await self._batch_handler([(item.event, item.envelope) for item in parsed])
+        except Exception as exc:
+            log.warning(
+                "%s: a batch of %d events failed (%s); handling them one by one",
+                self._subscription.subscriber,
+                len(parsed),
+                _reason(exc),
+            )
+            return False
+        return True
 
     def _parse(self, body: bytes) -> tuple[Envelope, Event]:
         envelope = decode(body)
@@ -114,6 +168,18 @@ class MessageProcessor:
         except TimeoutError:
             return
         raise ProcessingAbandoned
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    index: int
+    message: IncomingMessage
+    envelope: Envelope
+    event: Event
+
+
+def _leading_true(flags: list[bool]) -> int:
+    return next((index for index, flag in enumerate(flags) if not flag), len(flags))
 
 
 def _reason(exc: BaseException) -> str:

@@ -13,6 +13,9 @@ from shared.events.base import Event
 _SUBSCRIBER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
 
 Handler = Callable[[Event, Envelope], Awaitable[None]]
+BatchHandler = Callable[[Sequence[tuple[Event, Envelope]]], Awaitable[None]]
+"""Handles a run of parsed events, in order, all or none: on failure the processor
+hands each of them to the per-message ``Handler`` instead."""
 
 
 @dataclass(frozen=True, slots=True)

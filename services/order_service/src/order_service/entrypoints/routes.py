@@ -22,7 +22,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def use_cases(request: Request) -> UseCaseContext:
+async def use_cases(request: Request) -> UseCaseContext:
     context: UseCaseContext = request.app.state.runtime.context
     return context
 

@@ -7,10 +7,29 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from shared.db.sql import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import Money
 from user_service.adapters.rows import from_column, to_column
 from user_service.domain.order_ledger import CancelledFrom, OrderLedgerEntry
+
+# Only "%s" markers are interpolated into the statements for many orders (shared.db.sql).
+_INSERT_NEW = (
+    "INSERT INTO order_ledger (order_id, user_id, currency, amount) VALUES {}"
+    " ON DUPLICATE KEY UPDATE order_id = order_id"
+)
+_LOCK_ENTRIES = (
+    "SELECT order_id, user_id, currency, amount, confirmed_at, cancelled_at, cancelled_from"
+    " FROM order_ledger WHERE order_id IN ({}) FOR UPDATE"
+)
+# Every row exists (and is locked): the upsert is one statement updating them all.
+_UPDATE_ENTRIES = (
+    "INSERT INTO order_ledger"
+    " (order_id, user_id, currency, amount, confirmed_at, cancelled_at, cancelled_from)"
+    " VALUES {}"
+    " ON DUPLICATE KEY UPDATE confirmed_at = VALUES(confirmed_at),"
+    " cancelled_at = VALUES(cancelled_at), cancelled_from = VALUES(cancelled_from)"
+)
 
 
 class OrderLedgerRepository:
@@ -38,6 +57,41 @@ class OrderLedgerRepository:
         assert row is not None  # inserted above or there already
         return _entry_from(row)
 
+    async def entries_for_many(
+        self, orders: list[tuple[UUID, UUID, Money]]
+    ) -> dict[UUID, OrderLedgerEntry]:
+        """``entry_for`` for several (order id, user id, total), in one or two statements;
+        an order named twice is entered with the first of them, as calling in turn would."""
+        first = {order_id: (user_id, total) for order_id, user_id, total in reversed(orders)}
+        if not first:
+            return {}
+        ids = sorted(str(order_id) for order_id in first)
+        inserted = await self._uow.execute(
+            _INSERT_NEW.format(row_placeholders(len(ids), 4)),
+            [
+                value
+                for order_id in ids
+                for value in _new_entry_row(UUID(order_id), *first[UUID(order_id)])
+            ],
+        )
+        if inserted == len(ids):  # all new, locked by the insert, no facts yet: nothing to read
+            return {
+                order_id: OrderLedgerEntry(order_id, user_id, total)
+                for order_id, (user_id, total) in first.items()
+            }
+        rows = await self._uow.fetchall(_LOCK_ENTRIES.format(placeholders(len(ids))), ids)
+        return {entry.order_id: entry for entry in map(_entry_from, rows)}
+
+    async def save_many(self, entries: list[OrderLedgerEntry]) -> None:
+        """``save`` for several entries loaded with ``entries_for_many``, in one statement."""
+        if not entries:
+            return
+        rows = [_entry_row(entry) for entry in sorted(entries, key=lambda e: str(e.order_id))]
+        await self._uow.execute(
+            _UPDATE_ENTRIES.format(row_placeholders(len(rows), 7)),
+            [value for row in rows for value in row],
+        )
+
     async def save(self, entry: OrderLedgerEntry) -> None:
         """Write back the facts of an entry loaded with ``entry_for``."""
         await self._uow.execute(
@@ -50,6 +104,19 @@ class OrderLedgerRepository:
                 str(entry.order_id),
             ),
         )
+
+
+def _new_entry_row(order_id: UUID, user_id: UUID, total: Money) -> tuple[Any, ...]:
+    return (str(order_id), str(user_id), total.currency, total.amount)
+
+
+def _entry_row(entry: OrderLedgerEntry) -> tuple[Any, ...]:
+    return (
+        *_new_entry_row(entry.order_id, entry.user_id, entry.total),
+        _optional_column(entry.confirmed_at),
+        _optional_column(entry.cancelled_at),
+        entry.cancelled_from.value if entry.cancelled_from is not None else None,
+    )
 
 
 def _optional_column(moment: datetime | None) -> datetime | None:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pymysql
 
+from shared.db.sql import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 from user_service.adapters.rows import from_column, is_duplicate_of, to_column
 from user_service.domain.errors import EmailAlreadyRegisteredError
@@ -35,6 +36,22 @@ _LOCK_USER = (
     "SELECT id, email, name, status, orders_count, created_at FROM users WHERE id = %s FOR UPDATE"
 )
 _SELECT_SPEND = "SELECT currency, amount FROM user_spend WHERE user_id = %s"
+# Only "%s" markers are interpolated into the statements for many users (shared.db.sql).
+_LOCK_USERS = (
+    "SELECT id, email, name, status, orders_count, created_at FROM users"
+    " WHERE id IN ({}) ORDER BY id FOR UPDATE"
+)
+_SELECT_SPENDS = "SELECT user_id, currency, amount FROM user_spend WHERE user_id IN ({})"
+# Every row exists (and is locked): the upsert is one statement updating them all.
+_UPDATE_USERS = (
+    "INSERT INTO users (id, email, name, status, orders_count, created_at) VALUES {}"
+    " ON DUPLICATE KEY UPDATE name = VALUES(name), status = VALUES(status),"
+    " orders_count = VALUES(orders_count)"
+)
+_ADD_SPENDS = (
+    "INSERT INTO user_spend (user_id, currency, amount) VALUES {}"
+    " ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,25 @@ class UserRepository:
             user.total_spent[currency] = Decimal(amount)
         return user
 
+    async def lock_many(self, user_ids: set[UUID]) -> dict[UUID, User]:
+        """``get(for_update=True)`` for several users in one statement; the missing are left out.
+
+        Rows are locked in id order, so two callers holding some of the same users wait for
+        each other instead of deadlocking."""
+        if not user_ids:
+            return {}
+        ids = sorted(str(user_id) for user_id in user_ids)
+        rows = await self._uow.fetchall(_LOCK_USERS.format(placeholders(len(ids))), ids)
+        users = {user.id: user for user in (_user_from(list(row)) for row in rows)}
+        if users:
+            found = [str(user_id) for user_id in users]
+            spends = await self._uow.fetchall(
+                _SELECT_SPENDS.format(placeholders(len(found))), found
+            )
+            for user_id, currency, amount in spends:
+                users[UUID(user_id)].total_spent[currency] = Decimal(amount)
+        return users
+
     async def exists(self, user_id: UUID) -> bool:
         row = await self._uow.fetchone("SELECT 1 FROM users WHERE id = %s", (str(user_id),))
         return row is not None
@@ -107,6 +143,43 @@ class UserRepository:
             elif change < 0:
                 await self._take_spend(user.id, currency, -change)
         user.spend_changes.clear()
+
+    async def save_many(self, users: list[User]) -> None:
+        """``save`` for several users loaded with ``lock_many``, one statement per table."""
+        if not users:
+            return
+        ordered = sorted(users, key=lambda user: str(user.id))
+        rows = [
+            (
+                str(user.id),
+                user.email,
+                user.name,
+                user.status.value,
+                user.orders_count,
+                to_column(user.created_at),
+            )
+            for user in ordered
+        ]
+        await self._uow.execute(
+            _UPDATE_USERS.format(row_placeholders(len(rows), 6)),
+            [value for row in rows for value in row],
+        )
+        added = [
+            (str(user.id), currency, change)
+            for user in ordered
+            for currency, change in sorted(user.spend_changes.items())
+            if change > 0
+        ]
+        if added:
+            await self._uow.execute(
+                _ADD_SPENDS.format(row_placeholders(len(added), 3)),
+                [value for row in added for value in row],
+            )
+        for user in ordered:
+            for currency, change in sorted(user.spend_changes.items()):
+                if change < 0:
+                    await self._take_spend(user.id, currency, -change)
+            user.spend_changes.clear()
 
     async def list_page(self, after: PageKey | None, limit: int) -> list[User]:
         if after is None:

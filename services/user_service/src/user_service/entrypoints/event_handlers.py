@@ -1,16 +1,18 @@
 """The users context's reactions to the orders context's events, for the subscriber runner.
 
 The runner opens the unit of work, records the event as processed in it, calls the
-handler and commits; a handler only translates its event into a use case.
+handler and commits; a handler only translates its event into a use case. Where a
+run of events is worth handling in fewer statements than one event at a time, a
+batch form of the handler does the same for the whole run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TypeVar
 
-from shared.db.idempotency import UnitOfWorkHandler
+from shared.db.idempotency import UnitOfWorkBatchHandler, UnitOfWorkHandler
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
 from shared.errors import PermanentError
@@ -41,6 +43,20 @@ async def order_confirmed(event: Event, envelope: Envelope, uow: UnitOfWork) -> 
             total=confirmed.total,
             confirmed_at=confirmed.confirmed_at,
         )
+
+
+async def orders_confirmed(events: Sequence[tuple[Event, Envelope]], uow: UnitOfWork) -> None:
+    orders = [
+        order_outcomes.ConfirmedOrder(
+            order_id=confirmed.order_id,
+            user_id=confirmed.user_id,
+            total=confirmed.total,
+            confirmed_at=confirmed.confirmed_at,
+        )
+        for confirmed in (_expect(event, OrderConfirmedV1) for event, _ in events)
+    ]
+    with domain_errors_as_delivery_outcomes():
+        await order_outcomes.count_confirmed_orders(uow, orders)
 
 
 async def order_cancelled(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
@@ -77,9 +93,19 @@ _HANDLERS: Mapping[str, UnitOfWorkHandler] = MappingProxyType(
 )
 
 
+_BATCH_HANDLERS: Mapping[str, UnitOfWorkBatchHandler] = MappingProxyType(
+    {OrderConfirmedV1.event_type: orders_confirmed}
+)
+
+
 def event_handlers(settings: Settings) -> Mapping[str, UnitOfWorkHandler]:
     """Event type -> handler. These handlers need no setting; ``settings`` is the contract."""
     return _HANDLERS
+
+
+def event_batch_handlers(settings: Settings) -> Mapping[str, UnitOfWorkBatchHandler]:
+    """Event type -> the handler's form for a run of events, where it has one."""
+    return _BATCH_HANDLERS
 
 
 def _expect(event: Event, model: type[_E]) -> _E:

@@ -26,7 +26,7 @@ _CONFLICT: Responses = {409: {"description": "the request contradicts the user's
 _NOT_FOUND: Responses = {404: {"description": "no user with this id"}}
 
 
-def service_context(request: Request) -> ServiceContext:
+async def service_context(request: Request) -> ServiceContext:
     runtime: Runtime = request.app.state.runtime
     return runtime.services
 

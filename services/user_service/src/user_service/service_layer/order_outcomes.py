@@ -8,6 +8,8 @@ so they take turns and never deadlock with one another.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -36,6 +38,41 @@ async def count_confirmed_order(
         user.record_confirmed_order(entry.total)
         await users.save(user)
     await ledger.save(entry)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedOrder:
+    order_id: UUID
+    user_id: UUID
+    total: Money
+    confirmed_at: datetime
+
+
+async def count_confirmed_orders(uow: UnitOfWork, orders: Sequence[ConfirmedOrder]) -> None:
+    """``count_confirmed_order`` for each order in turn, in a few statements for them all.
+
+    All their users are locked first, in id order, so runs handled concurrently over
+    shared users wait for each other instead of deadlocking. Raises what
+    ``count_confirmed_order`` raises, for the first order that fails; the caller then
+    commits nothing.
+    """
+    users, ledger = UserRepository(uow), OrderLedgerRepository(uow)
+    locked = await users.lock_many({order.user_id for order in orders})
+    for order in orders:
+        if order.user_id not in locked:
+            raise UserNotFoundError(order.user_id)
+    entries = await ledger.entries_for_many(
+        [(order.order_id, order.user_id, order.total) for order in orders]
+    )
+    changed: dict[UUID, User] = {}
+    for order in orders:
+        entry = entries[order.order_id]
+        if entry.confirm(order.user_id, order.total, order.confirmed_at):
+            user = locked[order.user_id]
+            user.record_confirmed_order(entry.total)
+            changed[user.id] = user
+    await users.save_many(list(changed.values()))
+    await ledger.save_many(list(entries.values()))
 
 
 async def uncount_cancelled_order(

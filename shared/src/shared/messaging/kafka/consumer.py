@@ -1,8 +1,9 @@
 """Consume one event type's topic in the subscriber's group.
 
 Each fetched batch is processed in order within a partition and concurrently
-across partitions; offsets are committed after every message of the batch was
-handled or dead-lettered, never before.
+across partitions, a partition's records handed to the processor as one run (one
+batch handler call when there is a batch handler); offsets are committed after
+every message of the batch was handled or dead-lettered, never before.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from shared.messaging.kafka.dead_letters import KafkaDeadLetters
 from shared.messaging.kafka.naming import group_for, topic_for
 from shared.messaging.kafka.publisher import create_producer
 from shared.messaging.kafka.topics import TopicProvisioner
-from shared.messaging.processor import MessageProcessor, ProcessingAbandoned
-from shared.messaging.types import Handler, IncomingMessage, Subscription
+from shared.messaging.processor import MessageProcessor
+from shared.messaging.types import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import KafkaSettings, RetrySettings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class KafkaConsumer:
         retry: RetrySettings,
         subscription: Subscription,
         handler: Handler,
+        *,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self._settings = settings
         self._subscription = subscription
@@ -41,7 +44,9 @@ class KafkaConsumer:
         self._topics = TopicProvisioner(settings)
         self._producer = create_producer(settings)
         self._dead_letters = KafkaDeadLetters(settings, subscription, self._producer, self._topics)
-        self._processor = MessageProcessor(subscription, handler, self._dead_letters, retry)
+        self._processor = MessageProcessor(
+            subscription, handler, self._dead_letters, retry, batch_handler=batch_handler
+        )
         self._consumer = AIOKafkaConsumer(
             self._topic,
             bootstrap_servers=settings.bootstrap_servers,
@@ -98,19 +103,16 @@ class KafkaConsumer:
 
     async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int | None:
         """Process in order; return the offset to commit (next to read), or None if none done."""
-        next_offset: int | None = None
-        for record in records:
-            message = IncomingMessage(
+        messages = [
+            IncomingMessage(
                 body=record.value or b"",
                 key=record.key,
                 origin=f"{record.topic}/{record.partition}@{record.offset}",
             )
-            try:
-                await self._processor.process(message)
-            except ProcessingAbandoned:
-                break
-            next_offset = record.offset + 1
-        return next_offset
+            for record in records
+        ]
+        done = await self._processor.process_many(messages)
+        return records[done - 1].offset + 1 if done else None
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         while True:

@@ -20,6 +20,7 @@ def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=settings.idempotent_producer,
         linger_ms=0,
+        max_batch_size=settings.max_batch_size,
         request_timeout_ms=settings.request_timeout_ms,
     )
 

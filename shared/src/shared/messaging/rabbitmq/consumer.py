@@ -1,7 +1,8 @@
 """Consume a subscriber's quorum queue; acknowledge only after processing.
 
-Deliveries are handled one at a time in arrival order (so per-subject order
-holds); each drained run of deliveries is acknowledged with one ``multiple`` ack.
+Deliveries are processed in arrival order (so per-subject order holds), each
+drained run of buffered deliveries as one run (one batch handler call when there
+is a batch handler), and acknowledged with one ``multiple`` ack.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
-from shared.messaging.processor import MessageProcessor, ProcessingAbandoned
+from shared.messaging.processor import MessageProcessor
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
-from shared.messaging.types import Handler, IncomingMessage, Subscription
+from shared.messaging.types import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import RabbitMQSettings, RetrySettings
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,15 @@ class RabbitMQConsumer:
         retry: RetrySettings,
         subscription: Subscription,
         handler: Handler,
+        *,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self._settings = settings
         self._subscription = subscription
         self._dead_letters = RabbitMQDeadLetters(subscription)
-        self._processor = MessageProcessor(subscription, handler, self._dead_letters, retry)
+        self._processor = MessageProcessor(
+            subscription, handler, self._dead_letters, retry, batch_handler=batch_handler
+        )
         self._buffer: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
         self._stopping = asyncio.Event()
         self._ready = False
@@ -90,21 +95,15 @@ class RabbitMQConsumer:
 
     async def _process_batch(self, batch: list[AbstractIncomingMessage | None]) -> bool:
         """Process in order, ack what finished; False at the end marker or on abandonment."""
-        last_done: AbstractIncomingMessage | None = None
-        carry_on = True
+        deliveries: list[AbstractIncomingMessage] = []
         for delivery in batch:
             if delivery is _END:
-                carry_on = False
                 break
-            try:
-                await self._processor.process(self._incoming(delivery))
-            except ProcessingAbandoned:
-                carry_on = False
-                break
-            last_done = delivery
-        if last_done is not None:
-            await self._ack(last_done)
-        return carry_on
+            deliveries.append(delivery)
+        done = await self._processor.process_many([self._incoming(d) for d in deliveries])
+        if done:
+            await self._ack(deliveries[done - 1])
+        return len(deliveries) == len(batch) and done == len(deliveries)
 
     def _incoming(self, delivery: AbstractIncomingMessage) -> IncomingMessage:
         subject = (delivery.headers or {}).get("subject")
