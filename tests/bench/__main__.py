@@ -6,7 +6,7 @@
 - ``subscriber``: the real ``order.confirmed`` handler, batched vs one transaction each.
 - ``flow``: the whole system as processes: ``POST /orders`` response → user stats updated.
 
-No argument runs every group. Prints one JSON object per figure on stdout; progress
+No argument runs every group but ``flow``. Prints one JSON object per figure on stdout; progress
 goes to stderr. Each group starts its own in-memory Tansu broker for Kafka; RabbitMQ
 is the one at ``EDA_RABBITMQ__URL`` (default ``amqp://guest:guest@127.0.0.1:5672/``)
 and MariaDB the one the tests use (``EDA_TEST_MYSQL_*``, default root on
@@ -97,6 +97,9 @@ def flow(run_id: str) -> None:
         asyncio.run(_flow(bootstrap))
 
 
+# Not in a default run yet: see "Latest run" in docs/benchmarks.md.
+ON_REQUEST = {"flow"}
+
 GROUPS: dict[str, Callable[[str], None]] = {
     "messaging": messaging,
     "outbox": outbox,
@@ -113,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=" | ".join(GROUPS))
-    chosen = parser.parse_args(argv).groups or list(GROUPS)
+    chosen = parser.parse_args(argv).groups or [g for g in GROUPS if g not in ON_REQUEST]
     unknown = sorted(set(chosen) - set(GROUPS))
     if unknown:
         parser.error(f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
