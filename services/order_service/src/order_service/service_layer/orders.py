@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from uuid import UUID
 
 from order_service.adapters.order_repository import OrderRepository
@@ -16,6 +16,17 @@ from shared.outbox.writer import add_to_outbox
 CUSTOMER_CANCELLATION = "cancelled by customer"
 
 
+async def _committed(
+    ctx: UseCaseContext, change: Callable[[UnitOfWork], Awaitable[Order]]
+) -> Order:
+    """Run one change in its own unit of work, commit once, then wake the relay."""
+    async with UnitOfWork(ctx.pool) as uow:
+        order = await change(uow)
+        await uow.commit()
+    ctx.after_commit()
+    return order
+
+
 async def place_order(
     ctx: UseCaseContext,
     *,
@@ -27,12 +38,13 @@ async def place_order(
     order, event = Order.place(
         order_id=ctx.new_id(), user_id=user_id, currency=currency, lines=lines, at=ctx.clock()
     )
-    async with UnitOfWork(ctx.pool) as uow:
+
+    async def store(uow: UnitOfWork) -> Order:
         await OrderRepository(uow).add(order)
         await add_to_outbox(uow, [wrap(event, source=ctx.source, correlation_id=correlation_id)])
-        await uow.commit()
-    ctx.after_commit()
-    return order
+        return order
+
+    return await _committed(ctx, store)
 
 
 async def cancel_order(
@@ -42,17 +54,16 @@ async def cancel_order(
     *,
     correlation_id: str | None = None,
 ) -> Order:
-    async with UnitOfWork(ctx.pool) as uow:
-        order = await change_order(
+    return await _committed(
+        ctx,
+        lambda uow: change_order(
             uow,
             order_id,
             lambda current: current.cancel(reason, at=ctx.clock()),
             source=ctx.source,
             correlation_id=correlation_id,
-        )
-        await uow.commit()
-    ctx.after_commit()
-    return order
+        ),
+    )
 
 
 async def confirm_order(
@@ -62,19 +73,18 @@ async def confirm_order(
     causation_id: str | None = None,
     correlation_id: str | None = None,
 ) -> Order:
-    """Called by the order.placed subscriber once the customer checks out."""
-    async with UnitOfWork(ctx.pool) as uow:
-        order = await confirm_in(
+    """Confirm in its own unit of work (subscribers use ``confirm_in`` inside theirs)."""
+    return await _committed(
+        ctx,
+        lambda uow: confirm_in(
             uow,
             order_id,
             at=ctx.clock(),
             source=ctx.source,
             causation_id=causation_id,
             correlation_id=correlation_id,
-        )
-        await uow.commit()
-    ctx.after_commit()
-    return order
+        ),
+    )
 
 
 async def reject_order(
@@ -85,9 +95,10 @@ async def reject_order(
     causation_id: str | None = None,
     correlation_id: str | None = None,
 ) -> Order:
-    """Called by the order.placed subscriber when the order cannot be accepted."""
-    async with UnitOfWork(ctx.pool) as uow:
-        order = await reject_in(
+    """Reject in its own unit of work (subscribers use ``reject_in`` inside theirs)."""
+    return await _committed(
+        ctx,
+        lambda uow: reject_in(
             uow,
             order_id,
             reason,
@@ -95,7 +106,5 @@ async def reject_order(
             source=ctx.source,
             causation_id=causation_id,
             correlation_id=correlation_id,
-        )
-        await uow.commit()
-    ctx.after_commit()
-    return order
+        ),
+    )

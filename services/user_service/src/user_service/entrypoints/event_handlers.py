@@ -33,28 +33,30 @@ SUBSCRIPTIONS: Mapping[str, str] = MappingProxyType(
 _E = TypeVar("_E", bound=Event)
 
 
-async def order_confirmed(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
+def _confirmed_order(event: Event) -> order_outcomes.ConfirmedOrder:
     confirmed = _expect(event, OrderConfirmedV1)
+    return order_outcomes.ConfirmedOrder(
+        order_id=confirmed.order_id,
+        user_id=confirmed.user_id,
+        total=confirmed.total,
+        confirmed_at=confirmed.confirmed_at,
+    )
+
+
+async def order_confirmed(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
+    order = _confirmed_order(event)
     with domain_errors_as_delivery_outcomes():
         await order_outcomes.count_confirmed_order(
             uow,
-            order_id=confirmed.order_id,
-            user_id=confirmed.user_id,
-            total=confirmed.total,
-            confirmed_at=confirmed.confirmed_at,
+            order_id=order.order_id,
+            user_id=order.user_id,
+            total=order.total,
+            confirmed_at=order.confirmed_at,
         )
 
 
 async def orders_confirmed(events: Sequence[tuple[Event, Envelope]], uow: UnitOfWork) -> None:
-    orders = [
-        order_outcomes.ConfirmedOrder(
-            order_id=confirmed.order_id,
-            user_id=confirmed.user_id,
-            total=confirmed.total,
-            confirmed_at=confirmed.confirmed_at,
-        )
-        for confirmed in (_expect(event, OrderConfirmedV1) for event, _ in events)
-    ]
+    orders = [_confirmed_order(event) for event, _ in events]
     with domain_errors_as_delivery_outcomes():
         await order_outcomes.count_confirmed_orders(uow, orders)
 
