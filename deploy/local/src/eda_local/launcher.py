@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -106,10 +107,19 @@ def supervise(layout: Layout, environment: dict[str, str]) -> int:
         path = Path(folder) / "Procfile"
         path.write_text(procfile(layout))
         honcho = [sys.executable, "-m", "honcho", "start", "-f", str(path), "-d", os.getcwd()]
-        try:
-            return subprocess.call(honcho, env=environment)
-        except KeyboardInterrupt:
-            return 0
+        supervisor = subprocess.Popen(honcho, env=environment)
+        # Ctrl-C reaches honcho too (same process group); SIGTERM is passed on. Either
+        # way the launcher waits for honcho to stop every process before the embedded
+        # broker goes away, so no process outlives `make run`.
+        signal.signal(signal.SIGTERM, lambda *_: supervisor.terminate())
+        interrupted = False
+        while True:
+            try:
+                code = supervisor.wait()
+            except KeyboardInterrupt:
+                interrupted = True
+                continue
+            return 0 if interrupted else code
 
 
 def banner(layout: Layout, kafka_address: str) -> str:

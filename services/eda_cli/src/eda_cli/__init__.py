@@ -1,0 +1,1 @@
+"""The `eda` command for operators of a running system."""

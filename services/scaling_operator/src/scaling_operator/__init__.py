@@ -1,0 +1,1 @@
+"""Scales each subscriber Deployment on its own broker backlog."""
