@@ -67,6 +67,8 @@ def kafka(port: int) -> Iterator[dict[str, str]]:
     # Commands of the Procfile are found in this environment's bin folder.
     bin_folder = str(Path(sys.executable).parent)
     environment = {**os.environ, "PATH": f"{bin_folder}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # People read these logs in a terminal; JSON lines are for log collectors.
+    environment.setdefault("EDA_LOG_FORMAT", "console")
     if "EDA_KAFKA__BOOTSTRAP_SERVERS" in os.environ:
         yield environment
         return

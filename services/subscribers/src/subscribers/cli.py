@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +11,7 @@ import pymysql
 
 from shared.messaging.routing import check_routes
 from shared.settings import SettingsError, load_settings, with_service_defaults
+from shared.telemetry.setup import TelemetrySetupError, init_telemetry
 from subscribers.catalog import SUBSCRIBERS, UnknownSubscriberError, subscriber_for
 from subscribers.runner import run_subscriber
 
@@ -20,15 +20,15 @@ DEFAULT_PORT = 8080
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         subscriber = subscriber_for(args.event_type)
+        init_telemetry(subscriber.name)
         settings = with_service_defaults(
             load_settings(), source=subscriber.source, database=subscriber.database
         )
         check_routes(settings)
         asyncio.run(run_subscriber(subscriber, settings, args.host, args.port))
-    except (UnknownSubscriberError, SettingsError) as exc:
+    except (UnknownSubscriberError, SettingsError, TelemetrySetupError) as exc:
         return _fail(str(exc))
     except (pymysql.err.OperationalError, OSError) as exc:
         return _fail(f"cannot reach a dependency: {exc}")

@@ -9,6 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from shared.http.health import ReadinessCheck, health_router
+from shared.http.observability import observe
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -22,5 +23,6 @@ class _EmbeddedServer(uvicorn.Server):
 def health_server(checks: Mapping[str, ReadinessCheck], host: str, port: int) -> uvicorn.Server:
     app = FastAPI(title="subscriber", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(health_router(checks))
+    observe(app)
     config = uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning")
     return _EmbeddedServer(config)

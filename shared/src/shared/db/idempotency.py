@@ -17,6 +17,7 @@ from shared.envelope import Envelope
 from shared.errors import TransientError
 from shared.events.base import Event
 from shared.messaging.types import BatchHandler, Handler
+from shared.telemetry.handler_spans import handler_span
 
 UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 UnitOfWorkBatchHandler = Callable[[Sequence[tuple[Event, Envelope]], UnitOfWork], Awaitable[None]]
@@ -82,6 +83,10 @@ def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler)
     async def handle(event: Event, envelope: Envelope) -> None:
         # READ COMMITTED: no gap locks, so handlers of different aggregates that insert
         # next to each other (first order of two users) cannot deadlock.
+        with handler_span(envelope.type, subscriber):
+            await _handle_once(event, envelope)
+
+    async def _handle_once(event: Event, envelope: Envelope) -> None:
         async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
             if not await claim(uow, subscriber, envelope.id):
                 return
@@ -103,6 +108,12 @@ def idempotent_batch(
     ``handle_together`` the newly claimed events go to it in one call instead."""
 
     async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
+        if not events:
+            return
+        with handler_span(events[0][1].type, subscriber, len(events)):
+            await _handle_run(events)
+
+    async def _handle_run(events: Sequence[tuple[Event, Envelope]]) -> None:
         # READ COMMITTED for the reasons given in ``idempotent``.
         async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
             fresh = await claim_many(uow, subscriber, [envelope.id for _, envelope in events])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import aiomysql
 import pymysql
 
+from shared.db.tracing import TracedCursor
 from shared.settings import MySQLSettings
+from shared.telemetry.tracing import tracer
 
 
 async def create_pool(settings: MySQLSettings, database: str | None = None) -> aiomysql.Pool:
@@ -20,6 +22,7 @@ async def create_pool(settings: MySQLSettings, database: str | None = None) -> a
         connect_timeout=settings.connect_timeout_s,
         autocommit=False,
         charset="utf8mb4",
+        cursorclass=TracedCursor if tracer() is not None else aiomysql.Cursor,
     )
 
 

@@ -15,7 +15,9 @@ def serve(app: ASGIApp, host: str, port: int) -> None:
     # of the signal (Kubernetes and supervisors read that as a crash).
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_cleanly)
-    uvicorn.run(app, host=host, port=port, lifespan="on")
+    # Logging is the process's (shared.telemetry.logs); requests are counted and
+    # traced, so no access line per request.
+    uvicorn.run(app, host=host, port=port, lifespan="on", log_config=None, access_log=False)
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

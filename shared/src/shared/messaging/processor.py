@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from opentelemetry import context as otel_context
 
 from shared.envelope import Envelope, decode
 from shared.errors import PermanentError, UnknownEventTypeError
@@ -29,6 +32,13 @@ from shared.messaging.types import (
     Subscription,
 )
 from shared.settings import RetrySettings
+from shared.telemetry.messaging_spans import ProcessSpan, start_process
+from shared.telemetry.metrics import (
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_RETRIED,
+    HANDLER_DURATION,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +57,19 @@ class MessageProcessor:
         *,
         batch_handler: BatchHandler | None = None,
         jitter: Callable[[], float] = random.random,
+        system: str = "unknown",
+        destination: str | None = None,
     ) -> None:
+        """``system`` and ``destination`` (default: the event type) name the broker and
+        the topic or queue in spans."""
         self._subscription = subscription
+        self._system = system
+        self._destination = destination or subscription.event_type
+        labels = (subscription.event_type, subscription.subscriber)
+        self._consumed = EVENTS_CONSUMED.labels(*labels)
+        self._retried = EVENTS_RETRIED.labels(*labels)
+        self._dead_lettered = EVENTS_DEAD_LETTERED.labels(*labels)
+        self._handler_duration = HANDLER_DURATION.labels(*labels)
         self._handler = handler
         self._batch_handler = batch_handler
         self._dead_letters = dead_letters
@@ -60,16 +81,42 @@ class MessageProcessor:
         self._stopping.set()
 
     async def process(self, message: IncomingMessage) -> None:
+        span = self._start_span([message])
         try:
-            envelope, event = self._parse(message.body)
-        except PermanentError as exc:
-            await self._dead_letter(message, _reason(exc), attempts=0)
-            return
-        await self._handle(message, envelope, event)
+            try:
+                envelope, event = self._parse(message.body)
+            except PermanentError as exc:
+                await self._dead_letter(message, _reason(exc), attempts=0, span=span)
+            else:
+                await self._handle(message, envelope, event, span, 0)
+            self._consumed.inc()
+        finally:
+            if span is not None:
+                span.end()
 
     async def process_many(self, messages: Sequence[IncomingMessage]) -> int:
         """Process a run of messages; return how many leading ones reached their outcome
         (all of them, unless shutdown abandoned one while it waited to be retried)."""
+        span = self._start_span(messages)
+        try:
+            done = await self._process_run(messages, span)
+        finally:
+            if span is not None:
+                span.end()
+        self._consumed.inc(done)
+        return done
+
+    def _start_span(self, messages: Sequence[IncomingMessage]) -> ProcessSpan | None:
+        return start_process(
+            self._system,
+            self._destination,
+            self._subscription.subscriber,
+            [message.trace_headers for message in messages],
+        )
+
+    async def _process_run(
+        self, messages: Sequence[IncomingMessage], span: ProcessSpan | None
+    ) -> int:
         finished = [False] * len(messages)
         parsed: list[_Parsed] = []
         try:
@@ -77,27 +124,30 @@ class MessageProcessor:
                 try:
                     envelope, event = self._parse(message.body)
                 except PermanentError as exc:
-                    await self._dead_letter(message, _reason(exc), attempts=0)
+                    await self._dead_letter(message, _reason(exc), attempts=0, span=span)
                     finished[index] = True
                     continue
                 parsed.append(_Parsed(index, message, envelope, event))
-            if await self._handle_together(parsed):
+            if await self._handle_together(parsed, span):
                 for item in parsed:
                     finished[item.index] = True
                 return len(messages)
             for item in parsed:
-                await self._handle(item.message, item.envelope, item.event)
+                await self._handle(item.message, item.envelope, item.event, span, item.index)
                 finished[item.index] = True
         except ProcessingAbandoned:
             pass
         return _leading_true(finished)
 
-    async def _handle_together(self, parsed: list[_Parsed]) -> bool:
+    async def _handle_together(self, parsed: list[_Parsed], span: ProcessSpan | None) -> bool:
         """One batch handler call; False if there is none or it failed (nothing applied)."""
         if self._batch_handler is None or len(parsed) < 2:
             return False
+        token = otel_context.attach(span.context) if span is not None else None
         try:
+            started = time.perf_counter()
             await self._batch_handler([(item.event, item.envelope) for item in parsed])
+            self._handler_duration.observe(time.perf_counter() - started)
         except Exception as exc:
             log.warning(
                 "%s: a batch of %d events failed (%s); handling them one by one",
@@ -106,6 +156,9 @@ class MessageProcessor:
                 _reason(exc),
             )
             return False
+        finally:
+            if token is not None:
+                otel_context.detach(token)
         return True
 
     def _parse(self, body: bytes) -> tuple[Envelope, Event]:
@@ -117,20 +170,42 @@ class MessageProcessor:
             )
         return envelope, envelope.event()
 
-    async def _handle(self, message: IncomingMessage, envelope: Envelope, event: Event) -> None:
+    async def _handle(
+        self,
+        message: IncomingMessage,
+        envelope: Envelope,
+        event: Event,
+        span: ProcessSpan | None,
+        index: int,
+    ) -> None:
+        if span is None:
+            await self._attempt(message, envelope, event, None)
+            return
+        span.message_id(envelope.id)
+        token = otel_context.attach(span.context_for(index))
+        try:
+            await self._attempt(message, envelope, event, span)
+        finally:
+            otel_context.detach(token)
+
+    async def _attempt(
+        self, message: IncomingMessage, envelope: Envelope, event: Event, span: ProcessSpan | None
+    ) -> None:
         attempt = 0
         while True:
             attempt += 1
             try:
+                started = time.perf_counter()
                 await self._handler(event, envelope)
+                self._handler_duration.observe(time.perf_counter() - started)
                 return
             except PermanentError as exc:
-                await self._dead_letter(message, _reason(exc), attempts=attempt)
+                await self._dead_letter(message, _reason(exc), attempts=attempt, span=span)
                 return
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
                     reason = f"retries exhausted after {attempt} attempts: {_reason(exc)}"
-                    await self._dead_letter(message, reason, attempts=attempt)
+                    await self._dead_letter(message, reason, attempts=attempt, span=span)
                     return
                 delay = self._backoff(attempt)
                 log.warning(
@@ -141,9 +216,14 @@ class MessageProcessor:
                     _reason(exc),
                     delay,
                 )
+                self._retried.inc()
+                if span is not None:
+                    span.retried(attempt, _reason(exc))
                 await self._pause(delay)
 
-    async def _dead_letter(self, message: IncomingMessage, reason: str, attempts: int) -> None:
+    async def _dead_letter(
+        self, message: IncomingMessage, reason: str, attempts: int, span: ProcessSpan | None
+    ) -> None:
         log.error(
             "%s: dead-lettering %s: %s", self._subscription.subscriber, message.origin, reason
         )
@@ -151,12 +231,15 @@ class MessageProcessor:
         while True:
             try:
                 await self._dead_letters.dead_letter(message, reason, attempts)
-                return
+                break
             except Exception as exc:  # the broker is away: keep the message, try again
                 failures += 1
                 delay = self._backoff(failures)
                 log.warning("dead-letter publish failed (%s); retrying in %.2fs", exc, delay)
                 await self._pause(delay)
+        self._dead_lettered.inc()
+        if span is not None:
+            span.dead_lettered(reason, attempts)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_backoff_s, self._retry.initial_backoff_s * 2 ** (attempt - 1))

@@ -41,6 +41,8 @@ class IncomingMessage:
     key: bytes | None
     origin: str
     """Where it came from, for dead-letter records: ``topic/partition@offset`` or the queue."""
+    trace_headers: tuple[str, str | None] | None = None
+    """``traceparent`` and ``tracestate`` headers; read only while tracing is on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,10 @@ class OutgoingMessage:
     event_type: str
     key: str
     body: bytes
+    traceparent: str | None = None
+    """The context the event was created in (the outbox keeps it): the PRODUCER
+    span's parent. None: the publisher's current context."""
+    tracestate: str | None = None
 
     @classmethod
     def of(cls, envelope: Envelope) -> OutgoingMessage:

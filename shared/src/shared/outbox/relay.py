@@ -94,8 +94,10 @@ class OutboxRelay:
                 return 0
             await self._publisher.publish_encoded(
                 [
-                    OutgoingMessage(event_id, event_type, aggregate_id, payload.encode())
-                    for _, event_id, event_type, aggregate_id, payload in rows
+                    OutgoingMessage(
+                        event_id, event_type, aggregate_id, payload.encode(), parent, state
+                    )
+                    for _, event_id, event_type, aggregate_id, payload, parent, state in rows
                 ]
             )
             await uow.execute(
@@ -134,7 +136,8 @@ class OutboxRelay:
         """
         share = -(-self._settings.batch_size // len(buckets))
         per_bucket = (
-            "(SELECT id, event_id, event_type, aggregate_id, payload FROM outbox"
+            "(SELECT id, event_id, event_type, aggregate_id, payload, traceparent, tracestate"
+            " FROM outbox"
             " WHERE published_at IS NULL AND bucket = %s ORDER BY id LIMIT %s)"
         )
         return await uow.fetchall(

@@ -4,6 +4,7 @@ and the relay task, started and closed together."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -12,10 +13,12 @@ import aiomysql
 from shared.db.unit_of_work import UnitOfWork
 from shared.messaging.types import Publisher
 from shared.outbox.relay import OutboxRelay
+from shared.telemetry.metrics import OUTBOX_BACKLOG
 
 log = logging.getLogger(__name__)
 
 RELAY_STOP_TIMEOUT_S = 10.0
+BACKLOG_INTERVAL_S = 5.0
 
 
 @dataclass
@@ -24,10 +27,26 @@ class OutboxRuntime:
     publisher: Publisher
     relay: OutboxRelay
     _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _backlog_task: asyncio.Task[None] | None = field(default=None, init=False)
 
     def start_relay(self) -> None:
         if self._relay_task is None:
             self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+            self._backlog_task = asyncio.create_task(self._measure_backlog(), name="backlog")
+
+    async def _measure_backlog(self) -> None:
+        """Keep the ``eda_outbox_backlog`` gauge current while the relay runs."""
+        while True:
+            try:
+                async with UnitOfWork(self.pool) as uow:
+                    row = await uow.fetchone(
+                        "SELECT DATABASE(), COUNT(*) FROM outbox WHERE published_at IS NULL"
+                    )
+                if row is not None:
+                    OUTBOX_BACKLOG.labels(str(row[0])).set(int(row[1]))
+            except Exception as exc:  # the database is away: the relay says so too
+                log.debug("reading the outbox backlog failed: %s", exc)
+            await asyncio.sleep(BACKLOG_INTERVAL_S)
 
     async def database_ready(self) -> bool:
         async with UnitOfWork(self.pool) as uow:
@@ -40,6 +59,11 @@ class OutboxRuntime:
 
     async def close(self) -> None:
         """Stop the relay (it finishes its pass), then close the publisher and the pool."""
+        if self._backlog_task is not None:
+            self._backlog_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backlog_task
+            self._backlog_task = None
         if self._relay_task is not None:
             self.relay.stop()
             try:

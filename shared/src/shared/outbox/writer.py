@@ -5,8 +5,12 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 
+from opentelemetry.trace import SpanKind
+
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope, encode
+from shared.telemetry.trace_context import current_traceparent
+from shared.telemetry.tracing import tracer
 
 # Matches the rows of outbox_buckets created by migration shared:0002.
 BUCKETS = 16
@@ -17,9 +21,40 @@ def bucket_of(aggregate_id: str) -> int:
 
 
 async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
-    """Store the envelopes; they are published after the unit of work commits."""
+    """Store the envelopes; they are published after the unit of work commits.
+
+    With tracing on, an ``outbox write`` span covers the insert, and each row keeps
+    that span's context: the relay's PRODUCER span continues the trace from it, and
+    an envelope without a ``traceparent`` gets it as its creation context."""
     if not envelopes:
         return
+    active = tracer()
+    if active is None:
+        await _insert(uow, envelopes)
+        return
+    with active.start_as_current_span(
+        "outbox write",
+        kind=SpanKind.INTERNAL,
+        attributes={
+            "eda.outbox.event_types": sorted({envelope.type for envelope in envelopes}),
+            "eda.outbox.events": len(envelopes),
+        },
+    ):
+        created = current_traceparent()
+        if created is not None:
+            traceparent, tracestate = created
+            envelopes = [
+                envelope
+                if envelope.traceparent
+                else envelope.model_copy(
+                    update={"traceparent": traceparent, "tracestate": tracestate}
+                )
+                for envelope in envelopes
+            ]
+        await _insert(uow, envelopes)
+
+
+async def _insert(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
     rows = [
         (
             envelope.id,
@@ -27,8 +62,7 @@ async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
             envelope.subject,
             bucket_of(envelope.subject),
             encode(envelope).decode(),
-            envelope.traceparent,
-            envelope.tracestate,
+            *_stored_context(envelope),
         )
         for envelope in envelopes
     ]
@@ -38,3 +72,12 @@ async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
             " traceparent, tracestate) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
+
+
+def _stored_context(envelope: Envelope) -> tuple[str | None, str | None]:
+    """What fits the columns: a version-00 traceparent, a tracestate of at most 512
+    characters (a longer one is dropped whole rather than cut mid-entry)."""
+    if envelope.traceparent is None or len(envelope.traceparent) != 55:
+        return None, None
+    tracestate = envelope.tracestate
+    return envelope.traceparent, tracestate if tracestate and len(tracestate) <= 512 else None

@@ -15,6 +15,7 @@ from order_service.entrypoints.routes import router
 from shared.http.errors import install_error_handlers
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
+from shared.http.observability import observe
 from shared.settings import load_settings
 
 RuntimeFactory = Callable[[], Awaitable[OrderServiceRuntime]]
@@ -56,6 +57,8 @@ def create_app(
         return await runtime.relay_running()
 
     app.include_router(health_router({"database": database, "outbox_relay": outbox_relay}))
+
+    observe(app)
     return app
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -23,6 +22,7 @@ from shared.db.migrations import MigrationError
 from shared.http.server import serve
 from shared.messaging.routing import check_routes
 from shared.settings import MySQLSettings, Settings, SettingsError, load_settings
+from shared.telemetry.setup import TelemetrySetupError, init_telemetry
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(_unreachable(settings.mysql, exc))
     except MigrationError as exc:
         return _fail(f"migration failed: {exc}")
+    except TelemetrySetupError as exc:
+        return _fail(str(exc))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,8 +75,8 @@ def _migrate(settings: Settings) -> int:
 def _serve(
     settings: Settings, service_settings: ServiceSettings, host: str | None, port: int | None
 ) -> int:
+    init_telemetry(SERVICE_NAME)
     asyncio.run(probe_database(settings.mysql))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(service_settings, partial(bootstrap, settings))
     serve(app, host or service_settings.http_host, port or service_settings.http_port)
     return 0

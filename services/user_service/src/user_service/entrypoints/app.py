@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from shared.http.errors import install_error_handlers
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
+from shared.http.observability import observe
 from user_service.bootstrap import (
     Runtime,
     UserServiceSettings,
@@ -50,5 +51,7 @@ def create_app(settings: UserServiceSettings | None = None, *, run_relay: bool =
         return await runtime().relay_running()
 
     app.include_router(health_router({"database": database, "outbox_relay": outbox_relay}))
+
+    observe(app)
     app.include_router(users_router)
     return app

@@ -12,6 +12,7 @@ import pymysql
 from shared.db.migrations import MigrationError
 from shared.http.server import serve
 from shared.settings import MySQLSettings, SettingsError
+from shared.telemetry.setup import TelemetrySetupError, init_telemetry
 from user_service.bootstrap import (
     UserServiceSettings,
     check_database,
@@ -33,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args.host, args.port)
     except SettingsError as exc:
         return _fail(_one_line(exc))
+    except TelemetrySetupError as exc:
+        return _fail(str(exc))
     except MigrationError as exc:
         return _fail(f"migration failed: {exc}")
     except (pymysql.err.OperationalError, pymysql.err.ProgrammingError, OSError) as exc:
@@ -60,6 +63,7 @@ def _migrate(settings: UserServiceSettings) -> int:
 
 
 def _serve(settings: UserServiceSettings, host: str | None, port: int | None) -> int:
+    init_telemetry(SERVICE_NAME)
     # Fail here with one line rather than in the lifespan with a traceback.
     asyncio.run(check_database(settings.platform.mysql))
     serve(

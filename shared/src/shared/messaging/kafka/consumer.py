@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -21,11 +23,15 @@ from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.types import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import KafkaSettings, RetrySettings
+from shared.telemetry.metrics import KAFKA_CONSUMER_LAG
+from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
+from shared.telemetry.tracing import tracer
 
 log = logging.getLogger(__name__)
 
 _FETCH_TIMEOUT_MS = 200
 _COMMIT_RETRY_S = 0.5
+_LAG_INTERVAL_S = 1.0
 
 
 class KafkaConsumer:
@@ -45,7 +51,13 @@ class KafkaConsumer:
         self._producer = create_producer(settings)
         self._dead_letters = KafkaDeadLetters(settings, subscription, self._producer, self._topics)
         self._processor = MessageProcessor(
-            subscription, handler, self._dead_letters, retry, batch_handler=batch_handler
+            subscription,
+            handler,
+            self._dead_letters,
+            retry,
+            batch_handler=batch_handler,
+            system="kafka",
+            destination=self._topic,
         )
         self._consumer = AIOKafkaConsumer(
             self._topic,
@@ -61,6 +73,9 @@ class KafkaConsumer:
         )
         self._stopping = asyncio.Event()
         self._ready = False
+        self._committed: dict[TopicPartition, int] = {}
+        self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
+        self._lag_measured_at = 0.0
 
     @property
     def ready(self) -> bool:
@@ -91,6 +106,7 @@ class KafkaConsumer:
                 timeout_ms=_FETCH_TIMEOUT_MS, max_records=self._settings.max_poll_records
             )
             if not batch:
+                await self._measure_lag()
                 continue
             done = await asyncio.gather(
                 *(self._process_partition(records) for records in batch.values())
@@ -100,14 +116,17 @@ class KafkaConsumer:
             }
             if offsets:
                 await self._commit(offsets)
+            await self._measure_lag()
 
     async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int | None:
         """Process in order; return the offset to commit (next to read), or None if none done."""
+        traced = tracer() is not None
         messages = [
             IncomingMessage(
                 body=record.value or b"",
                 key=record.key,
                 origin=f"{record.topic}/{record.partition}@{record.offset}",
+                trace_headers=_trace_headers(record.headers) if traced else None,
             )
             for record in records
         ]
@@ -118,6 +137,7 @@ class KafkaConsumer:
         while True:
             try:
                 await self._consumer.commit(offsets)
+                self._committed.update(offsets)
                 return
             except CommitFailedError as exc:
                 # The group rebalanced: the new owner gets these again; idempotency absorbs it.
@@ -131,3 +151,32 @@ class KafkaConsumer:
                     return
                 log.warning("commit failed (%s); retrying", exc)
                 await asyncio.sleep(_COMMIT_RETRY_S)
+
+    async def _measure_lag(self) -> None:
+        """Lag of the assigned partitions: the last high watermark the fetches saw minus
+        the committed offset (or the position, before the first commit)."""
+        now = time.monotonic()
+        if now - self._lag_measured_at < _LAG_INTERVAL_S:
+            return
+        self._lag_measured_at = now
+        lag = 0
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue
+            committed = self._committed.get(tp)
+            if committed is None:
+                committed = await self._consumer.position(tp)
+            lag += max(0, highwater - committed)
+        self._lag.set(lag)
+
+
+def _trace_headers(headers: Sequence[tuple[str, bytes]]) -> tuple[str, str | None] | None:
+    traceparent: str | None = None
+    tracestate: str | None = None
+    for name, value in headers:
+        if name == TRACEPARENT:
+            traceparent = value.decode(errors="replace")
+        elif name == TRACESTATE:
+            tracestate = value.decode(errors="replace")
+    return (traceparent, tracestate) if traceparent else None

@@ -12,6 +12,11 @@ from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTEN
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.types import OutgoingMessage
 from shared.settings import KafkaSettings
+from shared.telemetry.messaging_spans import PublishItem, start_publish
+from shared.telemetry.metrics import count_published
+from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
+
+SYSTEM = "kafka"
 
 
 def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
@@ -48,11 +53,39 @@ class KafkaPublisher:
             return
         topics = [topic_for(self._settings, message.event_type) for message in messages]
         await self._topics.ensure(set(topics))
-        headers = [(CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE)]
-        deliveries = [
-            await self._producer.send(
-                topic, value=message.body, key=message.key.encode(), headers=headers
-            )
-            for topic, message in zip(topics, messages, strict=True)
-        ]
-        await asyncio.gather(*deliveries)
+        spans = start_publish(
+            SYSTEM,
+            [
+                PublishItem(message.event_id, topic, message.traceparent, message.tracestate)
+                for topic, message in zip(topics, messages, strict=True)
+            ],
+        )
+        try:
+            deliveries = [
+                await self._producer.send(
+                    topic,
+                    value=message.body,
+                    key=message.key.encode(),
+                    headers=_headers(spans.headers[index]) if spans else _PLAIN_HEADERS,
+                )
+                for index, (topic, message) in enumerate(zip(topics, messages, strict=True))
+            ]
+            await asyncio.gather(*deliveries)
+        except BaseException as exc:
+            if spans:
+                spans.end(exc)
+            raise
+        if spans:
+            spans.end()
+        count_published([message.event_type for message in messages], SYSTEM)
+
+
+_PLAIN_HEADERS = [(CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE)]
+
+
+def _headers(trace_headers: tuple[str, str | None]) -> list[tuple[str, bytes]]:
+    traceparent, tracestate = trace_headers
+    headers = [*_PLAIN_HEADERS, (TRACEPARENT, traceparent.encode())]
+    if tracestate:
+        headers.append((TRACESTATE, tracestate.encode()))
+    return headers

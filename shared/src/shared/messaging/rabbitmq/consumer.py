@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -20,10 +21,14 @@ from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.messaging.types import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import RabbitMQSettings, RetrySettings
+from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH
+from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
+from shared.telemetry.tracing import tracer
 
 log = logging.getLogger(__name__)
 
 _END = None
+_DEPTH_INTERVAL_S = 5.0
 
 
 class RabbitMQConsumer:
@@ -40,7 +45,13 @@ class RabbitMQConsumer:
         self._subscription = subscription
         self._dead_letters = RabbitMQDeadLetters(subscription)
         self._processor = MessageProcessor(
-            subscription, handler, self._dead_letters, retry, batch_handler=batch_handler
+            subscription,
+            handler,
+            self._dead_letters,
+            retry,
+            batch_handler=batch_handler,
+            system="rabbitmq",
+            destination=subscription.event_type,
         )
         self._buffer: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
         self._stopping = asyncio.Event()
@@ -62,6 +73,7 @@ class RabbitMQConsumer:
             queue, dlx = await declare_subscriber_queue(channel, self._settings, self._subscription)
             self._dead_letters.bind(dlx)
             worker = asyncio.create_task(self._work())
+            depth = asyncio.create_task(self._measure_depth(connection, queue.name))
             try:
                 tag = await queue.consume(self._buffer.put, no_ack=False)
                 self._ready = True
@@ -75,6 +87,9 @@ class RabbitMQConsumer:
                 await worker
             finally:
                 self._ready = False
+                depth.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await depth
                 if not worker.done():
                     worker.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -106,12 +121,33 @@ class RabbitMQConsumer:
         return len(deliveries) == len(batch) and done == len(deliveries)
 
     def _incoming(self, delivery: AbstractIncomingMessage) -> IncomingMessage:
-        subject = (delivery.headers or {}).get("subject")
+        headers = delivery.headers or {}
+        subject = headers.get("subject")
         return IncomingMessage(
             body=delivery.body,
             key=subject.encode() if isinstance(subject, str) else None,
             origin=f"{delivery.exchange}/{delivery.routing_key}",
+            trace_headers=_trace_headers(headers) if tracer() is not None else None,
         )
+
+    async def _measure_depth(self, connection: aio_pika.abc.AbstractConnection, queue: str) -> None:
+        """Messages ready in the queue, every few seconds, on a channel of its own (a
+        failed passive declare closes its channel)."""
+        gauge = RABBITMQ_QUEUE_DEPTH.labels(self._subscription.subscriber, queue)
+        channel = await connection.channel()
+        try:
+            while True:
+                try:
+                    if channel.is_closed:
+                        channel = await connection.channel()
+                    declared = await channel.declare_queue(queue, passive=True)
+                    gauge.set(declared.declaration_result.message_count or 0)
+                except (AMQPError, ConnectionError) as exc:
+                    log.debug("reading the depth of %s failed: %s", queue, exc)
+                await asyncio.sleep(_DEPTH_INTERVAL_S)
+        finally:
+            with contextlib.suppress(Exception):
+                await channel.close()
 
     async def _ack(self, delivery: AbstractIncomingMessage) -> None:
         try:
@@ -119,3 +155,11 @@ class RabbitMQConsumer:
         except (ChannelInvalidStateError, AMQPError) as exc:
             # The channel was lost: the broker redelivers these; idempotency absorbs it.
             log.warning("ack failed, messages will be redelivered: %s", exc)
+
+
+def _trace_headers(headers: Mapping[str, object]) -> tuple[str, str | None] | None:
+    traceparent = headers.get(TRACEPARENT)
+    if not isinstance(traceparent, str):
+        return None
+    tracestate = headers.get(TRACESTATE)
+    return traceparent, tracestate if isinstance(tracestate, str) else None

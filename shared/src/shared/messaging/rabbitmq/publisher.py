@@ -13,17 +13,29 @@ from shared.envelope import Envelope
 from shared.messaging.rabbitmq.topology import declare_events_exchange
 from shared.messaging.types import OutgoingMessage
 from shared.settings import RabbitMQSettings
+from shared.telemetry.messaging_spans import PublishItem, start_publish
+from shared.telemetry.metrics import count_published
+from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
+
+SYSTEM = "rabbitmq"
 
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 
 
-def to_message(message: OutgoingMessage) -> aio_pika.Message:
+def to_message(
+    message: OutgoingMessage, trace_headers: tuple[str, str | None] | None = None
+) -> aio_pika.Message:
+    headers: dict[str, aio_pika.abc.FieldValue] = {"subject": message.key}
+    if trace_headers is not None:
+        headers[TRACEPARENT] = trace_headers[0]
+        if trace_headers[1]:
+            headers[TRACESTATE] = trace_headers[1]
     return aio_pika.Message(
         message.body,
         content_type=STRUCTURED_CONTENT_TYPE,
         delivery_mode=DeliveryMode.PERSISTENT,
         message_id=message.event_id,
-        headers={"subject": message.key},
+        headers=headers,
     )
 
 
@@ -53,10 +65,31 @@ class RabbitMQPublisher:
         if self._exchange is None:
             raise RuntimeError("RabbitMQPublisher.start() was not awaited")
         exchange = self._exchange
-        # One channel keeps publish order; gather pipelines the confirms.
-        await asyncio.gather(
-            *(
-                exchange.publish(to_message(message), routing_key=message.event_type)
+        spans = start_publish(
+            SYSTEM,
+            [
+                # The routing key (the event type) names the channel, as a topic does on Kafka.
+                PublishItem(
+                    message.event_id, message.event_type, message.traceparent, message.tracestate
+                )
                 for message in messages
-            )
+            ],
         )
+        try:
+            # One channel keeps publish order; gather pipelines the confirms.
+            await asyncio.gather(
+                *(
+                    exchange.publish(
+                        to_message(message, spans.headers[index] if spans else None),
+                        routing_key=message.event_type,
+                    )
+                    for index, message in enumerate(messages)
+                )
+            )
+        except BaseException as exc:
+            if spans:
+                spans.end(exc)
+            raise
+        if spans:
+            spans.end()
+        count_published([message.event_type for message in messages], SYSTEM)

@@ -1,0 +1,195 @@
+"""PRODUCER and CONSUMER spans with the messaging semantic conventions.
+
+Publishing: a message that carries the context it was created in (an outbox row
+keeps its request's context) gets its own PRODUCER span, a child of that context,
+so the trace continues although the relay runs later. Messages published without
+one share one PRODUCER span per call, a child of the caller's current span. Each
+message carries its PRODUCER span's context in ``traceparent``/``tracestate``
+headers; the CloudEvents ``traceparent`` extension keeps the creation context.
+
+Processing: a run of one message gets a CONSUMER span that is a child of the
+message's PRODUCER context; a run of several gets one CONSUMER span linked to each
+message's context (the conventions' form for batch processing: a span has one
+parent), and each message's handler runs in its own PRODUCER context, so every
+trace still continues through the handler and the events it writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
+
+from shared.telemetry.trace_context import (
+    format_traceparent,
+    format_tracestate,
+    parse_traceparent,
+    remote_context,
+)
+from shared.telemetry.tracing import tracer
+
+MAX_LINKS = 128
+"""The SDK's default span link limit: a bigger run links its first 128 messages."""
+
+TraceHeaders = tuple[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishItem:
+    event_id: str
+    destination: str
+    traceparent: str | None
+    tracestate: str | None
+
+
+class PublishSpans:
+    """The PRODUCER spans of one publish call; ``headers[i]`` goes with message i."""
+
+    def __init__(self, spans: list[Span], headers: list[TraceHeaders]) -> None:
+        self._spans = spans
+        self.headers = headers
+
+    def end(self, error: BaseException | None = None) -> None:
+        for span in self._spans:
+            if error is not None:
+                span.record_exception(error)
+                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            span.end()
+
+
+def start_publish(system: str, items: Sequence[PublishItem]) -> PublishSpans | None:
+    """Start the spans of one publish call, or None when tracing is off."""
+    active = tracer()
+    if active is None or not items:
+        return None
+    parents = [remote_context(item.traceparent, item.tracestate) for item in items]
+    spans: list[Span] = []
+    headers: list[TraceHeaders] = []
+    shared: TraceHeaders | None = None
+    for item, parent in zip(items, parents, strict=True):
+        if parent is not None:
+            span = _producer_span(active, system, [item], parent)
+            spans.append(span)
+            headers.append(_headers_of(span))
+            continue
+        if shared is None:
+            unparented = [i for i, p in zip(items, parents, strict=True) if p is None]
+            shared_span = _producer_span(active, system, unparented, None)
+            spans.append(shared_span)
+            shared = _headers_of(shared_span)
+        headers.append(shared)
+    return PublishSpans(spans, headers)
+
+
+def _producer_span(
+    active: Tracer, system: str, items: Sequence[PublishItem], parent: Context | None
+) -> Span:
+    destinations = {item.destination for item in items}
+    destination = destinations.pop() if len(destinations) == 1 else None
+    attributes: dict[str, str | int] = {
+        "messaging.system": system,
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
+    }
+    if destination is not None:
+        attributes["messaging.destination.name"] = destination
+    if len(items) == 1:
+        attributes["messaging.message.id"] = items[0].event_id
+    else:
+        attributes["messaging.batch.message_count"] = len(items)
+    return active.start_span(
+        f"send {destination}" if destination else "send",
+        context=parent,
+        kind=SpanKind.PRODUCER,
+        attributes=attributes,
+    )
+
+
+def _headers_of(span: Span) -> TraceHeaders:
+    span_context = span.get_span_context()
+    return format_traceparent(span_context), format_tracestate(span_context)
+
+
+class ProcessSpan:
+    """The CONSUMER span of one run of messages and the context each handler runs in."""
+
+    def __init__(self, span: Span, message_contexts: list[Context | None]) -> None:
+        self._span = span
+        self._own_context = trace.set_span_in_context(span)
+        self._message_contexts = message_contexts
+
+    @property
+    def context(self) -> Context:
+        """For work on the whole run (the batch handler)."""
+        return self._own_context
+
+    def context_for(self, index: int) -> Context:
+        """For the handler of message ``index``: its PRODUCER context in a run of
+        several, the CONSUMER span itself in a run of one."""
+        if len(self._message_contexts) == 1:
+            return self._own_context
+        return self._message_contexts[index] or self._own_context
+
+    def message_id(self, event_id: str) -> None:
+        if len(self._message_contexts) == 1:
+            self._span.set_attribute("messaging.message.id", event_id)
+
+    def retried(self, attempt: int, reason: str) -> None:
+        self._span.add_event("retry", {"attempt": attempt, "reason": reason})
+
+    def dead_lettered(self, reason: str, attempts: int) -> None:
+        self._span.add_event("dead-lettered", {"reason": reason, "attempts": attempts})
+        self._span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
+
+    def end(self) -> None:
+        self._span.end()
+
+
+def start_process(
+    system: str,
+    destination: str,
+    subscriber: str,
+    trace_headers: Sequence[TraceHeaders | None],
+) -> ProcessSpan | None:
+    """Start the CONSUMER span of a run of messages, or None when tracing is off."""
+    active = tracer()
+    if active is None or not trace_headers:
+        return None
+    contexts = [
+        remote_context(headers[0], headers[1]) if headers is not None else None
+        for headers in trace_headers
+    ]
+    attributes: dict[str, str | int] = {
+        "messaging.system": system,
+        "messaging.destination.name": destination,
+        "messaging.consumer.group.name": subscriber,
+        "messaging.operation.type": "process",
+        "messaging.operation.name": "process",
+    }
+    if len(trace_headers) == 1:
+        span = active.start_span(
+            f"process {destination}",
+            context=contexts[0],
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        )
+    else:
+        attributes["messaging.batch.message_count"] = len(trace_headers)
+        links = [
+            Link(span_context)
+            for headers in trace_headers[:MAX_LINKS]
+            if headers is not None
+            and (span_context := parse_traceparent(headers[0], headers[1])) is not None
+        ]
+        # A root span: the run belongs to several traces, reached through the links.
+        span = active.start_span(
+            f"process {destination}",
+            context=Context(),
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+            links=links,
+        )
+    return ProcessSpan(span, contexts)

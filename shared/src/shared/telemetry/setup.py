@@ -1,0 +1,22 @@
+"""One call at the start of every process: logs, then tracing."""
+
+from __future__ import annotations
+
+import os
+
+from shared.telemetry.logs import LogConfigError, configure_logging
+from shared.telemetry.tracing import TelemetryConfigError, configure_tracing
+
+
+class TelemetrySetupError(ValueError):
+    """A logging or ``OTEL_*`` variable is malformed; the message names it."""
+
+
+def init_telemetry(service_name: str) -> None:
+    """``service_name`` is the default ``service.name`` and the ``service`` of log
+    lines; ``OTEL_SERVICE_NAME`` overrides it for traces."""
+    try:
+        configure_logging(os.environ.get("OTEL_SERVICE_NAME") or service_name)
+        configure_tracing(service_name)
+    except (LogConfigError, TelemetryConfigError) as exc:
+        raise TelemetrySetupError(str(exc)) from None
