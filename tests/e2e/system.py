@@ -144,7 +144,9 @@ def _environment(routing: str, kafka: str, mysql: MySQLSettings, unique: str) ->
 
 
 @contextlib.asynccontextmanager
-async def running_system(routing: str, kafka: str, log_dir: Path) -> AsyncIterator[RunningSystem]:
+async def running_system(
+    routing: str, kafka: str, log_dir: Path, extra_environment: Mapping[str, str] | None = None
+) -> AsyncIterator[RunningSystem]:
     mysql = mysql_settings_for_tests()
     unique = uuid.uuid4().hex[:8]
     layout = Layout(
@@ -154,7 +156,7 @@ async def running_system(routing: str, kafka: str, log_dir: Path) -> AsyncIterat
         users_database=f"t_{unique}_users",
         orders_database=f"t_{unique}_orders",
     )
-    environment = _environment(routing, kafka, mysql, unique)
+    environment = {**_environment(routing, kafka, mysql, unique), **(extra_environment or {})}
     system = RunningSystem(layout, environment, log_dir)
     for line in procfile(layout).splitlines():
         name, command = line.split(": ", 1)

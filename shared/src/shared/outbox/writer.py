@@ -25,7 +25,7 @@ async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
 
     With tracing on, an ``outbox write`` span covers the insert, and each row keeps
     that span's context: the relay's PRODUCER span continues the trace from it, and
-    an envelope without a ``traceparent`` gets it as its creation context."""
+    it becomes the envelopes' ``traceparent`` (their creation context)."""
     if not envelopes:
         return
     active = tracer()
@@ -43,12 +43,10 @@ async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
         created = current_traceparent()
         if created is not None:
             traceparent, tracestate = created
+            # The write is the events' creation context, also for reactions that
+            # carried their cause's context forward while tracing was off.
             envelopes = [
-                envelope
-                if envelope.traceparent
-                else envelope.model_copy(
-                    update={"traceparent": traceparent, "tracestate": tracestate}
-                )
+                envelope.model_copy(update={"traceparent": traceparent, "tracestate": tracestate})
                 for envelope in envelopes
             ]
         await _insert(uow, envelopes)
