@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: help env servers test test-unit test-integration lint format bench docs run clean
+.PHONY: help env servers test test-unit test-integration lint format bench docs run clean tools dev dev-down deploy golden
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ env: $(VENV)/.synced ## create the virtualenv from the lockfile
 servers: ## start MariaDB and RabbitMQ if they are down
 	@tests/support/ensure-servers.sh
 
-test: env servers ## run every test (unit, integration, contract) against real servers
+test: env servers tools ## run every test (unit, integration, contract) against real servers
 	@$(PY) -m pytest
 
 test-unit: env ## only the fast tests without servers
@@ -55,6 +55,28 @@ docs: env ## regenerate event JSON Schemas and the AsyncAPI document
 
 run: env ## run every component as a local process (Ctrl-C stops all)
 	@$(PY) -m eda_local.launcher
+
+tools: ## helm and kubectl into .tools/bin (checked by sha256; quiet when present)
+	@deploy/tools/fetch-tools.sh
+
+KIND_CLUSTER := eda
+ENV ?= staging
+
+dev: tools ## local Kubernetes loop: kind cluster `eda` (created if missing), then tilt up
+	@command -v kind >/dev/null || { echo "make dev needs kind and tilt on PATH (see README)"; exit 1; }
+	@command -v tilt >/dev/null || { echo "make dev needs tilt on PATH (see README)"; exit 1; }
+	@kind get clusters 2>/dev/null | grep -qx $(KIND_CLUSTER) || kind create cluster --config deploy/kind/cluster.yaml
+	@PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" tilt up --context kind-$(KIND_CLUSTER)
+
+dev-down: ## stop the Tilt resources and delete the kind cluster
+	@-PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" tilt down --context kind-$(KIND_CLUSTER)
+	@kind delete cluster --name $(KIND_CLUSTER)
+
+deploy: tools ## helm upgrade --install into the current kube context (ENV=staging|local)
+	@deploy/tools/deploy.sh $(ENV)
+
+golden: env tools ## re-render deploy/helm/golden/*.yaml from the chart
+	@$(PY) -m tests.deploy.golden
 
 clean: ## remove the virtualenv and tools
 	rm -rf $(VENV) $(TOOLS)

@@ -38,7 +38,10 @@ FROM python:3.11.14-slim-bookworm AS runtime
 RUN python -m pip uninstall --yes --quiet pip setuptools wheel \
     && groupadd --system --gid 10001 eda \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin eda
-COPY --from=build /opt/venv /opt/venv
+# Owned by root, so the service cannot change its own code. The Tiltfile builds
+# with VENV_OWNER=10001:10001: its live_update writes synced sources in here.
+ARG VENV_OWNER=0:0
+COPY --from=build --chown=${VENV_OWNER} /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1

@@ -145,6 +145,15 @@ sprig's merge functions it keeps false, 0 and "" from the overlay.
 {{- end -}}
 {{- end -}}
 
+{{/* The RabbitMQ management API the operator reads queue depths from. */}}
+{{- define "eda.rabbitmqManagementUrl" -}}
+{{- if .Values.operator.rabbitmqManagementUrl -}}
+{{- .Values.operator.rabbitmqManagementUrl -}}
+{{- else if .Values.infrastructure.rabbitmq.enabled -}}
+{{- printf "http://%s:15672" (include "eda.resourceName" (dict "root" . "name" "rabbitmq")) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "eda.otlpEndpoint" -}}
 {{- if .Values.telemetry.otlpEndpoint -}}
 {{- .Values.telemetry.otlpEndpoint -}}
@@ -212,7 +221,7 @@ runAsUser: {{ .user | default 10001 }}
 runAsGroup: {{ .group | default .user | default 10001 }}
 allowPrivilegeEscalation: false
 privileged: false
-readOnlyRootFilesystem: true
+readOnlyRootFilesystem: {{ not .writable }}
 capabilities:
   drop: ["ALL"]
 seccompProfile:
@@ -282,3 +291,4 @@ affinity:
 {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+

@@ -1,0 +1,84 @@
+"""Rendering the chart with the helm that `make tools` installs, and reading the result."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]
+
+REPO = Path(__file__).resolve().parents[2]
+HELM = REPO / ".tools" / "bin" / "helm"
+CHART = REPO / "deploy" / "helm" / "eda"
+GOLDEN = REPO / "deploy" / "helm" / "golden"
+RELEASE = "eda"
+NAMESPACE = "eda"
+# Every values file a test renders: the chart's defaults alone, then each environment.
+VALUES_FILES = ("values.yaml", "values-local.yaml", "values-staging.yaml")
+
+Manifest = dict[str, Any]
+
+
+def helm(*args: str) -> subprocess.CompletedProcess[str]:
+    assert HELM.exists(), f"{HELM} is missing: run `make tools`"
+    return subprocess.run([str(HELM), *args], capture_output=True, text=True, check=False)
+
+
+def values_args(values_file: str) -> list[str]:
+    # values.yaml is always read; naming it again changes nothing.
+    return [] if values_file == "values.yaml" else ["--values", str(CHART / values_file)]
+
+
+def render(values_file: str, *extra: str) -> str:
+    result = helm(
+        "template", RELEASE, str(CHART), "--namespace", NAMESPACE,
+        *values_args(values_file), *extra,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def documents(rendered: str) -> list[Manifest]:
+    return [doc for doc in yaml.safe_load_all(rendered) if doc]
+
+
+def of_kind(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
+    return {m["metadata"]["name"]: m for m in manifests if m["kind"] == kind}
+
+
+def pod_templates(manifests: list[Manifest]) -> Iterator[tuple[Manifest, Manifest]]:
+    """(workload, pod template spec) for every Deployment, StatefulSet and Job."""
+    for manifest in manifests:
+        if manifest["kind"] in {"Deployment", "StatefulSet", "Job"}:
+            yield manifest, manifest["spec"]["template"]
+
+
+def name(workload: str) -> str:
+    return f"{RELEASE}-{workload}"
+
+
+def masked(manifests: list[Manifest]) -> list[Manifest]:
+    """Secret values replaced: a password left empty in values is random at every render."""
+    for manifest in manifests:
+        if manifest["kind"] == "Secret":
+            data = manifest.get("stringData", {})
+            manifest["stringData"] = dict.fromkeys(data, "<masked>")
+    return manifests
+
+
+def golden_text(values_file: str) -> str:
+    header = (
+        f"# helm template {RELEASE} deploy/helm/eda --namespace {NAMESPACE}"
+        f"{'' if values_file == 'values.yaml' else ' --values ' + values_file}\n"
+        "# Secret values masked. Regenerate with `make golden`; tests/deploy compares.\n"
+    )
+    body: str = yaml.safe_dump_all(
+        masked(documents(render(values_file))), sort_keys=False, width=100
+    )
+    return header + body
+
+
+def golden_path(values_file: str) -> Path:
+    return GOLDEN / values_file

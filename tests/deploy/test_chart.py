@@ -1,0 +1,456 @@
+"""The chart renders valid, hardened Kubernetes objects for every values file, and its
+schema refuses bad values."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+import yaml  # type: ignore[import-untyped]
+
+from tests.deploy.chart import (
+    CHART,
+    NAMESPACE,
+    VALUES_FILES,
+    Manifest,
+    documents,
+    golden_path,
+    golden_text,
+    helm,
+    name,
+    of_kind,
+    pod_templates,
+    render,
+    values_args,
+)
+
+REPO = CHART.parents[2]
+CRD = CHART / "crds" / "subscriberscalers.yaml"
+SUBSCRIBER_NAMES = (
+    "orders-user-registered",
+    "orders-user-deactivated",
+    "orders-order-placed",
+    "users-order-confirmed",
+    "users-order-cancelled",
+    "users-order-rejected",
+)
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_helm_lint_strict_passes(values_file: str) -> None:
+    result = helm("lint", "--strict", str(CHART), *values_args(values_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_rendered_objects_pass_strict_kubernetes_validation(
+    values_file: str, rendered: dict[str, str]
+) -> None:
+    result = subprocess.run(
+        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
+        input=rendered[values_file],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.startswith(("ERROR", "WARN")) and "SubscriberScaler" not in line
+    ]
+    assert problems == []
+
+
+def test_kubernetes_validate_catches_an_unknown_field(rendered: dict[str, str]) -> None:
+    """The validation above would notice a template typo (proves --strict bites)."""
+    broken = rendered["values.yaml"].replace("revisionHistoryLimit:", "revisionHistoryLimt:", 1)
+    result = subprocess.run(
+        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
+        input=broken,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "revisionHistoryLimt" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("bad_values", "message"),
+    [
+        ("components:\n  user-service:\n    port: eight\n", "got string, want integer"),
+        ("defaults:\n  replicas: 'two'\n", "got string, want integer"),
+        ("subscribers:\n  orders-order-placed:\n    broker: kafkaa\n", "broker"),
+        ("routing:\n  defaultBroker: nats\n", "defaultBroker"),
+        ("components:\n  user-service:\n    colour: red\n", "additional properties 'colour'"),
+        ("kafka:\n  bootstrapServer: x:9092\n", "additional properties 'bootstrapServer'"),
+        ("subscribers:\n  Orders_Bad:\n    eventType: a.b\n    subscriberName: x.y\n"
+         "    database: users\n", "Orders_Bad"),
+    ],
+)  # fmt: skip
+def test_schema_rejects_wrong_types_and_unknown_keys(
+    bad_values: str, message: str, tmp_path: Path
+) -> None:
+    values = tmp_path / "bad.yaml"
+    values.write_text(bad_values)
+    for command in (["template", "eda", str(CHART)], ["lint", "--strict", str(CHART)]):
+        result = helm(*command, "--values", str(values))
+        assert result.returncode != 0, command
+        assert message in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_schema_is_draft_2020_12_without_remote_refs() -> None:
+    text = (CHART / "values.schema.json").read_text()
+    schema = yaml.safe_load(text)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert '"$ref": "http' not in text
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    for values_file in VALUES_FILES:
+        values = _merged(defaults, yaml.safe_load((CHART / values_file).read_text()))
+        jsonschema.Draft202012Validator(schema).validate(values)
+
+
+def _merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Helm's coalescing of a values file onto the chart's values.yaml."""
+    result = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            result[key] = _merged(base[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_golden_examples_match_the_chart(values_file: str) -> None:
+    expected = golden_path(values_file)
+    assert expected.exists(), "run `make golden`"
+    assert golden_text(values_file) == expected.read_text(), (
+        f"{expected} is stale: review the difference, then run `make golden`"
+    )
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_one_deployment_per_subscriber_running_its_event_type(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    deployments = of_kind(manifests[values_file], "Deployment")
+    for subscriber in SUBSCRIBER_NAMES:
+        deployment = deployments[name(subscriber)]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        event_type = deployment["metadata"]["annotations"]["eda.dev/event-type"]
+        assert container["command"] == ["subscriber"]
+        assert container["args"] == [event_type, "--host", "0.0.0.0", "--port", "8080"]  # noqa: S104
+        assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 63
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_every_pod_is_hardened(values_file: str, manifests: dict[str, list[Manifest]]) -> None:
+    for workload, template in pod_templates(manifests[values_file]):
+        spec = template["spec"]
+        label = f"{workload['kind']}/{workload['metadata']['name']}"
+        assert spec["securityContext"]["runAsNonRoot"] is True, label
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, label
+        assert spec["enableServiceLinks"] is False, label
+        expects_token = workload["metadata"]["name"] == name("operator")
+        assert spec["automountServiceAccountToken"] is expects_token, label
+        mounts = {
+            volume["name"]: volume for volume in spec.get("volumes", []) if "emptyDir" in volume
+        }
+        for container in spec["containers"]:
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True, label
+            assert security["allowPrivilegeEscalation"] is False, label
+            assert security["capabilities"] == {"drop": ["ALL"]}, label
+            assert security["runAsNonRoot"] is True, label
+            assert {"requests", "limits"} <= container["resources"].keys(), label
+            tmp = [m for m in container["volumeMounts"] if m["mountPath"] == "/tmp"]  # noqa: S108
+            assert tmp, label
+            assert tmp[0]["name"] in mounts, label
+            if workload["kind"] != "Job":
+                assert "livenessProbe" in container, label
+                assert "readinessProbe" in container, label
+
+
+def test_live_update_render_only_opens_the_root_filesystem() -> None:
+    """The Tiltfile's liveUpdate.enabled=true: writable root filesystem, nothing else changes."""
+    plain = documents(render("values-local.yaml"))
+    live = documents(render("values-local.yaml", "--set", "liveUpdate.enabled=true"))
+    opened = {
+        f"{w['kind']}/{w['metadata']['name']}"
+        for w, t in pod_templates(live)
+        if not t["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"]
+    }
+    app = {
+        f"{w['kind']}/{w['metadata']['name']}"
+        for w, t in pod_templates(plain)
+        if t["metadata"]["labels"]["eda.dev/tier"] == "app"
+    }
+    assert opened == app
+    for document in (plain, live):
+        for _, template in pod_templates(document):
+            for container in template["spec"]["containers"]:
+                container["securityContext"].pop("readOnlyRootFilesystem")
+    assert plain == live
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_standard_labels_and_selectors_that_never_change(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    for manifest in manifests[values_file]:
+        labels = manifest["metadata"]["labels"]
+        for key in ("name", "instance", "version", "managed-by", "part-of"):
+            assert f"app.kubernetes.io/{key}" in labels, manifest["metadata"]["name"]
+        if manifest["kind"] in {"Deployment", "StatefulSet"}:
+            selector = manifest["spec"]["selector"]["matchLabels"]
+            assert set(selector) == {
+                "app.kubernetes.io/name",
+                "app.kubernetes.io/instance",
+                "app.kubernetes.io/component",
+            }
+            assert selector.items() <= manifest["spec"]["template"]["metadata"]["labels"].items()
+        if manifest["kind"] not in {"ClusterRole", "ClusterRoleBinding"}:
+            assert manifest["metadata"]["namespace"] == NAMESPACE
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        if (
+            expression["operator"] == "In"
+            and labels.get(expression["key"]) not in expression["values"]
+        ):
+            return False
+    return True
+
+
+def _allowed_sources(policies: dict[str, Manifest], labels: dict[str, str]) -> list[Any]:
+    sources = []
+    for policy in policies.values():
+        if _selects(policy["spec"]["podSelector"], labels):
+            for rule in policy["spec"].get("ingress", []):
+                sources.extend(rule["from"])
+    return sources
+
+
+def test_network_policies_cover_every_pod_and_open_only_what_is_needed(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    local = manifests["values.yaml"]
+    policies = of_kind(local, "NetworkPolicy")
+    pods = {w["metadata"]["name"]: t["metadata"]["labels"] for w, t in pod_templates(local)}
+    for workload, labels in pods.items():
+        assert _selects(policies[name("default-deny")]["spec"]["podSelector"], labels), workload
+    ingress_namespace = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+    }
+    assert ingress_namespace in _allowed_sources(policies, pods[name("user-service")])
+    assert ingress_namespace not in _allowed_sources(policies, pods[name("orders-order-placed")])
+    (mysql_from,) = _allowed_sources(policies, pods[name("mysql")])
+    owners = {w for w, labels in pods.items() if _selects(mysql_from["podSelector"], labels)}
+    assert owners == {name(w) for w in ("user-service", "order-service", *SUBSCRIBER_NAMES)} | {
+        name("user-service-migrate"),
+        name("order-service-migrate"),
+    }
+    (kafka_from,) = _allowed_sources(policies, pods[name("kafka")])
+    clients = {w for w, labels in pods.items() if _selects(kafka_from["podSelector"], labels)}
+    assert name("mysql") not in clients
+    assert name("jaeger") not in clients
+    assert name("orders-order-placed") in clients
+
+
+def test_migrations_run_as_hooks_before_pods_when_the_database_is_external(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    phases = {
+        values_file: {
+            job["metadata"]["annotations"]["helm.sh/hook"]
+            for job in of_kind(manifests[values_file], "Job").values()
+        }
+        for values_file in VALUES_FILES
+    }
+    assert phases["values-staging.yaml"] == {"pre-install,pre-upgrade"}
+    # With the in-chart MySQL the server does not exist before the install.
+    assert phases["values-local.yaml"] == {"post-install,pre-upgrade"}
+    jobs = of_kind(manifests["values-staging.yaml"], "Job")
+    assert set(jobs) == {name("user-service-migrate"), name("order-service-migrate")}
+    for job in jobs.values():
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == ["migrate"]
+        assert "envFrom" not in container  # the ConfigMap is not there before install
+
+
+def test_staging_uses_existing_secrets_and_no_in_chart_infrastructure(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    staging = manifests["values-staging.yaml"]
+    assert of_kind(staging, "Secret") == {}
+    assert of_kind(staging, "StatefulSet") == {}
+    referenced = {
+        env["valueFrom"]["secretKeyRef"]["name"]
+        for _, template in pod_templates(staging)
+        for container in template["spec"]["containers"]
+        for env in container.get("env", [])
+        if "secretKeyRef" in env.get("valueFrom", {})
+    }
+    assert referenced == {
+        "eda-rabbitmq-credentials",
+        "eda-users-db-credentials",
+        "eda-orders-db-credentials",
+    }
+    assert set(of_kind(staging, "HorizontalPodAutoscaler")) == {
+        name("user-service"),
+        name("order-service"),
+    }
+    for deployment in of_kind(staging, "Deployment").values():
+        if deployment["metadata"]["labels"].get("eda.dev/role") in {"api", "subscriber"}:
+            assert "replicas" not in deployment["spec"]  # the autoscaler owns it
+
+
+SCALER_CONTRACT: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "eda.dev/v1"},
+        "kind": {"const": "SubscriberScaler"},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "deployment", "minReplicas", "maxReplicas", "targetBacklogPerReplica",
+                "activationBacklog", "scaleUpStabilizationSeconds",
+                "scaleDownStabilizationSeconds", "source",
+            ],
+            "properties": {
+                "deployment": {"type": "string"},
+                "minReplicas": {"type": "integer"},
+                "maxReplicas": {"type": "integer"},
+                "targetBacklogPerReplica": {"type": "integer"},
+                "activationBacklog": {"type": "integer"},
+                "scaleUpStabilizationSeconds": {"type": "integer"},
+                "scaleDownStabilizationSeconds": {"type": "integer"},
+                "source": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["broker", "kafka", "rabbitmq"],
+                    "properties": {
+                        "broker": {"enum": ["kafka", "rabbitmq"]},
+                        "kafka": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["topic", "consumerGroup", "partitions"],
+                            "properties": {
+                                "topic": {"type": "string"},
+                                "consumerGroup": {"type": "string"},
+                                "partitions": {"type": "integer"},
+                            },
+                        },
+                        "rabbitmq": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["queue"],
+                            "properties": {"queue": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("values_file", ["values-local.yaml", "values-staging.yaml"])
+def test_one_subscriber_scaler_per_subscriber_with_the_agreed_contract(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    rendered = manifests[values_file]
+    scalers = of_kind(rendered, "SubscriberScaler")
+    deployments = of_kind(rendered, "Deployment")
+    assert set(scalers) == {name(s) for s in SUBSCRIBER_NAMES}
+    crd_schema = None
+    if CRD.exists():  # written beside this chart by the operator's work
+        crd = yaml.safe_load(CRD.read_text())
+        (version,) = crd["spec"]["versions"]
+        crd_schema = version["schema"]["openAPIV3Schema"]
+    for scaler_name, scaler in scalers.items():
+        jsonschema.validate(scaler, SCALER_CONTRACT)
+        if crd_schema is not None:
+            jsonschema.Draft7Validator(crd_schema).validate(scaler)
+        spec = scaler["spec"]
+        deployment = deployments[spec["deployment"]]
+        assert scaler_name == spec["deployment"]
+        annotations = deployment["metadata"]["annotations"]
+        assert spec["source"]["kafka"]["topic"] == annotations["eda.dev/event-type"]
+        assert spec["source"]["kafka"]["consumerGroup"] == annotations["eda.dev/subscriber"]
+        assert spec["source"]["rabbitmq"]["queue"] == annotations["eda.dev/subscriber"]
+        assert spec["maxReplicas"] <= spec["source"]["kafka"]["partitions"]
+        assert (spec["minReplicas"], spec["maxReplicas"]) == (1, 6)
+        assert spec["targetBacklogPerReplica"] == 500
+        assert spec["scaleDownStabilizationSeconds"] == 120
+    placed = scalers[name("orders-order-placed")]["spec"]["source"]["broker"]
+    assert placed == ("rabbitmq" if values_file == "values-local.yaml" else "kafka")
+
+
+def test_operator_may_only_touch_its_resources_deployments_and_events(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    local = manifests["values-local.yaml"]
+    assert of_kind(local, "ClusterRole") == {}
+    (role,) = of_kind(local, "Role").values()
+    granted = {
+        (group, resource, verb)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+    assert granted == {
+        *(("eda.dev", "subscriberscalers", v) for v in ("get", "list", "watch", "patch")),
+        ("eda.dev", "subscriberscalers/status", "get"),
+        ("eda.dev", "subscriberscalers/status", "patch"),
+        *(("apps", r, v) for r in ("deployments", "deployments/scale") for v in ("get", "patch")),
+        ("", "events", "create"),
+        ("events.k8s.io", "events", "create"),
+    }
+    (binding,) = of_kind(local, "RoleBinding").values()
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": name("operator"), "namespace": NAMESPACE}
+    ]
+    operator = of_kind(local, "Deployment")[name("operator")]["spec"]["template"]["spec"]
+    assert operator["serviceAccountName"] == name("operator")
+    (container,) = operator["containers"]
+    assert container["command"] == ["eda-operator"]
+    assert container["image"].startswith("eda/operator:")
+
+
+def test_an_autoscaled_kafka_subscriber_may_not_outgrow_its_partitions() -> None:
+    result = helm(
+        "template", "eda", str(CHART), "--values", str(CHART / "values-staging.yaml"),
+        "--set", "subscribers.users-order-rejected.autoscaling.maxReplicas=12",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "exceeds kafka.partitions" in result.stderr
+
+
+def test_notes_say_how_to_reach_the_apis_and_jaeger() -> None:
+    result = helm(
+        "install", "eda", str(CHART), "--dry-run=client", "--namespace", NAMESPACE,
+        "--values", str(CHART / "values-local.yaml"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    notes = result.stdout.split("NOTES:", 1)[1]
+    for forward in (
+        "port-forward service/eda-user-service 8001:8001",
+        "port-forward service/eda-order-service 8002:8002",
+        "port-forward service/eda-jaeger 16686:16686",
+        "port-forward service/eda-rabbitmq 15672:15672",
+    ):
+        assert f"kubectl --namespace {NAMESPACE} {forward}" in notes
