@@ -3,6 +3,8 @@
 - ``messaging``: throughput of ``shared`` against raw clients and FastStream.
 - ``outbox``: relay throughput (one and two relays) and commit-to-handler latency.
 - ``api``: ``POST /orders`` on a real ``order-service serve`` process.
+- ``tracing``: the shared Kafka publisher and subscriber with tracing off and on, and
+  FastStream's subscriber without and with its OpenTelemetry middleware.
 - ``subscriber``: the real ``order.confirmed`` handler, batched vs one transaction each.
 - ``flow``: the whole system as processes: ``POST /orders`` response → user stats updated.
 
@@ -31,6 +33,7 @@ from tests.bench import (
     outbox_bench,
     rabbitmq_bench,
     subscriber_bench,
+    tracing_bench,
 )
 from tests.bench.report import configure_logging, emit, log
 
@@ -86,6 +89,17 @@ def subscriber(run_id: str) -> None:
         asyncio.run(_subscriber(bootstrap, load_settings().rabbitmq.url, run_id))
 
 
+async def _tracing(bootstrap: str, run_id: str) -> None:
+    for figure in await tracing_bench.run(bootstrap, run_id):
+        emit(figure)
+
+
+def tracing(run_id: str) -> None:
+    with running_tansu() as bootstrap:
+        log.info("Tansu listening on %s", bootstrap)
+        asyncio.run(_tracing(bootstrap, run_id))
+
+
 async def _flow(bootstrap: str) -> None:
     for figure in await flow_latency_bench.run(bootstrap):
         emit(figure)
@@ -104,6 +118,7 @@ GROUPS: dict[str, Callable[[str], None]] = {
     "messaging": messaging,
     "outbox": outbox,
     "api": api,
+    "tracing": tracing,
     "subscriber": subscriber,
     "flow": flow,
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import aio_pika
@@ -189,7 +189,7 @@ def _one(spans: list[ReceivedSpan], service: str, kind: str, name: str | None) -
     )
 
 
-def _single(candidates: Iterator[ReceivedSpan] | Any) -> ReceivedSpan:
+def _single(candidates: Iterable[ReceivedSpan]) -> ReceivedSpan:
     found = list(candidates)
     assert len(found) == 1, f"expected one span, found {found}"
     return found[0]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import pymysql
 
+from shared.heap import freeze_startup_heap
 from shared.messaging.routing import check_routes
 from shared.settings import SettingsError, load_settings, with_service_defaults
 from shared.telemetry.setup import TelemetrySetupError, init_telemetry
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_settings(), source=subscriber.source, database=subscriber.database
         )
         check_routes(settings)
+        freeze_startup_heap()
         asyncio.run(run_subscriber(subscriber, settings, args.host, args.port))
     except (UnknownSubscriberError, SettingsError, TelemetrySetupError) as exc:
         return _fail(str(exc))

@@ -21,7 +21,16 @@ from dataclasses import dataclass
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    Tracer,
+)
 
 from shared.telemetry.trace_context import (
     format_traceparent,
@@ -116,7 +125,7 @@ def _headers_of(span: Span) -> TraceHeaders:
 class ProcessSpan:
     """The CONSUMER span of one run of messages and the context each handler runs in."""
 
-    def __init__(self, span: Span, message_contexts: list[Context | None]) -> None:
+    def __init__(self, span: Span, message_contexts: list[SpanContext | None]) -> None:
         self._span = span
         self._own_context = trace.set_span_in_context(span)
         self._message_contexts = message_contexts
@@ -131,7 +140,10 @@ class ProcessSpan:
         several, the CONSUMER span itself in a run of one."""
         if len(self._message_contexts) == 1:
             return self._own_context
-        return self._message_contexts[index] or self._own_context
+        producer = self._message_contexts[index]
+        if producer is None:
+            return self._own_context
+        return trace.set_span_in_context(NonRecordingSpan(producer))
 
     def message_id(self, event_id: str) -> None:
         if len(self._message_contexts) == 1:
@@ -158,8 +170,8 @@ def start_process(
     active = tracer()
     if active is None or not trace_headers:
         return None
-    contexts = [
-        remote_context(headers[0], headers[1]) if headers is not None else None
+    producers = [
+        parse_traceparent(headers[0], headers[1]) if headers is not None else None
         for headers in trace_headers
     ]
     attributes: dict[str, str | int] = {
@@ -169,21 +181,17 @@ def start_process(
         "messaging.operation.type": "process",
         "messaging.operation.name": "process",
     }
-    if len(trace_headers) == 1:
+    if len(producers) == 1:
+        producer = producers[0]
         span = active.start_span(
             f"process {destination}",
-            context=contexts[0],
+            context=trace.set_span_in_context(NonRecordingSpan(producer)) if producer else None,
             kind=SpanKind.CONSUMER,
             attributes=attributes,
         )
     else:
-        attributes["messaging.batch.message_count"] = len(trace_headers)
-        links = [
-            Link(span_context)
-            for headers in trace_headers[:MAX_LINKS]
-            if headers is not None
-            and (span_context := parse_traceparent(headers[0], headers[1])) is not None
-        ]
+        attributes["messaging.batch.message_count"] = len(producers)
+        links = [Link(producer) for producer in producers[:MAX_LINKS] if producer is not None]
         # A root span: the run belongs to several traces, reached through the links.
         span = active.start_span(
             f"process {destination}",
@@ -192,4 +200,4 @@ def start_process(
             attributes=attributes,
             links=links,
         )
-    return ProcessSpan(span, contexts)
+    return ProcessSpan(span, producers)

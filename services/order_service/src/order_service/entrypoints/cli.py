@@ -19,6 +19,7 @@ from order_service.bootstrap import bootstrap, with_service_defaults
 from order_service.config import SERVICE_NAME, ServiceSettings, load_service_settings
 from order_service.entrypoints.app import create_app
 from shared.db.migrations import MigrationError
+from shared.heap import freeze_startup_heap
 from shared.http.server import serve
 from shared.messaging.routing import check_routes
 from shared.settings import MySQLSettings, Settings, SettingsError, load_settings
@@ -78,6 +79,7 @@ def _serve(
     init_telemetry(SERVICE_NAME)
     asyncio.run(probe_database(settings.mysql))
     app = create_app(service_settings, partial(bootstrap, settings))
+    freeze_startup_heap()
     serve(app, host or service_settings.http_host, port or service_settings.http_port)
     return 0
 

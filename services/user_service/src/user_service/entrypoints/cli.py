@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pymysql
 
 from shared.db.migrations import MigrationError
+from shared.heap import freeze_startup_heap
 from shared.http.server import serve
 from shared.settings import MySQLSettings, SettingsError
 from shared.telemetry.setup import TelemetrySetupError, init_telemetry
@@ -66,8 +67,10 @@ def _serve(settings: UserServiceSettings, host: str | None, port: int | None) ->
     init_telemetry(SERVICE_NAME)
     # Fail here with one line rather than in the lifespan with a traceback.
     asyncio.run(check_database(settings.platform.mysql))
+    app = create_app(settings)
+    freeze_startup_heap()
     serve(
-        create_app(settings),
+        app,
         host or settings.service.http_host,
         port or settings.service.http_port,
     )

@@ -1,0 +1,204 @@
+"""What tracing costs: the shared Kafka publisher and subscriber with tracing off and
+on (always-on sampling, batch export over OTLP/HTTP to a sink in another process),
+and FastStream's subscriber without and with its OpenTelemetry middleware."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+from eda_local.tansu import free_port, wait_for_port
+from shared.envelope import decode
+from shared.messaging.kafka import KafkaPublisher
+from shared.messaging.kafka.naming import topic_for
+from shared.settings import Settings
+from shared.telemetry.tracing import use_tracer_provider
+from tests.bench.kafka_bench import (
+    CONSUME_COUNT,
+    CONSUME_TIMEOUT_S,
+    FETCH_MAX_WAIT_MS,
+    HEARTBEAT_INTERVAL_MS,
+    MAX_POLL_RECORDS,
+    PUBLISH_CHUNK,
+    PUBLISH_COUNT,
+    SESSION_TIMEOUT_MS,
+    bench_settings,
+    consume_with_shared,
+    publish_with_shared,
+)
+from tests.bench.payloads import chunks, order_placed_envelopes
+from tests.bench.report import Figure, comparison
+from tests.bench.rounds import side_by_side
+from tests.bench.timing import DeliveryRecorder
+
+log = logging.getLogger("bench")
+
+ROUNDS = 5
+
+
+@contextlib.contextmanager
+def otlp_sink() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tests.bench.otlp_sink", str(port)])
+    try:
+        wait_for_port("127.0.0.1", port, timeout_s=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def exporting_provider(endpoint: str) -> TracerProvider:
+    provider = TracerProvider(
+        sampler=ALWAYS_ON, resource=Resource.create({"service.name": "bench"})
+    )
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(f"{endpoint}/v1/traces")))
+    return provider
+
+
+async def run(bootstrap: str, run_id: str) -> list[Figure]:
+    with otlp_sink() as endpoint:
+        provider = exporting_provider(endpoint)
+        try:
+            return [
+                *await _publish_figures(bootstrap, run_id, provider),
+                *await _consume_figures(bootstrap, run_id, provider),
+            ]
+        finally:
+            use_tracer_provider(None)
+            provider.shutdown()
+
+
+async def _publish_figures(bootstrap: str, run_id: str, provider: TracerProvider) -> list[Figure]:
+    settings = bench_settings(bootstrap, f"bench-{run_id}.trace-publish.")
+    envelopes = order_placed_envelopes(PUBLISH_COUNT + PUBLISH_CHUNK, seed=3)
+    warm_up, timed = envelopes[:PUBLISH_CHUNK], envelopes[PUBLISH_CHUNK:]
+    log.info("tracing cost, kafka publish: %d envelopes, tracing off and on", len(timed))
+
+    async def off(_: int) -> float:
+        use_tracer_provider(None)
+        return await publish_with_shared(settings, warm_up, timed)
+
+    async def on(_: int) -> float:
+        use_tracer_provider(provider)
+        try:
+            return await publish_with_shared(settings, warm_up, timed)
+        finally:
+            use_tracer_provider(None)
+            provider.force_flush()
+
+    rates = await side_by_side({"off": off, "on": on}, ROUNDS)
+    return [
+        comparison(
+            "tracing.kafka.publish.shared.on",
+            rates["on"],
+            "tracing.kafka.publish.shared.off",
+            rates["off"],
+        )
+    ]
+
+
+async def _consume_figures(bootstrap: str, run_id: str, provider: TracerProvider) -> list[Figure]:
+    settings = bench_settings(bootstrap, f"bench-{run_id}.trace-consume.")
+    await _fill_traced(settings, provider)
+    topic = topic_for(settings.kafka, "order.placed")
+    log.info("tracing cost, kafka consume: %d traced messages", CONSUME_COUNT)
+
+    async def shared_off(round_number: int) -> float:
+        use_tracer_provider(None)
+        return await consume_with_shared(settings, f"off-{round_number}", CONSUME_COUNT)
+
+    async def shared_on(round_number: int) -> float:
+        use_tracer_provider(provider)
+        try:
+            return await consume_with_shared(settings, f"on-{round_number}", CONSUME_COUNT)
+        finally:
+            use_tracer_provider(None)
+            provider.force_flush()
+
+    async def faststream_off(round_number: int) -> float:
+        group = f"{settings.kafka.topic_prefix}fs-off-{round_number}"
+        return await _consume_with_faststream(bootstrap, topic, group, None)
+
+    async def faststream_on(round_number: int) -> float:
+        group = f"{settings.kafka.topic_prefix}fs-on-{round_number}"
+        try:
+            return await _consume_with_faststream(bootstrap, topic, group, provider)
+        finally:
+            provider.force_flush()
+
+    rates = await side_by_side(
+        {
+            "shared_off": shared_off,
+            "shared_on": shared_on,
+            "faststream_off": faststream_off,
+            "faststream_on": faststream_on,
+        },
+        ROUNDS,
+    )
+    return [
+        comparison(
+            "tracing.kafka.consume.shared.on",
+            rates["shared_on"],
+            "tracing.kafka.consume.shared.off",
+            rates["shared_off"],
+        ),
+        comparison(
+            "tracing.kafka.consume.faststream.on",
+            rates["faststream_on"],
+            "tracing.kafka.consume.faststream.off",
+            rates["faststream_off"],
+        ),
+    ]
+
+
+async def _fill_traced(settings: Settings, provider: TracerProvider) -> None:
+    """Messages as a traced publisher sends them: each carries a trace context."""
+    use_tracer_provider(provider)
+    publisher = KafkaPublisher(settings.kafka)
+    await publisher.start()
+    try:
+        for chunk in chunks(order_placed_envelopes(CONSUME_COUNT, seed=4), MAX_POLL_RECORDS):
+            await publisher.publish_many(chunk)
+    finally:
+        await publisher.close()
+        use_tracer_provider(None)
+        provider.force_flush()
+
+
+async def _consume_with_faststream(
+    bootstrap: str, topic: str, group: str, provider: TracerProvider | None
+) -> float:
+    recorder = DeliveryRecorder(CONSUME_COUNT)
+    middlewares = [KafkaTelemetryMiddleware(tracer_provider=provider)] if provider else []
+    broker = KafkaBroker(bootstrap, logger=None, middlewares=middlewares)
+
+    @broker.subscriber(
+        topic,
+        group_id=group,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+    )
+    async def on_order_placed(body: bytes) -> None:
+        envelope = decode(body)
+        await recorder.handle(envelope.event(), envelope)
+
+    await broker.start()
+    try:
+        await recorder.wait(CONSUME_TIMEOUT_S)
+    finally:
+        await broker.stop()
+    return recorder.rate
