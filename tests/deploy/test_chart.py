@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from tests.deploy.chart import (
     CHART,
