@@ -1,0 +1,119 @@
+"""RabbitMQ queue depth: ready plus unacknowledged messages.
+
+A passive queue declaration over AMQP reports only the ready messages, but at
+once. The management API's ``messages`` also counts what consumers hold
+unacknowledged (work in flight), but it is a statistic refreshed every few seconds
+(``collect_statistics_interval``, 5 s by default). The backlog is the larger of the
+two: a burst is seen as soon as it is published, work in flight is never left out,
+and a drop shows only once both agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import quote, urlsplit
+
+import aio_pika
+import aiohttp
+from aio_pika.exceptions import AMQPError, ChannelNotFoundEntity
+
+from scaling_operator.backlog.failures import describe
+from scaling_operator.decisions import BacklogReading, BacklogUnavailable
+from scaling_operator.settings import ManagementEndpoint
+from scaling_operator.spec import RabbitMQSource
+from shared.messaging.rabbitmq.topology import queue_name
+from shared.settings import RabbitMQSettings
+
+_NOT_FOUND = 404
+
+
+class _QueueMissingError(LookupError):
+    pass
+
+
+class _UnreadableError(RuntimeError):
+    pass
+
+
+async def read_queue_depth(
+    settings: RabbitMQSettings,
+    management: ManagementEndpoint,
+    source: RabbitMQSource,
+    timeout_s: float,
+) -> BacklogReading | BacklogUnavailable:
+    queue = queue_name(settings, source.queue)
+    try:
+        async with asyncio.timeout(timeout_s):
+            counted = await _counted_messages(management, queue)
+            ready = await _ready_messages(settings.url, queue)
+    except _QueueMissingError:
+        return BacklogUnavailable(
+            "QueueNotFound", f"RabbitMQ queue {queue!r} does not exist", broker_reachable=True
+        )
+    except _UnreadableError as exc:
+        return BacklogUnavailable("BrokerUnreachable", str(exc), broker_reachable=False)
+    except TimeoutError:
+        return BacklogUnavailable(
+            "BrokerUnreachable",
+            f"RabbitMQ did not answer within {timeout_s:g}s",
+            broker_reachable=False,
+        )
+    if counted is None:
+        # A queue declared moments ago has no statistics yet: unknown is not zero.
+        return BacklogUnavailable(
+            "StatisticsPending",
+            f"RabbitMQ has no message count for queue {queue!r} yet",
+            broker_reachable=True,
+        )
+    return BacklogReading(max(counted, ready))
+
+
+async def _counted_messages(management: ManagementEndpoint, queue: str) -> int | None:
+    """Ready plus unacknowledged, as of the last statistics; None before the first."""
+    url = (
+        f"{management.base_url}/api/queues/{quote(management.vhost, safe='')}/"
+        f"{quote(queue, safe='')}"
+    )
+    authorization = aiohttp.encode_basic_auth(management.user, management.password)
+    try:
+        async with (
+            aiohttp.ClientSession(headers={"Authorization": authorization}) as session,
+            session.get(url, params={"columns": "name,messages"}) as response,
+        ):
+            if response.status == _NOT_FOUND:
+                raise _QueueMissingError(queue)
+            response.raise_for_status()
+            body = await response.json()
+    except (aiohttp.ClientError, OSError, ValueError) as exc:
+        raise _UnreadableError(
+            f"RabbitMQ management API at {management.base_url} could not be read: {describe(exc)}"
+        ) from exc
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return messages if isinstance(messages, int) else None
+
+
+async def _ready_messages(url: str, queue: str) -> int:
+    try:
+        connection = await aio_pika.connect(url)
+    except (AMQPError, OSError) as exc:
+        raise _UnreadableError(
+            f"RabbitMQ at {_address(url)} could not be reached: {describe(exc)}"
+        ) from exc
+    try:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        return int(declared.declaration_result.message_count or 0)
+    except ChannelNotFoundEntity as exc:
+        raise _QueueMissingError(queue) from exc
+    except (AMQPError, OSError) as exc:
+        raise _UnreadableError(f"RabbitMQ at {_address(url)}: {describe(exc)}") from exc
+    finally:
+        with contextlib.suppress(AMQPError, OSError):
+            await connection.close()
+
+
+def _address(url: str) -> str:
+    """Host and port only: the URL carries the password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 5672}"

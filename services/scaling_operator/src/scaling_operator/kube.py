@@ -1,0 +1,114 @@
+"""Read and set a Deployment's replicas through its ``scale`` subresource.
+
+kopf talks to the API for the custom resources it watches; the Deployments are
+ours to patch. This small client uses the same credentials (service account in a
+pod, else the kubeconfig) and asks for them again once when the API answers 401,
+since a pod's projected token is rotated under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import kopf
+
+_NOT_FOUND = 404
+_UNAUTHORIZED = 401
+_MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+class DeploymentNotFoundError(LookupError):
+    pass
+
+
+class KubernetesAPIError(RuntimeError):
+    pass
+
+
+Login = Callable[[], kopf.ConnectionInfo]
+
+
+def login() -> kopf.ConnectionInfo:
+    """In-cluster service account first, then the kubeconfig (KUBECONFIG or ~/.kube/config)."""
+    settings = kopf.OperatorSettings()
+    info = kopf.login_with_service_account(settings=settings) or kopf.login_with_kubeconfig(
+        settings=settings
+    )
+    if info is None:
+        raise kopf.LoginError("no service account and no kubeconfig to reach the Kubernetes API")
+    return info
+
+
+class DeploymentScaler:
+    def __init__(self, login: Login = login) -> None:
+        self._login = login
+        self._session: aiohttp.ClientSession | None = None
+        self._server = ""
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def replicas(self, namespace: str, name: str) -> int:
+        scale = await self._request("GET", self._scale_path(namespace, name))
+        spec = scale.get("spec") or {}
+        # An absent replicas field means the API's default of one.
+        replicas = spec.get("replicas", 1)
+        return int(replicas)
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+        await self._request(
+            "PATCH",
+            self._scale_path(namespace, name),
+            json={"spec": {"replicas": replicas}},
+            headers=_MERGE_PATCH,
+        )
+
+    @staticmethod
+    def _scale_path(namespace: str, name: str) -> str:
+        return (
+            f"/apis/apps/v1/namespaces/{quote(namespace, safe='')}"
+            f"/deployments/{quote(name, safe='')}/scale"
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        for attempt in range(2):
+            session = await self._connected(refresh=attempt > 0)
+            async with session.request(
+                method, self._server + path, json=json, headers=headers
+            ) as response:
+                if response.status == _UNAUTHORIZED and attempt == 0:
+                    continue
+                if response.status == _NOT_FOUND:
+                    raise DeploymentNotFoundError(path)
+                if response.status >= 400:
+                    text = await response.text()
+                    raise KubernetesAPIError(f"{method} {path}: {response.status} {text[:300]}")
+                body: dict[str, Any] = await response.json(content_type=None)
+                return body
+        raise KubernetesAPIError(f"{method} {path}: unauthorized")
+
+    async def _connected(self, *, refresh: bool) -> aiohttp.ClientSession:
+        if self._session is not None and not refresh:
+            return self._session
+        await self.close()
+        info = self._login()
+        self._server = info.server.rstrip("/")
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=info.as_ssl_context()),
+            headers=info.as_http_headers(),
+            proxy=info.proxy_url,
+            trust_env=info.trust_env,
+        )
+        return self._session

@@ -1,0 +1,206 @@
+"""One reading of one SubscriberScaler: topology, backlog, decision, scaling, status.
+
+Free of kopf: the handler passes the resource's spec and status in and applies the
+returned status patch and events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+from aio_pika.exceptions import AMQPError
+from aiokafka.errors import KafkaError
+
+from scaling_operator.backlog import read_backlog
+from scaling_operator.backlog.failures import describe
+from scaling_operator.decisions import (
+    BacklogReading,
+    BacklogUnavailable,
+    Decision,
+    ScalingHistory,
+    decide,
+)
+from scaling_operator.kube import DeploymentNotFoundError, DeploymentScaler
+from scaling_operator.settings import OperatorConfig
+from scaling_operator.spec import InvalidSpecError, ScalerSpec, Source, parse_spec
+from scaling_operator.status import (
+    BROKER_REACHABLE,
+    READY,
+    Condition,
+    merge_conditions,
+    previous_condition,
+    utc_now,
+)
+from scaling_operator.topology import UnknownEventTypeError, ensure_topology
+
+NORMAL = "Normal"
+WARNING = "Warning"
+
+ReadBacklog = Callable[[OperatorConfig, Source], Awaitable[BacklogReading | BacklogUnavailable]]
+EnsureTopology = Callable[[OperatorConfig, Source], Awaitable[str]]
+
+
+@dataclass
+class ScalerState:
+    """What the operator remembers of one resource between readings (in memory)."""
+
+    history: ScalingHistory | None = None
+    topology_for: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+
+
+async def ensure_configured_topology(config: OperatorConfig, source: Source) -> str:
+    return await ensure_topology(
+        config.eda.kafka, config.eda.rabbitmq, source, config.operator.broker_timeout_s
+    )
+
+
+class Reconciler:
+    def __init__(
+        self,
+        config: OperatorConfig,
+        deployments: DeploymentScaler,
+        *,
+        backlog: ReadBacklog = read_backlog,
+        topology: EnsureTopology = ensure_configured_topology,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._config = config
+        self._deployments = deployments
+        self._read_backlog = backlog
+        self._ensure_topology = topology
+        self._clock = clock
+
+    async def reconcile(
+        self,
+        namespace: str,
+        spec: Mapping[str, Any],
+        status: Mapping[str, Any],
+        state: ScalerState,
+        logger: kopf.Logger,
+    ) -> Outcome:
+        previous = list(status.get("conditions") or [])
+        try:
+            scaler = parse_spec(spec)
+        except InvalidSpecError as exc:
+            return _not_ready(previous, "InvalidSpec", str(exc), broker=None)
+
+        events = await self._topology(scaler.source, state, logger)
+        reading = await self._read_backlog(self._config, scaler.source)
+        broker = _broker_condition(reading)
+        if isinstance(reading, BacklogUnavailable) and _newly(previous, READY, reading.reason):
+            events.append(Event(WARNING, reading.reason, reading.message))
+
+        try:
+            current = await self._deployments.replicas(namespace, scaler.deployment)
+        except DeploymentNotFoundError:
+            message = f"Deployment {scaler.deployment!r} not found in namespace {namespace!r}"
+            outcome = _not_ready(previous, "DeploymentNotFound", message, broker=broker)
+            outcome.status["backlog"] = _backlog(reading)
+            return Outcome(outcome.status, events + outcome.events)
+
+        now = self._clock()
+        if state.history is None:
+            state.history = ScalingHistory.starting(now, current)
+        decision = decide(scaler.policy, state.history, now, current, reading)
+        state.history = decision.history
+
+        timestamp = utc_now()
+        patch: dict[str, Any] = {
+            "backlog": _backlog(reading),
+            "desiredReplicas": decision.desired,
+            "currentReplicas": current,
+        }
+        if decision.scales:
+            await self._deployments.scale(namespace, scaler.deployment, decision.desired)
+            events.append(_scaling_event(scaler, decision))
+            patch["lastScaleTime"] = timestamp
+            patch["lastScaleReason"] = decision.why
+            logger.info(
+                "scaled %s from %d to %d: %s",
+                scaler.deployment,
+                decision.current,
+                decision.desired,
+                decision.why,
+            )
+        ready = (
+            Condition(READY, False, reading.reason, reading.message)
+            if isinstance(reading, BacklogUnavailable)
+            else Condition(READY, True, "BacklogRead", decision.why)
+        )
+        patch["conditions"] = merge_conditions(previous, [ready, broker], timestamp)
+        return Outcome(patch, events)
+
+    async def _topology(
+        self, source: Source, state: ScalerState, logger: kopf.Logger
+    ) -> list[Event]:
+        if state.topology_for == source:
+            return []
+        try:
+            ensured = await self._ensure_topology(self._config, source)
+        except UnknownEventTypeError as exc:
+            state.topology_for = source  # a name does not change by retrying
+            return [Event(WARNING, "TopologyIncomplete", str(exc))]
+        except (KafkaError, AMQPError, OSError, TimeoutError) as exc:
+            # Tried again at the next reading; the reading reports the broker's state.
+            logger.warning("topology not ensured yet: %s", describe(exc))
+            return []
+        state.topology_for = source
+        logger.info("ensured %s", ensured)
+        return [Event(NORMAL, "TopologyEnsured", ensured)]
+
+
+def _scaling_event(scaler: ScalerSpec, decision: Decision) -> Event:
+    reason = "ScaledUp" if decision.desired > decision.current else "ScaledDown"
+    return Event(
+        NORMAL,
+        reason,
+        f"Deployment {scaler.deployment} from {decision.current} to {decision.desired}"
+        f" replicas: {decision.why}",
+    )
+
+
+def _broker_condition(reading: BacklogReading | BacklogUnavailable) -> Condition:
+    if isinstance(reading, BacklogReading):
+        return Condition(BROKER_REACHABLE, True, "BacklogRead", f"backlog {reading.backlog}")
+    if reading.broker_reachable:
+        return Condition(BROKER_REACHABLE, True, reading.reason, reading.message)
+    return Condition(BROKER_REACHABLE, False, reading.reason, reading.message)
+
+
+def _backlog(reading: BacklogReading | BacklogUnavailable) -> int | None:
+    # None removes the field: a backlog that could not be read is not shown as a number.
+    return reading.backlog if isinstance(reading, BacklogReading) else None
+
+
+def _not_ready(
+    previous: list[Any], reason: str, message: str, *, broker: Condition | None
+) -> Outcome:
+    conditions = [
+        Condition(READY, False, reason, message),
+        broker or Condition(BROKER_REACHABLE, None, "NotRead", "the backlog was not read"),
+    ]
+    events = [Event(WARNING, reason, message)] if _newly(previous, READY, reason) else []
+    return Outcome({"conditions": merge_conditions(previous, conditions, utc_now())}, events)
+
+
+def _newly(previous: list[Any], condition_type: str, reason: str) -> bool:
+    """True when the condition did not already carry this reason (one event per change)."""
+    earlier = previous_condition(previous, condition_type)
+    return earlier is None or earlier.get("reason") != reason

@@ -1,0 +1,181 @@
+"""Backlogs made and worked off by hand on real brokers: messages published with no
+subscriber running, then read and committed (Kafka) or taken and acknowledged
+(RabbitMQ) the way a subscriber would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import aio_pika
+import httpx
+from aio_pika.abc import AbstractIncomingMessage
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from scaling_operator.settings import OperatorConfig, OperatorSettings
+from shared.messaging.rabbitmq.topology import (
+    dead_letter_exchange_name,
+    dead_letter_queue_name,
+    unrouted_name,
+)
+from shared.settings import KafkaSettings, RabbitMQSettings, load_settings
+from tests.support.polling import eventually
+
+MANAGEMENT_URL = "http://127.0.0.1:15672"
+
+
+def operator_config(
+    kafka_bootstrap: str,
+    *,
+    interval_s: float = 0.5,
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/",
+    management_url: str = MANAGEMENT_URL,
+) -> OperatorConfig:
+    """Settings with names no other test uses: topic prefix, exchange, queue prefix."""
+    unique = uuid.uuid4().hex[:10]
+    eda = load_settings(
+        kafka={
+            "bootstrap_servers": kafka_bootstrap,
+            "topic_prefix": f"op{unique}.",
+            "idempotent_producer": False,
+            "request_timeout_ms": 5000,
+        },
+        rabbitmq={
+            "url": rabbitmq_url,
+            "exchange": f"events-op{unique}",
+            "queue_prefix": f"op{unique}.",
+        },
+    )
+    operator = OperatorSettings(
+        interval_s=interval_s, broker_timeout_s=3, rabbitmq_management_url=management_url
+    )
+    return OperatorConfig(eda, operator)
+
+
+async def topic_partitions(settings: KafkaSettings, topic: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        (description,) = await admin.describe_topics([topic])
+        return len(description["partitions"])
+    finally:
+        await admin.close()
+
+
+async def publish_to_topic(settings: KafkaSettings, topic: str, count: int) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers, enable_idempotence=False, acks="all"
+    )
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(topic, value=b'{"n": %d}' % number, key=str(number).encode())
+            for number in range(count)
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+
+
+async def consume_and_commit(settings: KafkaSettings, topic: str, group: str, count: int) -> None:
+    """Read ``count`` messages from the start of every partition and commit for
+    ``group`` where reading stopped, as a caught-up subscriber leaves it."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=10,
+    )
+    await consumer.start()
+    try:
+        numbers = consumer.partitions_for_topic(topic) or set()
+        partitions = [TopicPartition(topic, number) for number in sorted(numbers)]
+        assert partitions, f"topic {topic} has no partitions"
+        consumer.assign(partitions)
+        read = 0
+
+        async def all_read() -> bool:
+            nonlocal read
+            batch = await consumer.getmany(timeout_ms=100, max_records=5_000)
+            read += sum(len(records) for records in batch.values())
+            return read >= count
+
+        await eventually(all_read, timeout=30, interval=0, what=f"{count} messages read")
+        assert read == count
+        positions = {partition: await consumer.position(partition) for partition in partitions}
+        await consumer.commit(positions)
+    finally:
+        await consumer.stop()
+
+
+async def publish_to_exchange(settings: RabbitMQSettings, routing_key: str, count: int) -> None:
+    connection = await aio_pika.connect(settings.url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(settings.exchange)
+        for first in range(0, count, 500):
+            await asyncio.gather(
+                *(
+                    exchange.publish(aio_pika.Message(b'{"n": %d}' % number), routing_key)
+                    for number in range(first, min(first + 500, count))
+                )
+            )
+
+
+async def ready_messages(settings: RabbitMQSettings, queue: str) -> int:
+    """What a passive declaration reports: the ready messages only."""
+    connection = await aio_pika.connect(settings.url)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        return int(declared.declaration_result.message_count or 0)
+
+
+async def management_counts(queue: str) -> tuple[int, int]:
+    """(ready, unacknowledged) as the management API's statistics show them now."""
+    async with (
+        httpx.AsyncClient(auth=("guest", "guest"), timeout=5) as client,
+    ):
+        response = await client.get(f"{MANAGEMENT_URL}/api/queues/%2F/{quote(queue, safe='')}")
+    response.raise_for_status()
+    body = response.json()
+    return int(body.get("messages_ready", -1)), int(body.get("messages_unacknowledged", -1))
+
+
+@contextlib.asynccontextmanager
+async def taken_unacknowledged(
+    settings: RabbitMQSettings, queue: str, count: int
+) -> AsyncIterator[list[AbstractIncomingMessage]]:
+    """Deliveries of ``count`` messages held unacknowledged (work in flight) until the
+    block ends; the caller acknowledges them."""
+    connection = await aio_pika.connect(settings.url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=count)
+        taken: list[AbstractIncomingMessage] = []
+
+        async def take(message: AbstractIncomingMessage) -> None:
+            taken.append(message)
+
+        declared = await channel.get_queue(queue)
+        await declared.consume(take, no_ack=False)
+        await eventually(lambda: len(taken) >= count, timeout=30, what=f"{count} deliveries")
+        yield taken
+
+
+async def delete_rabbitmq_topology(settings: RabbitMQSettings, subscriber: str) -> None:
+    connection = await aio_pika.connect(settings.url)
+    async with connection:
+        channel = await connection.channel()
+        queue = f"{settings.queue_prefix}{subscriber}"
+        await channel.queue_delete(queue)
+        await channel.queue_delete(dead_letter_queue_name(queue))
+        await channel.exchange_delete(dead_letter_exchange_name(queue))
+        await channel.queue_delete(unrouted_name(settings))
+        await channel.exchange_delete(settings.exchange)
+        await channel.exchange_delete(unrouted_name(settings))
