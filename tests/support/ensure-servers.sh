@@ -21,3 +21,4 @@ if ! up 5672; then
   rabbitmq-server -detached
   wait_for RabbitMQ 5672
 fi
+up 15672 || rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null  # operator: unacked counts
