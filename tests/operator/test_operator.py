@@ -52,7 +52,7 @@ async def test_kafka_lag_scales_up_to_the_partition_count_and_down_after_the_win
             scaler(
                 "order-placed",
                 DEPLOYMENT,
-                kafka_source(EVENT_TYPE, SUBSCRIBER, partitions=6),
+                kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=6),
                 maxReplicas=10,  # above the partition count: the topic caps it
                 targetBacklogPerReplica=500,
                 scaleDownStabilizationSeconds=WINDOW_S,
@@ -117,7 +117,7 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
                 scaler(
                     "order-placed",
                     DEPLOYMENT,
-                    rabbitmq_source(SUBSCRIBER),
+                    rabbitmq_source(queue),
                     maxReplicas=5,
                     targetBacklogPerReplica=500,
                     scaleDownStabilizationSeconds=WINDOW_S,
@@ -181,7 +181,11 @@ async def test_an_unreachable_broker_changes_no_replicas(cluster: Cluster, broke
         management_url=f"http://{nothing_listens}",
     )
     source = (
-        kafka_source(EVENT_TYPE, SUBSCRIBER) if broker == "kafka" else rabbitmq_source(SUBSCRIBER)
+        kafka_source(
+            topic_for(config.eda.kafka, EVENT_TYPE), group_for(config.eda.kafka, SUBSCRIBER)
+        )
+        if broker == "kafka"
+        else rabbitmq_source(queue_name(config.eda.rabbitmq, SUBSCRIBER))
     )
     await cluster.create_deployment(DEPLOYMENT, replicas=3)
     async with running_operator(cluster, config):
@@ -223,7 +227,13 @@ async def test_a_missing_deployment_is_reported_not_created(
     config = operator_config(kafka_bootstrap)
     async with running_operator(cluster, config):
         await cluster.create_scaler(
-            scaler("order-placed", "no-such-deployment", kafka_source(EVENT_TYPE, SUBSCRIBER))
+            scaler(
+                "order-placed",
+                "no-such-deployment",
+                kafka_source(
+                    topic_for(config.eda.kafka, EVENT_TYPE), group_for(config.eda.kafka, SUBSCRIBER)
+                ),
+            )
         )
         await eventually(
             lambda: (

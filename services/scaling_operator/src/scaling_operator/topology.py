@@ -4,6 +4,10 @@ With a subscriber scaled to zero nobody else declares them, and on RabbitMQ an
 unbound queue means events published meanwhile wait in ``events.unrouted``
 instead of in the backlog that would scale the subscriber up. The shared adapters'
 own declarations are used, so the result is what a starting subscriber declares.
+
+The resource names the topic, group and queue as they are on the broker, prefixes
+included; the prefixes of the operator's settings are used only to tell which event
+type a queue is for.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ import aio_pika
 
 from scaling_operator.spec import KafkaSource, RabbitMQSource, Source
 from shared.events import event_types
-from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
+from shared.messaging.kafka.naming import dead_letter_topic_for
 from shared.messaging.kafka.topics import TopicProvisioner
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.messaging.types import Subscription
 from shared.settings import KafkaSettings, RabbitMQSettings
 
@@ -36,36 +40,45 @@ async def ensure_topology(
 
 
 async def ensure_kafka_topics(settings: KafkaSettings, source: KafkaSource) -> str:
-    topic = topic_for(settings, source.topic)
-    dead_letters = dead_letter_topic_for(settings, source.consumer_group)
+    # The group already carries the prefix, as the resource names it.
+    dead_letters = dead_letter_topic_for(_unprefixed(settings), source.consumer_group)
     provisioner = TopicProvisioner(settings)
     partitions = source.partitions or settings.partitions
-    await provisioner.ensure({topic}, partitions=partitions)
+    await provisioner.ensure({source.topic}, partitions=partitions)
     # One partition, as the subscriber's own dead-lettering creates it.
     await provisioner.ensure({dead_letters}, partitions=1)
-    return f"Kafka topics {topic} ({partitions} partitions when created) and {dead_letters}"
+    return f"Kafka topics {source.topic} ({partitions} partitions when created) and {dead_letters}"
 
 
 async def ensure_rabbitmq_queue(settings: RabbitMQSettings, source: RabbitMQSource) -> str:
-    event_type = event_type_of_subscriber(source.queue)
+    event_type = event_type_of_queue(source.queue, settings.queue_prefix)
     connection = await aio_pika.connect(settings.url)
     async with connection:
         channel = await connection.channel()
-        await declare_subscriber_queue(channel, settings, Subscription(source.queue, event_type))
+        await declare_subscriber_queue(
+            channel,
+            settings.model_copy(update={"queue_prefix": ""}),
+            Subscription(source.queue, event_type),
+        )
     return (
-        f"RabbitMQ queue {queue_name(settings, source.queue)} bound to {event_type}"
-        f" on {settings.exchange}, with its dead-letter exchange and queue"
+        f"RabbitMQ queue {source.queue} bound to {event_type} on {settings.exchange},"
+        " with its dead-letter exchange and queue"
     )
 
 
-def event_type_of_subscriber(subscriber: str) -> str:
-    """``orders.order-placed`` → ``order.placed``: subscribers are named
+def event_type_of_queue(queue: str, prefix: str) -> str:
+    """``<prefix>orders.order-placed`` → ``order.placed``: subscribers are named
     ``<context>.<event type with dashes>``, matched against the registered event types."""
+    subscriber = queue.removeprefix(prefix)
     _, _, dashed = subscriber.partition(".")
     matches = [name for name in event_types() if name.replace(".", "-") == dashed]
     if len(matches) != 1:
         raise UnknownEventTypeError(
-            f"queue {subscriber!r} does not name one known event type as"
-            f" <context>.<event type with dashes>; known: {', '.join(event_types())}"
+            f"queue {queue!r} does not name one known event type as"
+            f" {prefix}<context>.<event type with dashes>; known: {', '.join(event_types())}"
         )
     return matches[0]
+
+
+def _unprefixed(settings: KafkaSettings) -> KafkaSettings:
+    return settings.model_copy(update={"topic_prefix": ""})

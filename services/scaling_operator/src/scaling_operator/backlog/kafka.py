@@ -17,7 +17,6 @@ from scaling_operator.decisions import (
     kafka_lag,
 )
 from scaling_operator.spec import KafkaSource
-from shared.messaging.kafka.naming import group_for, topic_for
 from shared.settings import KafkaSettings
 
 CLIENT_ID = "eda-operator"
@@ -31,8 +30,7 @@ class TopicNotFoundError(LookupError):
 async def read_kafka_backlog(
     settings: KafkaSettings, source: KafkaSource, timeout_s: float
 ) -> BacklogReading | BacklogUnavailable:
-    topic = topic_for(settings, source.topic)
-    group = group_for(settings, source.consumer_group)
+    topic, group = source.topic, source.consumer_group
     try:
         async with asyncio.timeout(timeout_s):
             partitions = await read_partition_offsets(settings, topic, group)

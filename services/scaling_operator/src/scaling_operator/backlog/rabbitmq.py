@@ -22,7 +22,6 @@ from scaling_operator.backlog.failures import describe
 from scaling_operator.decisions import BacklogReading, BacklogUnavailable
 from scaling_operator.settings import ManagementEndpoint
 from scaling_operator.spec import RabbitMQSource
-from shared.messaging.rabbitmq.topology import queue_name
 from shared.settings import RabbitMQSettings
 
 _NOT_FOUND = 404
@@ -42,7 +41,7 @@ async def read_queue_depth(
     source: RabbitMQSource,
     timeout_s: float,
 ) -> BacklogReading | BacklogUnavailable:
-    queue = queue_name(settings, source.queue)
+    queue = source.queue
     try:
         async with asyncio.timeout(timeout_s):
             counted = await _counted_messages(management, queue)
