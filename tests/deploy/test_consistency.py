@@ -1,0 +1,254 @@
+"""The chart agrees with the code: one subscriber Deployment per handled event type,
+every setting the code reads either provided or safely defaulted, ports, probe paths
+and metrics ports as the processes serve them."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings
+
+from order_service import config as order_config
+from order_service.entrypoints.app import create_app as create_order_app
+from scaling_operator.settings import OperatorSettings
+from shared.messaging.routing import check_routes
+from shared.settings import ENV_PREFIX, NESTED_DELIMITER, Settings, load_settings
+from shared.telemetry.tracing import tracing_wanted
+from subscribers.catalog import SUBSCRIBERS
+from subscribers.cli import DEFAULT_PORT as SUBSCRIBER_PORT
+from subscribers.health import health_server
+from tests.deploy.chart import CHART, REPO, Manifest, name, of_kind, pod_templates
+from user_service.bootstrap.settings import DEFAULT_PORT as USER_SERVICE_PORT
+from user_service.bootstrap.settings import ServiceSettings as UserServiceSettings
+from user_service.entrypoints.app import create_app as create_user_app
+
+SOURCES = [REPO / "shared" / "src", *sorted((REPO / "services").glob("*/src"))]
+ENVIRONMENTS = ("values-local.yaml", "values-staging.yaml")
+# Settings models, with the prefix their variables carry.
+MODELS: list[tuple[type[BaseSettings], str]] = [
+    (Settings, ENV_PREFIX),
+    (UserServiceSettings, ENV_PREFIX),
+    (order_config.ServiceSettings, ENV_PREFIX),
+    (order_config.EventHandlerSettings, ENV_PREFIX),
+    (OperatorSettings, OperatorSettings.model_config.get("env_prefix") or ""),
+]
+
+
+def _variables(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, Any]]:
+    """(environment variable, pydantic field) for every field, nested groups flattened."""
+    for field_name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            group = f"{prefix}{field_name.upper()}{NESTED_DELIMITER}"
+            yield from _variables(annotation, group)
+        else:
+            yield f"{prefix}{field_name.upper()}", info
+
+
+def settings_variables() -> dict[str, Any]:
+    return {var: info for model, prefix in MODELS for var, info in _variables(model, prefix)}
+
+
+_READ = re.compile(r"""environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']\s*(\)|\]|,)""")
+
+
+def plain_variables() -> dict[str, bool]:
+    """Variables the code reads itself: name -> read without a default."""
+    found: dict[str, bool] = {}
+    for source in SOURCES:
+        for path in source.rglob("*.py"):
+            for variable, closing in _READ.findall(path.read_text()):
+                required = closing == "]"
+                found[variable] = found.get(variable, False) or required
+    return found
+
+
+def container_environments(
+    manifests: list[Manifest], *, migrations: bool = True
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """(workload, environment) of every application container, secrets resolved where the
+    chart made them and a placeholder where an existing Secret holds them. A migration
+    Job reads only the database settings."""
+    config_maps = of_kind(manifests, "ConfigMap")
+    secrets = of_kind(manifests, "Secret")
+    for workload, template in pod_templates(manifests):
+        labels = template["metadata"]["labels"]
+        if labels["eda.dev/tier"] != "app":
+            continue
+        if not migrations and labels.get("eda.dev/role") == "migration":
+            continue
+        for container in template["spec"]["containers"]:
+            environment: dict[str, str] = {}
+            for source in container.get("envFrom", []):
+                environment.update(config_maps[source["configMapRef"]["name"]]["data"])
+            for variable in container.get("env", []):
+                environment[variable["name"]] = _value(variable, secrets)
+            yield workload["metadata"]["name"], environment
+
+
+def _value(variable: dict[str, Any], secrets: dict[str, Manifest]) -> str:
+    if "value" in variable:
+        return str(variable["value"])
+    source = variable["valueFrom"]
+    if "secretKeyRef" in source:
+        reference = source["secretKeyRef"]
+        secret = secrets.get(reference["name"])
+        if secret is None:
+            return "amqp://u:p@rabbitmq:5672/" if "rabbitmq" in reference["name"] else "x"
+        if "stringData" in secret:
+            return str(secret["stringData"][reference["key"]])
+        return base64.b64decode(secret["data"][reference["key"]]).decode()
+    return "from-the-downward-api"
+
+
+def test_one_subscriber_deployment_per_handled_event_type(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())["subscribers"]
+    by_event_type = {entry["eventType"]: (key, entry) for key, entry in values.items()}
+    assert set(by_event_type) == set(SUBSCRIBERS)
+    for event_type, subscriber in SUBSCRIBERS.items():
+        key, entry = by_event_type[event_type]
+        assert entry["subscriberName"] == subscriber.name
+        assert entry["database"] == subscriber.database
+        assert key == subscriber.name.replace(".", "-")
+    deployments = of_kind(manifests["values.yaml"], "Deployment")
+    subscribers = {
+        d["metadata"]["annotations"]["eda.dev/event-type"]
+        for d in deployments.values()
+        if d["metadata"]["labels"].get("eda.dev/role") == "subscriber"
+    }
+    assert subscribers == set(SUBSCRIBERS)
+
+
+def test_every_variable_the_chart_sets_is_one_the_code_reads(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    known = set(settings_variables()) | set(plain_variables())
+    for values_file in ENVIRONMENTS:
+        for workload, environment in container_environments(manifests[values_file]):
+            for variable in environment:
+                if variable.startswith("EDA_"):
+                    assert variable in known, f"{workload}: {variable} is read by nothing"
+
+
+def test_settings_the_chart_leaves_out_have_defaults_fit_for_a_cluster(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    variables = settings_variables()
+    for values_file in ENVIRONMENTS:
+        for workload, environment in container_environments(
+            manifests[values_file], migrations=False
+        ):
+            for variable, info in variables.items():
+                if variable in environment:
+                    continue
+                assert not info.is_required(), f"{workload}: {variable} has no default"
+                default = str(info.get_default(call_default_factory=True))
+                # A developer machine's address never reaches a pod: the chart must say.
+                relevant = variable.startswith("EDA_OPERATOR__") == (workload == name("operator"))
+                if relevant:
+                    assert "127.0.0.1" not in default, f"{workload}: {variable}={default}"
+            for variable, required in plain_variables().items():
+                assert not required or variable in environment, f"{workload}: {variable}"
+
+
+def test_credentials_and_addresses_come_from_the_chart(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    for values_file in ENVIRONMENTS:
+        rendered = manifests[values_file]
+        for workload, environment in container_environments(rendered, migrations=False):
+            for variable in ("EDA_KAFKA__BOOTSTRAP_SERVERS", "EDA_RABBITMQ__URL"):
+                assert variable in environment, f"{workload}: {variable}"
+        for workload, environment in container_environments(rendered):
+            if workload != name("operator"):
+                for part in ("HOST", "PORT", "USER", "PASSWORD", "DATABASE"):
+                    assert f"EDA_MYSQL__{part}" in environment, f"{workload}: {part}"
+
+
+@pytest.mark.parametrize("values_file", ENVIRONMENTS)
+def test_the_rendered_environment_loads_as_settings(
+    values_file: str, manifests: dict[str, list[Manifest]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for workload, environment in container_environments(manifests[values_file], migrations=False):
+        with monkeypatch.context() as patch:
+            for variable in [v for v in os.environ if v.startswith("EDA_")]:
+                patch.delenv(variable)
+            for variable, value in environment.items():
+                patch.setenv(variable, value)
+            settings = load_settings()
+            check_routes(settings)
+            assert settings.kafka.idempotent_producer is True, workload
+            assert settings.kafka.fetch_max_wait_ms == 500, workload  # real Kafka: the default
+            if "EDA_HTTP_PORT" in environment:
+                assert order_config.ServiceSettings().http_host == "0.0.0.0", workload  # noqa: S104
+            if values_file == "values-local.yaml":
+                assert tracing_wanted(environment), workload
+                assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(":4318"), workload
+                assert settings.routes == {"order.placed": "rabbitmq"}, workload
+
+
+def test_every_workload_names_itself_in_its_traces(manifests: dict[str, list[Manifest]]) -> None:
+    for values_file in ENVIRONMENTS:
+        names = [
+            environment["OTEL_SERVICE_NAME"]
+            for _, environment in container_environments(manifests[values_file])
+        ]
+        assert len(names) == len(set(names)), names
+
+
+def _paths(app: FastAPI) -> set[str]:
+    """The probe and metrics paths the app answers (its lifespan is not run: /readyz
+    answers 503 then, which still proves the route is there)."""
+    client = TestClient(app)
+    assert client.get("/no-such-path").status_code == 404
+    return {p for p in ("/healthz", "/readyz", "/metrics") if client.get(p).status_code != 404}
+
+
+def test_ports_probes_and_metrics_match_what_the_processes_serve(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    served = {
+        "user-service": (USER_SERVICE_PORT, _paths(create_user_app(run_relay=False))),
+        "order-service": (
+            order_config.DEFAULT_HTTP_PORT,
+            _paths(create_order_app(order_config.ServiceSettings(), _never)),
+        ),
+    }
+    subscriber_app = health_server({}, "127.0.0.1", SUBSCRIBER_PORT).config.app
+    assert isinstance(subscriber_app, FastAPI)
+    for subscriber in SUBSCRIBERS.values():
+        served[subscriber.name.replace(".", "-")] = (SUBSCRIBER_PORT, _paths(subscriber_app))
+    rendered = manifests["values.yaml"]
+    deployments = of_kind(rendered, "Deployment")
+    services = of_kind(rendered, "Service")
+    for component, (port, paths) in served.items():
+        pod = deployments[name(component)]["spec"]["template"]
+        (container,) = pod["spec"]["containers"]
+        assert [p["containerPort"] for p in container["ports"]] == [port], component
+        assert container["livenessProbe"]["httpGet"]["path"] in paths, component
+        assert container["readinessProbe"]["httpGet"]["path"] in paths, component
+        annotations = pod["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(port), component
+        assert annotations["prometheus.io/path"] in paths, component
+        if name(component) in services:
+            (service_port,) = services[name(component)]["spec"]["ports"]
+            assert service_port["port"] == port, component
+    operator = of_kind(manifests["values-local.yaml"], "Deployment")[name("operator")]
+    (container,) = operator["spec"]["template"]["spec"]["containers"]
+    assert container["ports"][0]["containerPort"] == OperatorSettings().health_port
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+
+
+async def _never() -> Any:
+    raise AssertionError("the app is only inspected, never started")
