@@ -1,0 +1,102 @@
+"""Counts of one phase of a run: what was sent, what came back, how late it started."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+LATE_S = 0.005
+"""A start later than this behind its schedule is counted as late (timer jitter is not)."""
+
+
+@dataclass
+class Tally:
+    name: str
+    expected_status: int
+    started_at: float = field(default_factory=time.monotonic)
+    sent: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    latencies_s: list[float] = field(default_factory=list)
+    late_starts: int = 0
+    latest_start_s: float = 0.0
+    slot_waits: int = 0
+    last_answer_at: float | None = None
+
+    def started(self, late_s: float, *, waited_for_slot: bool) -> None:
+        self.sent += 1
+        self.slot_waits += waited_for_slot
+        if late_s > LATE_S:
+            self.late_starts += 1
+            self.latest_start_s = max(self.latest_start_s, late_s)
+
+    def answered(self, outcome: str, latency_s: float) -> None:
+        self.outcomes[outcome] += 1
+        self.latencies_s.append(latency_s)
+        self.last_answer_at = time.monotonic()
+
+    @property
+    def completed(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def ok(self) -> int:
+        return self.outcomes[str(self.expected_status)]
+
+    @property
+    def errors(self) -> Counter[str]:
+        return Counter(
+            {
+                outcome: n
+                for outcome, n in self.outcomes.items()
+                if outcome != str(self.expected_status)
+            }
+        )
+
+    def rate(self, now: float | None = None) -> float:
+        """Answers per second since the phase started."""
+        end = now if now is not None else (self.last_answer_at or time.monotonic())
+        elapsed = end - self.started_at
+        return self.completed / elapsed if elapsed > 0 else 0.0
+
+    def progress_line(self, now: float) -> str:
+        return (
+            f"[{now - self.started_at:6.1f}s] {self.name}: sent {self.sent}  ok {self.ok}"
+            f"  errors {sum(self.errors.values())}{_by_outcome(self.errors)}"
+            f"  rate {self.rate(now):.1f}/s  in flight {self.sent - self.completed}"
+        )
+
+    def summary(self, requested_rate: float) -> list[str]:
+        errors = self.errors
+        lines = [
+            f"{self.name}: sent {self.sent}, ok {self.ok} ({self.expected_status}),"
+            f" errors {sum(errors.values())}{_by_outcome(errors)}",
+            f"  achieved rate {self.rate():.1f}/s of {requested_rate:g}/s requested",
+        ]
+        if self.latencies_s:
+            lines.append(f"  latency {_latency(self.latencies_s)}")
+        if self.late_starts:
+            lines.append(
+                f"  {self.late_starts} starts behind schedule (at most"
+                f" {self.latest_start_s * 1000:.0f} ms), {self.slot_waits} of all starts"
+                " waited for a free request slot"
+            )
+        return lines
+
+
+def _by_outcome(outcomes: Counter[str]) -> str:
+    if not outcomes:
+        return ""
+    return " (" + ", ".join(f"{outcome}: {n}" for outcome, n in sorted(outcomes.items())) + ")"
+
+
+def _latency(latencies_s: list[float]) -> str:
+    milliseconds = sorted(value * 1000 for value in latencies_s)
+    if len(milliseconds) == 1:
+        return f"{milliseconds[0]:.0f} ms"
+    cuts = statistics.quantiles(milliseconds, n=100, method="inclusive")
+    return (
+        f"p50 {cuts[49]:.0f} ms, p95 {cuts[94]:.0f} ms, p99 {cuts[98]:.0f} ms,"
+        f" max {milliseconds[-1]:.0f} ms"
+    )
