@@ -12,19 +12,25 @@ from order_service.bootstrap import OrderServiceRuntime, bootstrap, with_service
 from order_service.config import SERVICE_NAME, ServiceSettings, load_service_settings
 from order_service.entrypoints.errors import install_order_error_handlers
 from order_service.entrypoints.routes import router
+from shared.http.auth import install_bearer_auth
 from shared.http.errors import install_error_handlers
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
 from shared.http.observability import observe
-from shared.settings import load_settings
+from shared.settings import AuthSettings, load_settings
 
 RuntimeFactory = Callable[[], Awaitable[OrderServiceRuntime]]
 
 
 def create_app(
-    service_settings: ServiceSettings, start: RuntimeFactory, *, run_relay: bool = True
+    service_settings: ServiceSettings,
+    start: RuntimeFactory,
+    *,
+    run_relay: bool = True,
+    auth: AuthSettings | None = None,
 ) -> FastAPI:
-    """``start`` builds the runtime when the app starts; tests pass ``run_relay=False``."""
+    """``start`` builds the runtime when the app starts; tests pass ``run_relay=False``.
+    Without ``auth`` (the ``EDA_AUTH__*`` group) requests are not authenticated."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +51,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_order_error_handlers(app)
+    install_bearer_auth(app, auth or AuthSettings())
     app.add_middleware(BodySizeLimit, max_bytes=service_settings.max_body_bytes)
     app.include_router(router)
 
@@ -65,4 +72,4 @@ def create_app(
 def app_from_environment() -> FastAPI:
     """For ``uvicorn --factory order_service.entrypoints.app:app_from_environment``."""
     settings = with_service_defaults(load_settings())
-    return create_app(load_service_settings(), partial(bootstrap, settings))
+    return create_app(load_service_settings(), partial(bootstrap, settings), auth=settings.auth)

@@ -78,7 +78,7 @@ def _serve(
 ) -> int:
     init_telemetry(SERVICE_NAME)
     asyncio.run(probe_database(settings.mysql))
-    app = create_app(service_settings, partial(bootstrap, settings))
+    app = create_app(service_settings, partial(bootstrap, settings), auth=settings.auth)
     freeze_startup_heap()
     serve(app, host or service_settings.http_host, port or service_settings.http_port)
     return 0

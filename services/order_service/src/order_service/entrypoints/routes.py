@@ -11,8 +11,9 @@ from order_service.entrypoints.requests import CancelOrderRequest, PlaceOrderReq
 from order_service.entrypoints.responses import OrderPageResponse, OrderResponse
 from order_service.service_layer import orders, queries
 from order_service.service_layer.context import UseCaseContext
+from shared.http.auth import AUTH_RESPONSES, Caller, Principal, require_admin, require_subject
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], responses=AUTH_RESPONSES)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No order has this id"},
@@ -30,6 +31,16 @@ async def use_cases(request: Request) -> UseCaseContext:
 Context = Annotated[UseCaseContext, Depends(use_cases)]
 
 
+async def _require_owner(
+    context: UseCaseContext, caller: Principal, order_id: UUID, action: str
+) -> None:
+    """The order's customer or an admin; an unknown order is a 404 first."""
+    if caller.is_admin:
+        return  # no read needed (and none made with auth off)
+    order = await queries.get_order(context, order_id)
+    require_subject(caller, order.user_id, action)
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
@@ -37,8 +48,9 @@ Context = Annotated[UseCaseContext, Depends(use_cases)]
     summary="Place an order; it stays pending until confirmed or rejected",
 )
 async def place_order(
-    body: PlaceOrderRequest, response: Response, context: Context
+    body: PlaceOrderRequest, response: Response, context: Context, caller: Caller
 ) -> OrderResponse:
+    require_subject(caller, body.user_id, "place an order for this user")
     order = await orders.place_order(
         context,
         user_id=body.user_id,
@@ -56,17 +68,24 @@ async def place_order(
 )
 async def list_orders(
     context: Context,
+    caller: Caller,
     user_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> OrderPageResponse:
+    if user_id is None:
+        require_admin(caller, "listing every customer's orders (pass user_id for one's own)")
+    else:
+        require_subject(caller, user_id, "list this user's orders")
     page = await queries.list_orders(context, user_id=user_id, cursor=cursor, limit=limit)
     return OrderPageResponse.of(page)
 
 
 @router.get("/{order_id}", responses={code: _ERRORS[code] for code in (404, 422, 503)})
-async def get_order(order_id: UUID, context: Context) -> OrderResponse:
-    return OrderResponse.of(await queries.get_order(context, order_id))
+async def get_order(order_id: UUID, context: Context, caller: Caller) -> OrderResponse:
+    order = await queries.get_order(context, order_id)
+    require_subject(caller, order.user_id, "read this order")
+    return OrderResponse.of(order)
 
 
 @router.post(
@@ -77,7 +96,9 @@ async def get_order(order_id: UUID, context: Context) -> OrderResponse:
 async def cancel_order(
     order_id: UUID,
     context: Context,
+    caller: Caller,
     body: Annotated[CancelOrderRequest | None, Body()] = None,
 ) -> OrderResponse:
+    await _require_owner(context, caller, order_id, "cancel this order")
     reason = (body or CancelOrderRequest()).reason
     return OrderResponse.of(await orders.cancel_order(context, order_id, reason))

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from shared.http.auth import install_bearer_auth
 from shared.http.errors import install_error_handlers
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
@@ -38,6 +39,7 @@ def create_app(settings: UserServiceSettings | None = None, *, run_relay: bool =
 
     app = FastAPI(title=SERVICE_NAME, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    install_bearer_auth(app, settings.platform.auth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.service.max_body_bytes)
 
     def runtime() -> Runtime:

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from shared.http.auth import AUTH_RESPONSES, Caller, require_admin, require_scope, require_subject
 from user_service.bootstrap import Runtime
 from user_service.entrypoints.errors import domain_errors_as_http
 from user_service.entrypoints.schemas import (
@@ -19,7 +20,10 @@ from user_service.entrypoints.schemas import (
 from user_service.service_layer import queries, users
 from user_service.service_layer.context import ServiceContext
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
+
+# Held by whatever registers users (a sign-up front end); a user's own token lacks it.
+REGISTRATION_SCOPE = "users:write"
 
 Responses = dict[int | str, dict[str, Any]]
 _CONFLICT: Responses = {409: {"description": "the request contradicts the user's state"}}
@@ -35,7 +39,10 @@ Context = Annotated[ServiceContext, Depends(service_context)]
 
 
 @router.post("", status_code=201, responses=_CONFLICT)
-async def register_user(body: RegisterUserRequest, context: Context) -> UserResponse:
+async def register_user(
+    body: RegisterUserRequest, context: Context, caller: Caller
+) -> UserResponse:
+    require_scope(caller, REGISTRATION_SCOPE, "registering a user")
     with domain_errors_as_http():
         return UserResponse.of(await users.register_user(context, body.email, body.name))
 
@@ -43,21 +50,25 @@ async def register_user(body: RegisterUserRequest, context: Context) -> UserResp
 @router.get("")
 async def list_users(
     context: Context,
+    caller: Caller,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> UsersPageResponse:
+    require_admin(caller, "listing users")
     with domain_errors_as_http():
         return UsersPageResponse.of(await queries.list_users(context, limit, cursor))
 
 
 @router.get("/{user_id}", responses=_NOT_FOUND)
-async def get_user(user_id: UUID, context: Context) -> UserResponse:
+async def get_user(user_id: UUID, context: Context, caller: Caller) -> UserResponse:
+    require_subject(caller, user_id, "read this user")
     with domain_errors_as_http():
         return UserResponse.of(await queries.get_user(context, user_id))
 
 
 @router.post("/{user_id}/deactivate", responses={**_NOT_FOUND, **_CONFLICT})
-async def deactivate_user(user_id: UUID, context: Context) -> UserResponse:
+async def deactivate_user(user_id: UUID, context: Context, caller: Caller) -> UserResponse:
+    require_subject(caller, user_id, "deactivate this user")
     with domain_errors_as_http():
         return UserResponse.of(await users.deactivate_user(context, user_id))
 
@@ -66,9 +77,11 @@ async def deactivate_user(user_id: UUID, context: Context) -> UserResponse:
 async def list_notifications(
     user_id: UUID,
     context: Context,
+    caller: Caller,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> NotificationsResponse:
     """The user's newest notifications first."""
+    require_subject(caller, user_id, "read this user's notifications")
     with domain_errors_as_http():
         found = await queries.list_notifications(context, user_id, limit)
     return NotificationsResponse(items=[NotificationResponse.of(item) for item in found])
