@@ -131,6 +131,18 @@ class Cluster:
             and request.subresource == "status"
         )
 
+    def cluster_scoped_reads(self) -> list[str]:
+        """Requests for namespaces or CRDs: a namespaced Role allows neither."""
+        return [
+            str(request.url)
+            for request in list(self.api)
+            if request.resource
+            in (
+                kmock.resource("", "v1", "namespaces"),
+                kmock.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions"),
+            )
+        ]
+
     def watching_scalers(self) -> bool:
         return any(
             request.action == kmock.action.WATCH
@@ -169,10 +181,14 @@ async def running_cluster() -> AsyncIterator[Cluster]:
 
 
 @contextlib.asynccontextmanager
-async def running_operator(cluster: Cluster, config: OperatorConfig) -> AsyncIterator[KopfRunner]:
-    """The operator in kopf's runner (its own thread and loop); returns once it watches
-    the custom resources, so that objects created afterwards are seen exactly once."""
-    runner = KopfRunner(["run", "-A", "--standalone"], registry=build_registry(config))
+async def running_operator(
+    cluster: Cluster, config: OperatorConfig, *, namespace: str | None = None
+) -> AsyncIterator[KopfRunner]:
+    """The operator in kopf's runner (its own thread and loop), cluster-wide or in one
+    namespace as the chart runs it; returns once it watches the custom resources, so
+    that objects created afterwards are seen exactly once."""
+    scope = ["-n", namespace] if namespace else ["-A"]
+    runner = KopfRunner(["run", *scope, "--standalone"], registry=build_registry(config))
     runner.__enter__()
     try:
         await eventually(cluster.watching_scalers, timeout=30, what="the operator watching")

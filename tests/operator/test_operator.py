@@ -12,7 +12,7 @@ import pytest
 from eda_local.tansu import free_port
 from scaling_operator.spec import DEFAULT_MIN_REPLICAS
 from shared.messaging.kafka.naming import dead_letter_topic_for, group_for, topic_for
-from shared.messaging.rabbitmq.topology import queue_name
+from shared.messaging.rabbitmq.topology import dead_letter_queue_name, queue_name
 from tests.operator.brokers import (
     consume_and_commit,
     delete_rabbitmq_topology,
@@ -24,7 +24,7 @@ from tests.operator.brokers import (
     taken_unacknowledged,
     topic_partitions,
 )
-from tests.operator.cluster import Cluster, running_operator
+from tests.operator.cluster import NAMESPACE, Cluster, running_operator
 from tests.operator.crd import kafka_source, rabbitmq_source, scaler
 from tests.support.polling import eventually
 
@@ -127,6 +127,8 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
                 lambda: cluster.status("order-placed").get("backlog") == 0,
                 what="the first reading of the queue the operator declared",
             )
+            # The operator declared the dead-letter queue (passive declarations fail without).
+            assert await ready_messages(rabbitmq, dead_letter_queue_name(queue)) == 0
             # Published to the exchange by event type: the operator bound the queue.
             published = time.monotonic()
             await publish_to_exchange(rabbitmq, EVENT_TYPE, BACKLOG)
@@ -225,7 +227,8 @@ async def test_a_missing_deployment_is_reported_not_created(
     cluster: Cluster, kafka_bootstrap: str
 ) -> None:
     config = operator_config(kafka_bootstrap)
-    async with running_operator(cluster, config):
+    # Watching one namespace, as the chart runs it with a namespaced Role.
+    async with running_operator(cluster, config, namespace=NAMESPACE):
         await cluster.create_scaler(
             scaler(
                 "order-placed",
@@ -247,3 +250,4 @@ async def test_a_missing_deployment_is_reported_not_created(
         assert cluster.condition("order-placed", "BrokerReachable")["status"] == "True"
         assert cluster.status("order-placed")["backlog"] == 0
         assert (await cluster.posted("DeploymentNotFound"))[0]["type"] == "Warning"
+    assert cluster.cluster_scoped_reads() == []

@@ -32,5 +32,5 @@ def test_the_event_type_is_the_part_after_the_context(
     ],
 )
 def test_a_name_without_a_known_event_type_is_refused(queue: str, prefix: str) -> None:
-    with pytest.raises(UnknownEventTypeError, match="known: order.cancelled"):
+    with pytest.raises(UnknownEventTypeError, match=r"known: order\.cancelled"):
         event_type_of_queue(queue, prefix)

@@ -30,6 +30,9 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
         settings.posting.level = logging.ERROR
         # kopf puts a finalizer on objects with timers, to stop them before deletion.
         settings.persistence.finalizer = FINALIZER
+        # The chart grants a namespaced Role: no listing of namespaces or CRDs, so the
+        # resources are taken from API discovery at start instead of being watched.
+        settings.scanning.disabled = True
 
     @kopf.on.login(registry=registry)
     def authenticate(**_: Any) -> kopf.ConnectionInfo:
