@@ -109,9 +109,9 @@ def require_scope(caller: Principal, scope: str, action: str) -> None:
         raise _forbidden(f"{action} needs the scope '{scope}' (or the admin scope)", scope)
 
 
-def require_admin(caller: Principal, action: str) -> None:
+def require_admin(caller: Principal, action: str, hint: str = "") -> None:
     if not caller.is_admin:
-        raise _forbidden(f"{action} needs the admin scope")
+        raise _forbidden(f"{action} needs the admin scope" + (f"; {hint}" if hint else ""))
 
 
 def require_subject(caller: Principal, subject: UUID | str, action: str) -> None:

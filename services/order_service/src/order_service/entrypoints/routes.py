@@ -74,7 +74,7 @@ async def list_orders(
     cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> OrderPageResponse:
     if user_id is None:
-        require_admin(caller, "listing every customer's orders (pass user_id for one's own)")
+        require_admin(caller, "listing every customer's orders", "pass user_id to list one's own")
     else:
         require_subject(caller, user_id, "list this user's orders")
     page = await queries.list_orders(context, user_id=user_id, cursor=cursor, limit=limit)
