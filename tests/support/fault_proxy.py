@@ -63,13 +63,18 @@ class FaultProxy:
             end.transport.abort()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while not reader.at_eof():
-            data = await reader.read(65536)
-            if not data or self._cut:
-                break
-            writer.write(data)
-            await writer.drain()
-        writer.transport.abort()
+        # Whatever ends this direction (end of stream, a reset, a cut) closes the other
+        # side too: a killed client must look killed to the server, or the server keeps
+        # its open transaction and locks.
+        try:
+            while not reader.at_eof():
+                data = await reader.read(65536)
+                if not data or self._cut:
+                    break
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.transport.abort()
 
 
 @contextlib.asynccontextmanager

@@ -18,6 +18,7 @@ from shared.errors import TransientError
 from shared.events.base import Event
 from shared.messaging.types import BatchHandler, Handler
 from shared.telemetry.handler_spans import handler_span
+from shared.telemetry.metrics import EVENTS_DUPLICATE
 
 UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 UnitOfWorkBatchHandler = Callable[[Sequence[tuple[Event, Envelope]], UnitOfWork], Awaitable[None]]
@@ -89,6 +90,7 @@ def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler)
     async def _handle_once(event: Event, envelope: Envelope) -> None:
         async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
             if not await claim(uow, subscriber, envelope.id):
+                EVENTS_DUPLICATE.labels(envelope.type, subscriber).inc()
                 return
             await handler(event, envelope, uow)
             await uow.commit()
@@ -129,5 +131,7 @@ def idempotent_batch(
                 for event, envelope in claimed:
                     await handler(event, envelope, uow)
             await uow.commit()
+        if len(claimed) < len(events):
+            EVENTS_DUPLICATE.labels(events[0][1].type, subscriber).inc(len(events) - len(claimed))
 
     return handle_many

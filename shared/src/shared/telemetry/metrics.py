@@ -29,6 +29,11 @@ EVENTS_DEAD_LETTERED = Counter(
     "Messages sent to the subscriber's dead-letter destination.",
     ["event_type", "subscriber"],
 )
+EVENTS_DUPLICATE = Counter(
+    "eda_events_duplicates",
+    "Deliveries of events this subscriber had already processed: acknowledged, no effect.",
+    ["event_type", "subscriber"],
+)
 HANDLER_DURATION = Histogram(
     "eda_handler_duration_seconds",
     "Time of one successful handler call (one event, or one run with a batch handler).",
