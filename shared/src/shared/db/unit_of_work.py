@@ -26,11 +26,19 @@ class UnitOfWork:
         return self._connection
 
     async def __aenter__(self) -> UnitOfWork:
-        self._connection = await self._pool.acquire()
-        if self._isolation is not None:
-            async with self._connection.cursor() as cursor:  # applies to the next transaction only
-                await cursor.execute(f"SET TRANSACTION ISOLATION LEVEL {self._isolation}")
-        await self._connection.begin()
+        connection = await self._pool.acquire()
+        try:
+            if self._isolation is not None:
+                async with connection.cursor() as cursor:  # applies to the next transaction only
+                    await cursor.execute(f"SET TRANSACTION ISOLATION LEVEL {self._isolation}")
+            await connection.begin()
+        except BaseException:
+            # __aexit__ does not run when __aenter__ fails: give the connection back
+            # here (closed, it may be broken), or the pool never finishes closing.
+            connection.close()
+            self._pool.release(connection)
+            raise
+        self._connection = connection
         self._committed = False
         return self
 

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 RELAY_STOP_TIMEOUT_S = 10.0
 BACKLOG_INTERVAL_S = 5.0
+POOL_CLOSE_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -78,4 +79,7 @@ class OutboxRuntime:
         except Exception:  # closing must reach the pool whatever happens
             log.exception("closing the publisher failed")
         self.pool.close()
-        await self.pool.wait_closed()
+        try:
+            await asyncio.wait_for(self.pool.wait_closed(), POOL_CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("database connections still in use after %ss", POOL_CLOSE_TIMEOUT_S)

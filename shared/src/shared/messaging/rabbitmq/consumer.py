@@ -88,7 +88,7 @@ class RabbitMQConsumer:
             finally:
                 self._ready = False
                 depth.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await depth
                 if not worker.done():
                     worker.cancel()
@@ -132,22 +132,24 @@ class RabbitMQConsumer:
 
     async def _measure_depth(self, connection: aio_pika.abc.AbstractConnection, queue: str) -> None:
         """Messages ready in the queue, every few seconds, on a channel of its own (a
-        failed passive declare closes its channel)."""
+        failed passive declare closes its channel). Best effort: while the connection
+        is being re-established the gauge keeps its last value."""
         gauge = RABBITMQ_QUEUE_DEPTH.labels(self._subscription.subscriber, queue)
-        channel = await connection.channel()
+        channel: aio_pika.abc.AbstractChannel | None = None
         try:
             while True:
                 try:
-                    if channel.is_closed:
+                    if channel is None or channel.is_closed:
                         channel = await connection.channel()
                     declared = await channel.declare_queue(queue, passive=True)
                     gauge.set(declared.declaration_result.message_count or 0)
-                except (AMQPError, ConnectionError) as exc:
+                except Exception as exc:  # a measurement never stops the consumer
                     log.debug("reading the depth of %s failed: %s", queue, exc)
                 await asyncio.sleep(_DEPTH_INTERVAL_S)
         finally:
-            with contextlib.suppress(Exception):
-                await channel.close()
+            if channel is not None:
+                with contextlib.suppress(Exception):
+                    await channel.close()
 
     async def _ack(self, delivery: AbstractIncomingMessage) -> None:
         try:

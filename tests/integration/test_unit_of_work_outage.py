@@ -1,0 +1,36 @@
+"""A unit of work that cannot even begin (the database link is gone) gives its
+connection back: the pool still closes, so a service can shut down after an outage."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pymysql
+import pytest
+
+from shared.db.pool import create_pool
+from shared.db.unit_of_work import UnitOfWork
+from tests.support.fault_proxy import fault_proxy
+from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+
+
+@pytest.mark.parametrize("isolation", [None, "READ COMMITTED"])
+async def test_a_failed_begin_returns_the_connection_to_the_pool(isolation: str | None) -> None:
+    direct = mysql_settings_for_tests()
+    async with (
+        throwaway_database(direct) as database,
+        fault_proxy(direct.host, direct.port) as link,
+    ):
+        settings = direct.model_copy(
+            update={"port": link.port, "database": database, "pool_min_size": 1}
+        )
+        pool = await create_pool(settings)
+        async with UnitOfWork(pool) as uow:  # a healthy pooled connection exists
+            assert await uow.fetchone("SELECT 1") == (1,)
+        link.cut()
+        with pytest.raises((pymysql.err.OperationalError, pymysql.err.InterfaceError)):
+            async with UnitOfWork(pool, isolation=isolation):
+                pass
+        assert pool.size - pool.freesize == 0, "a connection is still checked out"
+        pool.close()
+        await asyncio.wait_for(pool.wait_closed(), timeout=5)
