@@ -10,11 +10,14 @@ from scaling_operator.decisions import (
     BacklogReading,
     BacklogUnavailable,
     PartitionOffsets,
+    QueueCounts,
     ScalingHistory,
     ScalingPolicy,
+    TimedCount,
     decide,
     kafka_lag,
     partition_lag,
+    queue_backlog,
     recommend,
 )
 
@@ -201,3 +204,44 @@ def test_after_a_restart_no_scale_down_before_a_whole_window() -> None:
 def test_the_partition_cap_applies_through_decide() -> None:
     policy = ScalingPolicy(1, 12, 100)
     assert replay(policy, [(0.0, 5_000)], start=1, partitions=6) == [6]
+
+
+@pytest.mark.parametrize(
+    ("counted", "ready", "seen", "backlog", "why"),
+    [
+        (5_000, 0, [], 5_000, "unacknowledged messages count (statistics)"),
+        (100, 3_000, [], 3_000, "a burst counts as soon as it is ready, before the statistics"),
+        (952, 0, [(98.0, 5_000)], 5_000, "seen ready 2 s ago, maybe unacknowledged now"),
+        (952, 0, [(80.0, 5_000)], 952, "seen ready 20 s ago: the statistics include them"),
+        (0, 0, [(90.0, 40), (95.0, 10)], 40, "the largest recent count"),
+    ],
+)
+def test_queue_backlog_never_drops_what_stale_statistics_cannot_vouch_for(
+    counted: int, ready: int, seen: list[tuple[float, int]], backlog: int, why: str
+) -> None:
+    recent = tuple(TimedCount(at, count) for at, count in seen)
+    value, kept = queue_backlog(QueueCounts(counted, ready), recent, 100.0, statistics_age_s=15)
+    assert value == backlog, why
+    assert kept[-1] == TimedCount(100.0, ready)
+    assert all(entry.at >= 85.0 for entry in kept)
+
+
+def test_consumers_taking_a_backlog_before_the_statistics_refresh_scale_nothing_down() -> None:
+    """Measured on RabbitMQ: the statistics still showed a count from midway through
+    publishing while the consumers had already taken every message."""
+    policy = ScalingPolicy(1, 5, 500, scale_down_stabilization_s=3)
+    # (time, statistics' ready + unacknowledged, ready now)
+    readings = [
+        (0.0, 952, 5_000),  # published; statistics from midway
+        *((float(t), 952, 0) for t in range(1, 8)),  # all taken, statistics not refreshed
+        *((float(t), 5_000, 0) for t in range(8, 12)),  # statistics: 5,000 unacknowledged
+    ]
+    current, history = 1, ScalingHistory.starting(0.0, 1)
+    seen: tuple[TimedCount, ...] = ()
+    replicas = []
+    for now, counted, ready in readings:
+        backlog, seen = queue_backlog(QueueCounts(counted, ready), seen, now, 15)
+        decision = decide(policy, history, now, current, BacklogReading(backlog))
+        history, current = decision.history, decision.desired
+        replicas.append(current)
+    assert replicas == [5] * len(readings)

@@ -37,6 +37,21 @@ class BacklogReading:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """A RabbitMQ queue as read: ``counted`` (ready + unacknowledged) comes from
+    statistics that may be seconds old, ``ready`` from the queue itself, now."""
+
+    counted: int
+    ready: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimedCount:
+    at: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class BacklogUnavailable:
     """The backlog could not be read this time; replicas stay where they are."""
 
@@ -98,6 +113,24 @@ def partition_lag(offsets: PartitionOffsets) -> int:
 
 def kafka_lag(partitions: list[PartitionOffsets]) -> int:
     return sum(partition_lag(offsets) for offsets in partitions)
+
+
+def queue_backlog(
+    counts: QueueCounts, seen_ready: tuple[TimedCount, ...], now: float, statistics_age_s: float
+) -> tuple[int, tuple[TimedCount, ...]]:
+    """Ready plus unacknowledged messages, never less than the statistics can vouch for.
+
+    Messages seen ready within ``statistics_age_s`` may since have been taken by a
+    consumer: then they are unacknowledged, which statistics that old do not show yet.
+    So each ready count seen that recently still counts; once the statistics are at
+    least that fresh they include those messages, as unacknowledged or as gone.
+    Returns the backlog and the ready counts to keep for the next reading.
+    """
+    kept = (
+        *(seen for seen in seen_ready if seen.at >= now - statistics_age_s),
+        TimedCount(now, counts.ready),
+    )
+    return max(counts.counted, *(seen.count for seen in kept)), kept
 
 
 def recommend(

@@ -21,8 +21,11 @@ from scaling_operator.decisions import (
     BacklogReading,
     BacklogUnavailable,
     Decision,
+    QueueCounts,
     ScalingHistory,
+    TimedCount,
     decide,
+    queue_backlog,
 )
 from scaling_operator.kube import DeploymentNotFoundError, DeploymentScaler
 from scaling_operator.settings import OperatorConfig
@@ -40,7 +43,9 @@ from scaling_operator.topology import UnknownEventTypeError, ensure_topology
 NORMAL = "Normal"
 WARNING = "Warning"
 
-ReadBacklog = Callable[[OperatorConfig, Source], Awaitable[BacklogReading | BacklogUnavailable]]
+ReadBacklog = Callable[
+    [OperatorConfig, Source], Awaitable[BacklogReading | QueueCounts | BacklogUnavailable]
+]
 EnsureTopology = Callable[[OperatorConfig, Source], Awaitable[str]]
 
 
@@ -50,6 +55,7 @@ class ScalerState:
 
     history: ScalingHistory | None = None
     topology_for: Source | None = None
+    seen_ready: tuple[TimedCount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +108,7 @@ class Reconciler:
             return _not_ready(previous, "InvalidSpec", str(exc), broker=None)
 
         events = await self._topology(scaler.source, state, logger)
-        reading = await self._read_backlog(self._config, scaler.source)
+        reading = self._combined(await self._read_backlog(self._config, scaler.source), state)
         broker = _broker_condition(reading)
         if isinstance(reading, BacklogUnavailable) and _newly(previous, READY, reading.reason):
             events.append(Event(WARNING, reading.reason, reading.message))
@@ -146,6 +152,19 @@ class Reconciler:
         )
         patch["conditions"] = merge_conditions(previous, [ready, broker], timestamp)
         return Outcome(patch, events)
+
+    def _combined(
+        self, reading: BacklogReading | QueueCounts | BacklogUnavailable, state: ScalerState
+    ) -> BacklogReading | BacklogUnavailable:
+        if not isinstance(reading, QueueCounts):
+            return reading
+        backlog, state.seen_ready = queue_backlog(
+            reading,
+            state.seen_ready,
+            self._clock(),
+            self._config.operator.rabbitmq_statistics_age_s,
+        )
+        return BacklogReading(backlog)
 
     async def _topology(
         self, source: Source, state: ScalerState, logger: kopf.Logger

@@ -21,6 +21,10 @@ class OperatorSettings(BaseSettings):
     """How often each resource's backlog is read and its Deployment scaled."""
     broker_timeout_s: float = Field(default=10.0, gt=0)
     """A reading or a topology declaration that takes longer counts as the broker unreachable."""
+    rabbitmq_statistics_age_s: float = Field(default=15.0, ge=0)
+    """How old the management API's statistics may be (RabbitMQ refreshes them every
+    ``collect_statistics_interval``, 5 s by default): a ready count seen that recently
+    still counts, as consumers may hold those messages unacknowledged by now."""
     rabbitmq_management_url: str = "http://127.0.0.1:15672"
     """The RabbitMQ management API: the only place that counts unacknowledged messages.
     Without user info in it, the user and password of EDA_RABBITMQ__URL are used."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from scaling_operator.backlog.kafka import read_kafka_backlog
 from scaling_operator.backlog.rabbitmq import read_queue_depth
-from scaling_operator.decisions import BacklogReading, BacklogUnavailable
+from scaling_operator.decisions import BacklogReading, BacklogUnavailable, QueueCounts
 from scaling_operator.settings import OperatorConfig
 from scaling_operator.spec import KafkaSource, Source
 
 
 async def read_backlog(
     config: OperatorConfig, source: Source
-) -> BacklogReading | BacklogUnavailable:
+) -> BacklogReading | QueueCounts | BacklogUnavailable:
     timeout_s = config.operator.broker_timeout_s
     if isinstance(source, KafkaSource):
         return await read_kafka_backlog(config.eda.kafka, source, timeout_s)

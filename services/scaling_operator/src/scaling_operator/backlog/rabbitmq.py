@@ -1,11 +1,10 @@
-"""RabbitMQ queue depth: ready plus unacknowledged messages.
+"""RabbitMQ queue depth: ready plus unacknowledged messages, read two ways.
 
 A passive queue declaration over AMQP reports only the ready messages, but at
 once. The management API's ``messages`` also counts what consumers hold
 unacknowledged (work in flight), but it is a statistic refreshed every few seconds
-(``collect_statistics_interval``, 5 s by default). The backlog is the larger of the
-two: a burst is seen as soon as it is published, work in flight is never left out,
-and a drop shows only once both agree.
+(``collect_statistics_interval``, 5 s by default). Both are returned;
+``decisions.queue_backlog`` combines them.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import aiohttp
 from aio_pika.exceptions import AMQPError, ChannelNotFoundEntity
 
 from scaling_operator.backlog.failures import describe
-from scaling_operator.decisions import BacklogReading, BacklogUnavailable
+from scaling_operator.decisions import BacklogUnavailable, QueueCounts
 from scaling_operator.settings import ManagementEndpoint
 from scaling_operator.spec import RabbitMQSource
 from shared.settings import RabbitMQSettings
@@ -40,7 +39,7 @@ async def read_queue_depth(
     management: ManagementEndpoint,
     source: RabbitMQSource,
     timeout_s: float,
-) -> BacklogReading | BacklogUnavailable:
+) -> QueueCounts | BacklogUnavailable:
     queue = source.queue
     try:
         async with asyncio.timeout(timeout_s):
@@ -65,7 +64,7 @@ async def read_queue_depth(
             f"RabbitMQ has no message count for queue {queue!r} yet",
             broker_reachable=True,
         )
-    return BacklogReading(max(counted, ready))
+    return QueueCounts(counted=counted, ready=ready)
 
 
 async def _counted_messages(management: ManagementEndpoint, queue: str) -> int | None:
