@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from eda_cli.load.plan import LoadPlan
 from eda_cli.load.runner import ServiceUnreachableError, run_load
 
 INTERRUPTED = 130
+TOKEN_VARIABLE = "EDA_LOAD_TOKEN"  # noqa: S105 - the variable's name, not a token
+"""A bearer token for services with EDA_AUTH__ENABLED: from the environment, never
+from the command line, where every process listing would show it."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,6 +21,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "load",
         help="register users and place orders at a steady rate",
         description=__doc__,
+        epilog=f"With EDA_AUTH__ENABLED on the services, put an admin bearer token in"
+        f" {TOKEN_VARIABLE}.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--rate", type=_positive_float, default=50.0, help="orders per second")
@@ -53,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         progress_every_s=args.progress_every,
         timeout_s=args.timeout,
         seed=args.seed,
+        token=os.environ.get(TOKEN_VARIABLE) or None,
     )
     print(
         f"eda load: {plan.customers} users, then {plan.orders} orders at {plan.rate:g}/s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class LoadPlan:
     rate: float
     """Orders started per second, on a fixed schedule (open loop)."""
@@ -19,7 +19,16 @@ class LoadPlan:
     progress_every_s: float
     timeout_s: float
     seed: int | None = None
+    token: str | None = None
+    """Bearer token sent with every request (services running with EDA_AUTH__ENABLED)."""
 
     @property
     def orders(self) -> int:
         return round(self.rate * self.duration_s)
+
+    def __repr__(self) -> str:
+        # Never the token.
+        return (
+            f"LoadPlan(rate={self.rate}, duration_s={self.duration_s},"
+            f" users_url={self.users_url!r}, orders_url={self.orders_url!r})"
+        )

@@ -35,7 +35,8 @@ async def run_load(plan: LoadPlan, out: TextIO) -> int:
     limits = httpx.Limits(
         max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency
     )
-    async with httpx.AsyncClient(timeout=plan.timeout_s, limits=limits) as client:
+    headers = {"Authorization": f"Bearer {plan.token}"} if plan.token else {}
+    async with httpx.AsyncClient(timeout=plan.timeout_s, limits=limits, headers=headers) as client:
         await check_reachable(client, "user-service", plan.users_url)
         await check_reachable(client, "order-service", plan.orders_url)
         rng = random.Random(plan.seed)
