@@ -42,6 +42,8 @@ from scaling_operator.topology import UnknownEventTypeError, ensure_topology
 
 NORMAL = "Normal"
 WARNING = "Warning"
+# Expected for a reading or two after a queue is declared: in the status, not an event.
+_PASSING = frozenset({"StatisticsPending"})
 
 ReadBacklog = Callable[
     [OperatorConfig, Source], Awaitable[BacklogReading | QueueCounts | BacklogUnavailable]
@@ -110,7 +112,11 @@ class Reconciler:
         events = await self._topology(scaler.source, state, logger)
         reading = self._combined(await self._read_backlog(self._config, scaler.source), state)
         broker = _broker_condition(reading)
-        if isinstance(reading, BacklogUnavailable) and _newly(previous, READY, reading.reason):
+        if (
+            isinstance(reading, BacklogUnavailable)
+            and reading.reason not in _PASSING
+            and _newly(previous, READY, reading.reason)
+        ):
             events.append(Event(WARNING, reading.reason, reading.message))
 
         try:
