@@ -1,4 +1,4 @@
-"""``eda-operator``: scale every subscriber Deployment on its own broker backlog.
+"""eda-operator: scale every subscriber Deployment on its own broker backlog.
 
 Settings come from the environment: EDA_OPERATOR__* for the operator itself,
 EDA_KAFKA__* and EDA_RABBITMQ__* for the brokers (see docs/operator.md).
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import kopf
 
 from scaling_operator.handlers import build_registry
+from scaling_operator.kube import login
 from scaling_operator.settings import load_config
 from shared.settings import SettingsError
 
@@ -27,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config()
-    except SettingsError as exc:
+        login()  # no credentials at all: say so once, instead of kopf retrying forever
+    except (SettingsError, kopf.LoginError) as exc:
         print(f"eda-operator: {exc}", file=sys.stderr)
         return 1
     namespace = args.namespace or config.operator.namespace

@@ -34,9 +34,12 @@ Login = Callable[[], kopf.ConnectionInfo]
 def login() -> kopf.ConnectionInfo:
     """In-cluster service account first, then the kubeconfig (KUBECONFIG or ~/.kube/config)."""
     settings = kopf.OperatorSettings()
-    info = kopf.login_with_service_account(settings=settings) or kopf.login_with_kubeconfig(
-        settings=settings
-    )
+    try:
+        info = kopf.login_with_service_account(settings=settings) or kopf.login_with_kubeconfig(
+            settings=settings
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise kopf.LoginError(f"the kubeconfig cannot be used: {exc!r}") from exc
     if info is None:
         raise kopf.LoginError("no service account and no kubeconfig to reach the Kubernetes API")
     return info
