@@ -15,7 +15,12 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.errors import NotACloudEventError, NotJsonError, SchemaViolationError
+from shared.errors import (
+    NotACloudEventError,
+    NotJsonError,
+    SchemaViolationError,
+    UnknownEventTypeError,
+)
 from shared.events import registry
 from shared.events.base import Event
 
@@ -56,7 +61,13 @@ class Envelope(BaseModel):
 
     def event(self) -> Event:
         """Validate ``data`` against the registered model for ``type`` and version."""
-        model = registry.lookup(self.type, self.version)
+        try:
+            version = self.version
+        except ValueError:  # more digits than int() reads: no such version is registered
+            raise UnknownEventTypeError(
+                f"unknown event type {self.type!r}: version too long"
+            ) from None
+        model = registry.lookup(self.type, version)
         try:
             return model.model_validate(self.data)
         except ValidationError as exc:
@@ -101,7 +112,9 @@ def decode(raw: bytes) -> Envelope:
     """Parse structured CloudEvents JSON; malformed input raises a PermanentError subclass."""
     try:
         document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError: undecodable bytes, bad syntax, an integer of too many digits;
+        # RecursionError: nesting deeper than the parser goes.
         raise NotJsonError(f"not JSON: {exc}") from None
     if not isinstance(document, dict):
         raise NotACloudEventError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,19 +22,31 @@ class BodySizeLimit:
             await self._reject(send)
             return
         received = 0
+        too_large = False
+        answered = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self._max_bytes:
+                    too_large = True
                     raise _TooLargeError
             return message
 
-        try:
-            await self._app(scope, limited_receive, send)
-        except _TooLargeError:
+        async def guarded_send(message: Message) -> None:
+            nonlocal answered
+            # The framework may catch _TooLargeError while reading the body and answer
+            # with a 400 of its own: that answer is replaced by the 413 below.
+            if too_large and not answered:
+                return
+            answered = True
+            await send(message)
+
+        with contextlib.suppress(_TooLargeError):  # through an app that lets it pass
+            await self._app(scope, limited_receive, guarded_send)
+        if too_large and not answered:
             await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
