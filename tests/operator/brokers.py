@@ -127,6 +127,13 @@ async def publish_to_exchange(settings: RabbitMQSettings, routing_key: str, coun
             )
 
 
+async def declare_classic_queue(settings: RabbitMQSettings, queue: str) -> None:
+    connection = await aio_pika.connect(settings.url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.declare_queue(queue, durable=True)
+
+
 async def ready_messages(settings: RabbitMQSettings, queue: str) -> int:
     """What a passive declaration reports: the ready messages only."""
     connection = await aio_pika.connect(settings.url)

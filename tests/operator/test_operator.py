@@ -15,6 +15,7 @@ from shared.messaging.kafka.naming import dead_letter_topic_for, group_for, topi
 from shared.messaging.rabbitmq.topology import dead_letter_queue_name, queue_name
 from tests.operator.brokers import (
     consume_and_commit,
+    declare_classic_queue,
     delete_rabbitmq_topology,
     management_counts,
     operator_config,
@@ -257,3 +258,31 @@ async def test_a_missing_deployment_is_reported_not_created(
         assert cluster.status("order-placed")["backlog"] == 0
         assert (await cluster.posted("DeploymentNotFound"))[0]["type"] == "Warning"
     assert cluster.cluster_scoped_reads() == []
+
+
+async def test_a_queue_the_broker_will_not_redeclare_is_warned_about_once(
+    cluster: Cluster, kafka_bootstrap: str
+) -> None:
+    config = operator_config(kafka_bootstrap)
+    rabbitmq = config.eda.rabbitmq
+    queue = queue_name(rabbitmq, SUBSCRIBER)
+    # A classic queue of that name already exists: declaring it as a quorum queue fails.
+    await declare_classic_queue(rabbitmq, queue)
+    await cluster.create_deployment(DEPLOYMENT, replicas=2)
+    try:
+        async with running_operator(cluster, config):
+            await cluster.create_scaler(scaler("order-placed", DEPLOYMENT, rabbitmq_source(queue)))
+            (warning,) = await cluster.posted("TopologyNotEnsured")
+            assert warning["type"] == "Warning"
+            assert "PRECONDITION_FAILED" in warning["message"]
+            # The queue is still read: the scaling goes on.
+            await eventually(
+                lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
+                timeout=20,
+                what="a reading of the existing queue",
+            )
+            await cluster.readings("order-placed", 3)
+            assert len(cluster.events("TopologyNotEnsured")) == 1
+            assert not cluster.events("TopologyEnsured")
+    finally:
+        await delete_rabbitmq_topology(rabbitmq, SUBSCRIBER)

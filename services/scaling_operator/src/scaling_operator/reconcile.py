@@ -1,13 +1,13 @@
 """One reading of one SubscriberScaler: topology, backlog, decision, scaling, status.
 
-Free of kopf: the handler passes the resource's spec and status in and applies the
-returned status patch and events.
+Apart from kopf's logger type it knows nothing of kopf: the handler passes the
+resource's spec and status in and applies the returned status patch and events.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,11 +45,6 @@ WARNING = "Warning"
 # Expected for a reading or two after a queue is declared: in the status, not an event.
 _PASSING = frozenset({"StatisticsPending"})
 
-ReadBacklog = Callable[
-    [OperatorConfig, Source], Awaitable[BacklogReading | QueueCounts | BacklogUnavailable]
-]
-EnsureTopology = Callable[[OperatorConfig, Source], Awaitable[str]]
-
 
 @dataclass
 class ScalerState:
@@ -57,6 +52,7 @@ class ScalerState:
 
     history: ScalingHistory | None = None
     topology_for: Source | None = None
+    topology_failure: str | None = None
     seen_ready: tuple[TimedCount, ...] = ()
 
 
@@ -73,27 +69,10 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
 
 
-async def ensure_configured_topology(config: OperatorConfig, source: Source) -> str:
-    return await ensure_topology(
-        config.eda.kafka, config.eda.rabbitmq, source, config.operator.broker_timeout_s
-    )
-
-
 class Reconciler:
-    def __init__(
-        self,
-        config: OperatorConfig,
-        deployments: DeploymentScaler,
-        *,
-        backlog: ReadBacklog = read_backlog,
-        topology: EnsureTopology = ensure_configured_topology,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, config: OperatorConfig, deployments: DeploymentScaler) -> None:
         self._config = config
         self._deployments = deployments
-        self._read_backlog = backlog
-        self._ensure_topology = topology
-        self._clock = clock
 
     async def reconcile(
         self,
@@ -109,9 +88,14 @@ class Reconciler:
         except InvalidSpecError as exc:
             return _not_ready(previous, "InvalidSpec", str(exc), broker=None)
 
-        events = await self._topology(scaler.source, state, logger)
-        reading = self._combined(await self._read_backlog(self._config, scaler.source), state)
+        events, topology_failure = await self._topology(scaler.source, state, logger)
+        reading = self._combined(await read_backlog(self._config, scaler.source), state)
         broker = _broker_condition(reading)
+        # A broker that answers but refuses the declaration (e.g. a queue declared with
+        # other arguments) is worth one warning; an unreachable one has its own.
+        if topology_failure and broker.status and topology_failure != state.topology_failure:
+            events.append(Event(WARNING, "TopologyNotEnsured", topology_failure))
+        state.topology_failure = topology_failure
         if (
             isinstance(reading, BacklogUnavailable)
             and reading.reason not in _PASSING
@@ -127,7 +111,7 @@ class Reconciler:
             outcome.status["backlog"] = _backlog(reading)
             return Outcome(outcome.status, events + outcome.events)
 
-        now = self._clock()
+        now = time.monotonic()
         if state.history is None:
             state.history = ScalingHistory.starting(now, current)
         decision = decide(scaler.policy, state.history, now, current, reading)
@@ -167,28 +151,34 @@ class Reconciler:
         backlog, state.seen_ready = queue_backlog(
             reading,
             state.seen_ready,
-            self._clock(),
+            time.monotonic(),
             self._config.operator.rabbitmq_statistics_age_s,
         )
         return BacklogReading(backlog)
 
     async def _topology(
         self, source: Source, state: ScalerState, logger: kopf.Logger
-    ) -> list[Event]:
+    ) -> tuple[list[Event], str | None]:
+        """Events to post, and why the declaration failed (None: it did not)."""
         if state.topology_for == source:
-            return []
+            return [], None
         try:
-            ensured = await self._ensure_topology(self._config, source)
+            ensured = await ensure_topology(
+                self._config.eda.kafka,
+                self._config.eda.rabbitmq,
+                source,
+                self._config.operator.broker_timeout_s,
+            )
         except UnknownEventTypeError as exc:
             state.topology_for = source  # a name does not change by retrying
-            return [Event(WARNING, "TopologyIncomplete", str(exc))]
+            return [Event(WARNING, "TopologyIncomplete", str(exc))], None
         except (KafkaError, AMQPError, OSError, TimeoutError) as exc:
-            # Tried again at the next reading; the reading reports the broker's state.
+            # Tried again at the next reading.
             logger.warning("topology not ensured yet: %s", describe(exc))
-            return []
+            return [], describe(exc)
         state.topology_for = source
         logger.info("ensured %s", ensured)
-        return [Event(NORMAL, "TopologyEnsured", ensured)]
+        return [Event(NORMAL, "TopologyEnsured", ensured)], None
 
 
 def _scaling_event(scaler: ScalerSpec, decision: Decision) -> Event:
