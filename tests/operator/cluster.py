@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,10 @@ class Cluster:
 
 def declare_scaler_resource(emulator: Any) -> None:
     names = load_crd()["spec"]["names"]
-    emulator.resources.load_bundled()
+    with warnings.catch_warnings():
+        # kmock reads its bundled resources with importlib.resources.read_binary.
+        warnings.filterwarnings("ignore", "read_binary is deprecated", DeprecationWarning)
+        emulator.resources.load_bundled()
     emulator.resources[SCALERS] = kmock.ResourceInfo(
         kind=names["kind"],
         singular=names["singular"],
