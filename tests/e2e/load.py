@@ -97,24 +97,35 @@ async def _orders_connection(system: RunningSystem, database: str) -> aiomysql.C
     )
 
 
-async def order_statuses(system: RunningSystem, order_ids: Sequence[str]) -> Counter[str]:
+async def orders_of(
+    system: RunningSystem, users: Sequence[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """Every order the orders database holds for ``users``: (status, total) per user.
+
+    The truth to check the user-service's statistics against: a request whose commit
+    succeeded while the link failed was answered 503 and placed again by its client,
+    so a user can own more orders than were acknowledged."""
     connection = await _orders_connection(system, system.layout.orders_database)
     try:
         async with connection.cursor() as cursor:
             await cursor.execute(
-                f"SELECT status, COUNT(*) FROM orders WHERE id IN ({placeholders(len(order_ids))})"
-                " GROUP BY status",
-                list(order_ids),
+                "SELECT user_id, status, total FROM orders"
+                f" WHERE user_id IN ({placeholders(len(users))})",
+                list(users),
             )
-            return Counter({str(status): int(count) for status, count in await cursor.fetchall()})
+            rows = await cursor.fetchall()
     finally:
         connection.close()
+    orders: dict[str, list[tuple[str, str]]] = {user: [] for user in users}
+    for user_id, status, total in rows:
+        orders[str(user_id)].append((str(status), str(total)))
+    return orders
 
 
 async def stats_mismatches(
     client: httpx.AsyncClient, system: RunningSystem, expected: dict[str, tuple[int, Decimal]]
 ) -> int:
-    """How many users' orders_count / total_spent differ from what their orders make."""
+    """How many users' orders_count / total_spent differ from ``expected``."""
     mismatches = 0
     for user_id, (count, spent) in expected.items():
         user = (await client.get(f"{system.users_url}/users/{user_id}")).json()
