@@ -89,6 +89,8 @@ def test_kubernetes_validate_catches_an_unknown_field(rendered: dict[str, str]) 
         ("routing:\n  defaultBroker: nats\n", "defaultBroker"),
         ("components:\n  user-service:\n    colour: red\n", "additional properties 'colour'"),
         ("kafka:\n  bootstrapServer: x:9092\n", "additional properties 'bootstrapServer'"),
+        ("auth:\n  algorithms: [none]\n", "algorithms"),
+        ("auth:\n  enabled: true\n", "existingSecret"),
         ("subscribers:\n  Orders_Bad:\n    eventType: a.b\n    subscriberName: x.y\n"
          "    database: users\n", "Orders_Bad"),
     ],
@@ -305,6 +307,7 @@ def test_staging_uses_existing_secrets_and_no_in_chart_infrastructure(
         "eda-rabbitmq-credentials",
         "eda-users-db-credentials",
         "eda-orders-db-credentials",
+        "eda-api-auth",
     }
     assert set(of_kind(staging, "HorizontalPodAutoscaler")) == {
         name("user-service"),
@@ -454,3 +457,16 @@ def test_notes_say_how_to_reach_the_apis_and_jaeger() -> None:
         "port-forward service/eda-rabbitmq 15672:15672",
     ):
         assert f"kubectl --namespace {NAMESPACE} {forward}" in notes
+
+
+def test_staging_turns_api_authorization_on_and_only_for_the_apis(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    for values, expected in (("values-staging.yaml", "true"), ("values.yaml", None)):
+        for workload, template in pod_templates(manifests[values]):
+            role = template["metadata"]["labels"].get("eda.dev/role")
+            for container in template["spec"]["containers"]:
+                env = {variable["name"]: variable for variable in container.get("env", [])}
+                enabled = env.get("EDA_AUTH__ENABLED", {}).get("value")
+                wanted = expected if role == "api" else None
+                assert enabled == wanted, (values, workload["metadata"]["name"])

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -95,6 +97,14 @@ def container_environments(
             yield workload["metadata"]["name"], environment
 
 
+_PUBLIC_KEY = (
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+
+
 def _value(variable: dict[str, Any], secrets: dict[str, Manifest]) -> str:
     if "value" in variable:
         return str(variable["value"])
@@ -103,6 +113,8 @@ def _value(variable: dict[str, Any], secrets: dict[str, Manifest]) -> str:
         reference = source["secretKeyRef"]
         secret = secrets.get(reference["name"])
         if secret is None:
+            if reference["key"].endswith(".pem"):
+                return _PUBLIC_KEY  # the services check it is a usable key at start
             return "amqp://u:p@rabbitmq:5672/" if "rabbitmq" in reference["name"] else "x"
         if "stringData" in secret:
             return str(secret["stringData"][reference["key"]])
