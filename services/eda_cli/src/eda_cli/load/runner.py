@@ -16,6 +16,7 @@ from typing import TextIO
 import httpx
 
 from eda_cli.load import bodies
+from eda_cli.load.clients import ClientPool
 from eda_cli.load.plan import LoadPlan
 from eda_cli.load.tally import LATE_S, Tally
 
@@ -32,13 +33,11 @@ class ServiceUnreachableError(RuntimeError):
 
 
 async def run_load(plan: LoadPlan, out: TextIO) -> int:
-    limits = httpx.Limits(
-        max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency
-    )
     headers = {"Authorization": f"Bearer {plan.token}"} if plan.token else {}
-    async with httpx.AsyncClient(timeout=plan.timeout_s, limits=limits, headers=headers) as client:
-        await check_reachable(client, "user-service", plan.users_url)
-        await check_reachable(client, "order-service", plan.orders_url)
+    clients = ClientPool(plan.concurrency, plan.timeout_s, headers)
+    try:
+        await check_reachable(clients, "user-service", plan.users_url)
+        await check_reachable(clients, "order-service", plan.orders_url)
         rng = random.Random(plan.seed)
         run = uuid.uuid4().hex[:8]
         customers: list[str] = []
@@ -46,12 +45,12 @@ async def run_load(plan: LoadPlan, out: TextIO) -> int:
         orders = Tally("orders", ACCEPTED)
         try:
             await paced(
-                plan, users, plan.customers, _registering(client, plan, run, customers), out
+                plan, users, plan.customers, _registering(clients, plan, run, customers), out
             )
             if not customers:
                 print("eda load: no user could be registered; no orders placed", file=out)
                 return 1
-            await paced(plan, orders, plan.orders, _placing(client, plan, rng, customers), out)
+            await paced(plan, orders, plan.orders, _placing(clients, plan, rng, customers), out)
         finally:
             print("summary:", file=out)
             for tally in (users, orders):
@@ -59,12 +58,15 @@ async def run_load(plan: LoadPlan, out: TextIO) -> int:
                     for line in tally.summary(plan.rate):
                         print(f"  {line}", file=out)
             out.flush()
+    finally:
+        await clients.aclose()
     return 0
 
 
-async def check_reachable(client: httpx.AsyncClient, name: str, url: str) -> None:
+async def check_reachable(clients: ClientPool, name: str, url: str) -> None:
     try:
-        response = await client.get(f"{url}/healthz")
+        async with clients.client() as client:
+            response = await client.get(f"{url}/healthz")
     except httpx.HTTPError as exc:
         raise ServiceUnreachableError(
             f"{name} is not reachable at {url} ({type(exc).__name__}: {exc or 'no answer'})"
@@ -125,10 +127,13 @@ async def _report(tally: Tally, every_s: float, out: TextIO) -> None:
         print(tally.progress_line(time.monotonic()), file=out, flush=True)
 
 
-def _registering(client: httpx.AsyncClient, plan: LoadPlan, run: str, customers: list[str]) -> Send:
+def _registering(clients: ClientPool, plan: LoadPlan, run: str, customers: list[str]) -> Send:
     async def register(index: int) -> str:
         try:
-            response = await client.post(f"{plan.users_url}/users", json=bodies.user(run, index))
+            async with clients.client() as client:
+                response = await client.post(
+                    f"{plan.users_url}/users", json=bodies.user(run, index)
+                )
         except httpx.HTTPError as exc:
             return type(exc).__name__
         if response.status_code == CREATED:
@@ -138,13 +143,12 @@ def _registering(client: httpx.AsyncClient, plan: LoadPlan, run: str, customers:
     return register
 
 
-def _placing(
-    client: httpx.AsyncClient, plan: LoadPlan, rng: random.Random, customers: list[str]
-) -> Send:
+def _placing(clients: ClientPool, plan: LoadPlan, rng: random.Random, customers: list[str]) -> Send:
     async def place(_: int) -> str:
         body = bodies.order(rng, rng.choice(customers))
         try:
-            response = await client.post(f"{plan.orders_url}/orders", json=body)
+            async with clients.client() as client:
+                response = await client.post(f"{plan.orders_url}/orders", json=body)
         except httpx.HTTPError as exc:
             return type(exc).__name__
         return str(response.status_code)

@@ -22,10 +22,15 @@ class Tally:
     late_starts: int = 0
     latest_start_s: float = 0.0
     slot_waits: int = 0
+    first_start_at: float | None = None
+    last_start_at: float | None = None
     last_answer_at: float | None = None
 
     def started(self, late_s: float, *, waited_for_slot: bool) -> None:
         self.sent += 1
+        self.last_start_at = time.monotonic()
+        if self.first_start_at is None:
+            self.first_start_at = self.last_start_at
         self.slot_waits += waited_for_slot
         if late_s > LATE_S:
             self.late_starts += 1
@@ -54,6 +59,13 @@ class Tally:
             }
         )
 
+    def start_rate(self) -> float | None:
+        """Starts per second, first to last: the offered load (None below two starts)."""
+        if self.first_start_at is None or self.last_start_at is None or self.sent < 2:
+            return None
+        elapsed = self.last_start_at - self.first_start_at
+        return (self.sent - 1) / elapsed if elapsed > 0 else None
+
     def rate(self, now: float | None = None) -> float:
         """Answers per second since the phase started."""
         end = now if now is not None else (self.last_answer_at or time.monotonic())
@@ -72,7 +84,8 @@ class Tally:
         lines = [
             f"{self.name}: sent {self.sent}, ok {self.ok} ({self.expected_status}),"
             f" errors {sum(errors.values())}{_by_outcome(errors)}",
-            f"  achieved rate {self.rate():.1f}/s of {requested_rate:g}/s requested",
+            f"  started {_per_second(self.start_rate())} of {requested_rate:g}/s requested;"
+            f" answered {self.rate():.1f}/s (from the first start to the last answer)",
         ]
         if self.latencies_s:
             lines.append(f"  latency {_latency(self.latencies_s)}")
@@ -83,6 +96,10 @@ class Tally:
                 " waited for a free request slot"
             )
         return lines
+
+
+def _per_second(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1f}/s"
 
 
 def _by_outcome(outcomes: Counter[str]) -> str:
