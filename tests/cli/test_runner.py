@@ -21,6 +21,7 @@ class StandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.orders: list[dict[str, Any]] = []
         self.authorizations: set[str | None] = set()
+        self.connections: set[object] = set()
         self.healthy = True
 
     def app(self) -> web.Application:
@@ -42,6 +43,9 @@ class StandIn:
 
     async def place(self, request: web.Request) -> web.Response:
         self.authorizations.add(request.headers.get("Authorization"))
+        self.connections.add(
+            request.transport.get_extra_info("peername") if request.transport else None
+        )
         body = await request.json()
         self.orders.append(body)
         known = body["user_id"] in self.users
@@ -91,6 +95,8 @@ async def test_users_first_then_orders_for_them(stand_in: tuple[StandIn, str]) -
             assert isinstance(item["unit_price"], str)
     assert service.authorizations == {None}
     assert "orders: sent 50, ok 50 (202), errors 0" in out.getvalue()
+    # Connections are kept alive and reused, never more than the concurrency.
+    assert 1 <= len(service.connections) <= 20 < len(service.orders)
 
 
 async def test_the_token_goes_with_every_request(stand_in: tuple[StandIn, str]) -> None:
