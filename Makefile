@@ -47,8 +47,8 @@ format: env ## apply ruff's formatting and fixes
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-bench: env servers ## benchmarks; one JSON object per figure on stdout
-	@$(PY) -m tests.bench
+bench: env servers ## every benchmark; figures to stdout and .bench/, then docs/benchmarks.md and its plots
+	@$(PY) -m tests.bench --report
 
 docs: env ## regenerate event JSON Schemas and the AsyncAPI document
 	@$(VENV)/bin/eda-schemas generate

@@ -20,6 +20,11 @@ class HttpProtocolError(Exception):
     pass
 
 
+class StaleConnectionError(Exception):
+    """The server had closed the connection before it could read the request: nothing of
+    an answer came back (a kept-alive connection its keep-alive timeout closed)."""
+
+
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
@@ -28,8 +33,15 @@ class _Connection:
 
     async def exchange(self, request: bytes) -> int:
         """Send one request, read its whole answer; return the status code."""
-        self._writer.write(request)
-        head = await self._reader.readuntil(_HEAD_END)
+        try:
+            self._writer.write(request)
+            head = await self._reader.readuntil(_HEAD_END)
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise
+            raise StaleConnectionError from exc
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise StaleConnectionError from exc
         if not head.startswith(b"HTTP/1.1 "):
             raise HttpProtocolError(f"not an HTTP/1.1 answer: {head[:40]!r}")
         status = int(head[9:12])
@@ -56,11 +68,22 @@ class _Connection:
         self._writer.close()
 
 
-_FAILURES = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpProtocolError)
+_FAILURES = (
+    OSError,
+    asyncio.IncompleteReadError,
+    asyncio.LimitOverrunError,
+    HttpProtocolError,
+    StaleConnectionError,
+)
 
 
 class HttpPool:
-    """Up to ``size`` keep-alive connections; a request waits for a free one."""
+    """Up to ``size`` keep-alive connections; a request waits for a free one.
+
+    A request whose kept-alive connection turns out closed by the server, with no byte of
+    an answer, goes once more on a new connection, as browsers and HTTP libraries do: the
+    server closed that connection idle and never read the request. ``resent`` counts them.
+    """
 
     def __init__(self, url: str, size: int) -> None:
         parts = urlsplit(url)
@@ -71,6 +94,7 @@ class HttpPool:
         self._authority = f"{self._host}:{self._port}".encode()
         self._slots = asyncio.Semaphore(size)
         self._idle: list[_Connection] = []
+        self.resent = 0
 
     def json_post(self, path: str, body: bytes) -> bytes:
         """The request bytes, built once per body."""
@@ -84,21 +108,31 @@ class HttpPool:
         async with self._slots:
             connection: _Connection | None = None
             try:
-                connection = self._take_idle() or await self._open()
-                status = await connection.exchange(request)
+                connection = self._take_idle()
+                if connection is not None:
+                    try:
+                        return self._done_with(connection, await connection.exchange(request))
+                    except StaleConnectionError:
+                        connection.close()
+                        self.resent += 1
+                connection = await self._open()
+                return self._done_with(connection, await connection.exchange(request))
             except _FAILURES as exc:
                 if connection is not None:
                     connection.close()
-                return type(exc).__name__
+                cause = exc.__cause__ if isinstance(exc, StaleConnectionError) else exc
+                return type(cause).__name__
             except BaseException:  # cancelled mid-exchange: the connection is in no known state
                 if connection is not None:
                     connection.close()
                 raise
-            if connection.reusable:
-                self._idle.append(connection)
-            else:
-                connection.close()
-            return str(status)
+
+    def _done_with(self, connection: _Connection, status: int) -> str:
+        if connection.reusable:
+            self._idle.append(connection)
+        else:
+            connection.close()
+        return str(status)
 
     async def close(self) -> None:
         for connection in self._idle:

@@ -10,8 +10,8 @@ from uuid import UUID
 _SKUS = [f"SKU-{n:05d}" for n in range(500)]
 
 
-def order_body(rng: random.Random) -> bytes:
-    """One to five lines, prices as decimal strings, a customer of its own."""
+def order_body(rng: random.Random, user_id: str | None = None) -> bytes:
+    """One to five lines, prices as decimal strings, a customer of its own unless given."""
     items = [
         {
             "sku": sku,
@@ -21,7 +21,7 @@ def order_body(rng: random.Random) -> bytes:
         for sku in rng.sample(_SKUS, k=rng.randint(1, 5))
     ]
     body = {
-        "user_id": str(UUID(int=rng.getrandbits(128), version=4)),
+        "user_id": user_id or str(UUID(int=rng.getrandbits(128), version=4)),
         "currency": "EUR",
         "items": items,
     }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import statistics
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
 
 log = logging.getLogger("bench")
 
@@ -38,6 +42,19 @@ class Figure:
             document["ratio"] = round(ratio, 3)
         return json.dumps(document)
 
+    @classmethod
+    def from_json(cls, line: str) -> Figure:
+        """The figure of one line written by ``as_json`` (values as rounded there)."""
+        document: dict[str, Any] = json.loads(line)
+        baseline_value = document.get("baseline_value")
+        return cls(
+            name=str(document["name"]),
+            value=float(document["value"]),
+            unit=str(document["unit"]),
+            baseline_name=document.get("baseline_name"),
+            baseline_value=None if baseline_value is None else float(baseline_value),
+        )
+
 
 def comparison(
     name: str,
@@ -56,9 +73,28 @@ def comparison(
     )
 
 
+_copies: list[TextIO] = []
+
+
 def emit(figure: Figure) -> None:
-    print(figure.as_json(), flush=True)
-    log.info("%s", figure.as_json())
+    line = figure.as_json()
+    print(line, flush=True)
+    for copy in _copies:
+        copy.write(line + "\n")
+        copy.flush()
+    log.info("%s", line)
+
+
+@contextlib.contextmanager
+def figures_copied_to(path: Path) -> Iterator[None]:
+    """While open, every emitted figure is also written to ``path`` (one JSON line each)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as copy:
+        _copies.append(copy)
+        try:
+            yield
+        finally:
+            _copies.remove(copy)
 
 
 def configure_logging() -> None:

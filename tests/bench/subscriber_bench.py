@@ -8,7 +8,13 @@ one unit of work per fetched run of events); the baseline wires the per-message
 first event reaching a handler to the last commit. Afterwards the database must hold
 every event once: ``EVENTS`` claims and ``EVENTS`` orders counted.
 
-Call ``run(kafka_bootstrap, rabbitmq_url, run_id)``; it returns one figure per broker.
+The batched wiring also runs in one and in two subscriber processes
+(``tests/bench/subscriber_process.py``), each its own interpreter, in one consumer group
+or on one queue, as two replicas of the subscriber would. The clock runs from the first
+event reaching a handler in any process to the last commit in any of them.
+
+Call ``run(kafka_bootstrap, rabbitmq_url, run_id)``; it returns two figures per broker:
+batched against one transaction per message, and two processes against one.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import aio_pika
@@ -41,11 +49,12 @@ from shared.messaging.rabbitmq.topology import (
     unrouted_name,
 )
 from shared.messaging.types import BatchHandler, Handler, Subscription
-from shared.settings import BrokerKind, Settings, load_settings
+from shared.settings import BrokerKind, MySQLSettings, Settings, load_settings
 from subscribers.catalog import Subscriber, subscriber_for
 from subscribers.runner import idempotent_handlers
 from tests.bench.report import Figure, comparison
 from tests.bench.rounds import side_by_side
+from tests.bench.subscriber_process import SubscriberProcess, SubscriberReport
 from tests.bench.timing import wait_until
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from user_service.bootstrap import migrate_database
@@ -53,6 +62,8 @@ from user_service.bootstrap import migrate_database
 log = logging.getLogger("bench")
 
 ROUNDS = 1  # the one-transaction-per-message baseline alone takes about a minute a round
+PROCESS_ROUNDS = 3  # a few seconds a run: medians of three, as two processes may gain little
+PROCESSES = 2
 USERS = 2_000
 EVENTS = 20_000
 FILL_CHUNK = 500
@@ -62,6 +73,8 @@ SESSION_TIMEOUT_MS = 3_000  # Tansu holds a group join for half of it; joins are
 PREFETCH = 256
 CONSUME_TIMEOUT_S = 300.0
 FILL_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 30.0
 SOURCE = "urn:eda:order-service"
 
 
@@ -141,7 +154,12 @@ async def run(kafka_bootstrap: str, rabbitmq_url: str, run_id: str) -> list[Figu
         (BrokerKind.KAFKA, kafka_settings(kafka_bootstrap, run_id)),
         (BrokerKind.RABBITMQ, rabbitmq_settings(rabbitmq_url, run_id)),
     ):
-        figures.append(await _broker_figure(kind, settings, users, envelopes))
+        try:
+            figures.append(await _broker_figure(kind, settings, users, envelopes))
+            figures.append(await _processes_figure(kind, settings, users, envelopes))
+        finally:
+            if kind is BrokerKind.RABBITMQ:
+                await _delete_exchanges(settings)
     return figures
 
 
@@ -204,19 +222,44 @@ async def _broker_figure(
         len(users),
         ROUNDS,
     )
-    try:
-        rates = await side_by_side(
-            {"batched": contestant(batched, "b"), "per-message": contestant(per_message, "m")},
-            ROUNDS,
-        )
-    finally:
-        if kind is BrokerKind.RABBITMQ:
-            await _delete_exchanges(settings)
+    rates = await side_by_side(
+        {"batched": contestant(batched, "b"), "per-message": contestant(per_message, "m")},
+        ROUNDS,
+    )
     return comparison(
         f"{name}.subscriber.order-confirmed.batched",
         rates["batched"],
         f"{name}.subscriber.order-confirmed.per-message",
         rates["per-message"],
+        unit="events/s",
+    )
+
+
+async def _processes_figure(
+    kind: BrokerKind, settings: Settings, users: list[UUID], envelopes: list[Envelope]
+) -> Figure:
+    subscriber = subscriber_for(OrderConfirmedV1.event_type)
+    name = kind.value
+
+    def contestant(processes: int) -> Callable[[int], Awaitable[float]]:
+        async def once(round_number: int) -> float:
+            run_settings = _isolated(settings, f"p{processes}-{round_number}")
+            return await consume_in_processes(run_settings, subscriber, users, envelopes, processes)
+
+        return once
+
+    log.info(
+        "%s subscriber, batched: 1 and %d processes, %d rounds", name, PROCESSES, PROCESS_ROUNDS
+    )
+    rates = await side_by_side(
+        {"1": contestant(1), str(PROCESSES): contestant(PROCESSES)}, PROCESS_ROUNDS
+    )
+    prefix = f"{name}.subscriber.order-confirmed.processes"
+    return comparison(
+        f"{prefix}.{PROCESSES}",
+        rates[str(PROCESSES)],
+        f"{prefix}.1",
+        rates["1"],
         unit="events/s",
     )
 
@@ -240,7 +283,8 @@ async def consume_once(
     envelopes: list[Envelope],
 ) -> float:
     subscription = Subscription(subscriber.name, subscriber.event_type)
-    async with users_database(users) as pool, destination(settings, subscription):
+    async with users_database(users) as database, destination(settings, subscription):
+        pool = database.pool
         await prefill(settings, envelopes)
         clock = Throughput(len(envelopes))
         handle, handle_many = wiring(subscriber, settings, pool, clock)
@@ -253,6 +297,74 @@ async def consume_once(
             await running
         await _check_effects(pool, subscriber.name, len(envelopes))
     return clock.rate
+
+
+async def consume_in_processes(
+    settings: Settings,
+    subscriber: Subscriber,
+    users: list[UUID],
+    envelopes: list[Envelope],
+    processes: int,
+) -> float:
+    """The batched wiring in ``processes`` subscriber processes sharing the topic or queue."""
+    subscription = Subscription(subscriber.name, subscriber.event_type)
+    async with users_database(users) as database, destination(settings, subscription):
+        await prefill(settings, envelopes)
+        config = child_config(settings, database.settings)
+        children = [await SubscriberProcess.start(config) for _ in range(processes)]
+        try:
+            await asyncio.gather(*(child.ready(READY_TIMEOUT_S) for child in children))
+            for child in children:
+                child.go()  # together: one group join (Kafka) for all of them
+
+            async def all_processed() -> bool:
+                for child in children:
+                    child.check_running()
+                return await _claims(database.pool, subscriber.name) >= len(envelopes)
+
+            await wait_until(all_processed, CONSUME_TIMEOUT_S, f"{len(envelopes)} events claimed")
+            reports = [await child.stop(STOP_TIMEOUT_S) for child in children]
+        finally:
+            for child in children:
+                await child.kill()
+        await _check_effects(database.pool, subscriber.name, len(envelopes))
+    return _combined_rate(reports, len(envelopes))
+
+
+def _combined_rate(reports: list[SubscriberReport], expected: int) -> float:
+    """Events per second from the first arrival in any process to the last commit in any."""
+    working = [report for report in reports if report.events]
+    started = min(report.first for report in working)
+    finished = max(report.last for report in working)
+    handled = sum(report.events for report in reports)
+    log.info(
+        "%d process(es): events %s (%d handled more than once), CPU %s us/event",
+        len(reports),
+        "/".join(str(report.events) for report in reports),
+        handled - expected,
+        "/".join(f"{report.cpu_s * 1e6 / max(report.events, 1):.0f}" for report in reports),
+    )
+    return expected / (finished - started)
+
+
+def child_config(settings: Settings, mysql: MySQLSettings) -> dict[str, Any]:
+    """What a subscriber process passes to ``load_settings``: the same broker, names and
+    database as this process."""
+    return {
+        "source": settings.source,
+        "default_broker": settings.default_broker.value,
+        "kafka": settings.kafka.model_dump(mode="json"),
+        "rabbitmq": settings.rabbitmq.model_dump(mode="json"),
+        "mysql": mysql.model_dump(mode="json"),
+    }
+
+
+async def _claims(pool: aiomysql.Pool, subscriber: str) -> int:
+    async with UnitOfWork(pool) as uow:
+        row = await uow.fetchone(
+            "SELECT COUNT(*) FROM processed_events WHERE subscriber = %s", (subscriber,)
+        )
+    return int(row[0]) if row else 0
 
 
 async def _wait(clock: Throughput, running: asyncio.Task[None]) -> None:
@@ -283,8 +395,14 @@ async def _check_effects(pool: aiomysql.Pool, subscriber: str, expected: int) ->
         raise AssertionError(f"expected {expected} claims and orders counted, found {found}")
 
 
+@dataclass(frozen=True, slots=True)
+class UsersDatabase:
+    settings: MySQLSettings
+    pool: aiomysql.Pool
+
+
 @asynccontextmanager
-async def users_database(users: list[UUID]) -> AsyncIterator[aiomysql.Pool]:
+async def users_database(users: list[UUID]) -> AsyncIterator[UsersDatabase]:
     """A throwaway, migrated users database holding the users the events name."""
     mysql = mysql_settings_for_tests()
     async with throwaway_database(mysql) as name:
@@ -293,7 +411,7 @@ async def users_database(users: list[UUID]) -> AsyncIterator[aiomysql.Pool]:
         pool = await create_pool(settings)
         try:
             await _add_users(pool, users)
-            yield pool
+            yield UsersDatabase(settings, pool)
         finally:
             pool.close()
             await pool.wait_closed()
