@@ -6,12 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from eda_cli import load
+from eda_cli import dlq, load
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 # Each command module adds its own subparser and sets ``run`` (args -> exit code).
-COMMANDS: tuple[Register, ...] = (load.register,)
+COMMANDS: tuple[Register, ...] = (load.register, dlq.register)
 
 
 def parser() -> argparse.ArgumentParser:

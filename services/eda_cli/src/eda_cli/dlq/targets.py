@@ -1,0 +1,61 @@
+"""Which subscribers exist, which event type each handles and which broker carries it.
+
+The names come from the subscriber catalogue (``subscribers.catalog``), the table
+the subscriber processes run from; the broker from the same routing settings the
+services use (``EDA_DEFAULT_BROKER``, ``EDA_ROUTES``), unless ``--broker`` says
+otherwise. A subscriber outside the catalogue can be named with its event type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.messaging.routing import broker_for
+from shared.settings import BrokerKind, Settings
+
+
+class UnknownSubscriberError(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    subscriber: str
+    event_type: str
+    broker: BrokerKind
+
+
+def known_subscribers() -> Mapping[str, str]:
+    """Subscriber name -> event type, from the catalogue; empty where it is not installed."""
+    try:
+        # Imported here: the catalogue loads both services' handler modules.
+        from subscribers.catalog import SUBSCRIBERS  # noqa: PLC0415
+    except ImportError:
+        return {}
+    return {subscriber.name: subscriber.event_type for subscriber in SUBSCRIBERS.values()}
+
+
+def resolve(
+    settings: Settings,
+    subscriber: str,
+    *,
+    event_type: str | None = None,
+    broker: BrokerKind | None = None,
+) -> Target:
+    known = known_subscribers()
+    event_type = event_type or known.get(subscriber)
+    if event_type is None:
+        listed = ", ".join(sorted(known)) or "none (the subscribers package is not installed)"
+        raise UnknownSubscriberError(
+            f"unknown subscriber {subscriber!r}; known subscribers: {listed}"
+            " (for another subscriber, name its event type with --event-type)"
+        )
+    return Target(subscriber, event_type, broker or broker_for(settings, event_type))
+
+
+def every_target(settings: Settings, broker: BrokerKind | None = None) -> list[Target]:
+    return [
+        Target(name, event_type, broker or broker_for(settings, event_type))
+        for name, event_type in sorted(known_subscribers().items())
+    ]
