@@ -25,8 +25,9 @@ _PLAIN_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     id: str
-    """Kafka ``partition:offset``; RabbitMQ the CloudEvents id, else the message id,
-    else ``sha-`` and a digest of the body."""
+    """Kafka ``partition:offset``; RabbitMQ the CloudEvents id, else the message id
+    (aio-pika gives every message it publishes one), else ``sha-`` and a digest of
+    the body."""
     body: bytes
     key: bytes | None
     headers: Mapping[str, str]

@@ -1,0 +1,186 @@
+"""For the `eda dlq` tests: settings with unique names, a handler that refuses chosen
+events until told otherwise, raw and crash-looped messages, the command run
+in-process, and cleanup of the RabbitMQ objects a test declared."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import aio_pika
+from aiokafka import AIOKafkaProducer
+
+from eda_cli.main import main
+from shared.envelope import Envelope, wrap
+from shared.errors import PermanentError
+from shared.events import Event, Money, OrderPlacedV1
+from shared.events.orders import OrderLine
+from shared.messaging.kafka.naming import topic_for
+from shared.messaging.rabbitmq.topology import (
+    dead_letter_exchange_name,
+    dead_letter_queue_name,
+    declare_subscriber_queue,
+    queue_name,
+    unrouted_name,
+)
+from shared.messaging.types import Publisher, Subscription
+from shared.settings import BrokerKind, Settings
+from tests.support.polling import eventually
+
+SUBSCRIBER = "orders.order-placed"
+EVENT_TYPE = OrderPlacedV1.event_type
+SOURCE = "urn:eda:dlq-tests"
+
+
+def dlq_environment(kind: BrokerKind, kafka_bootstrap: str) -> dict[str, str]:
+    """EDA_* variables for one test: its own topic prefix, exchange and queue prefix."""
+    unique = uuid.uuid4().hex[:10]
+    return {
+        "EDA_SOURCE": SOURCE,
+        "EDA_DEFAULT_BROKER": kind.value,
+        "EDA_ROUTES": "{}",
+        "EDA_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "EDA_KAFKA__TOPIC_PREFIX": f"dlq{unique}.",
+        "EDA_KAFKA__PARTITIONS": "2",
+        "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",
+        "EDA_KAFKA__FETCH_MAX_WAIT_MS": "10",
+        "EDA_KAFKA__SESSION_TIMEOUT_MS": "6000",
+        "EDA_RABBITMQ__EXCHANGE": f"events-dlq{unique}",
+        "EDA_RABBITMQ__QUEUE_PREFIX": f"dlq{unique}.",
+        # The broker dead-letters a message on its second return.
+        "EDA_RABBITMQ__DELIVERY_LIMIT": "1",
+        "EDA_RETRY__MAX_ATTEMPTS": "2",
+        "EDA_RETRY__INITIAL_BACKOFF_S": "0.01",
+        "EDA_RETRY__MAX_BACKOFF_S": "0.02",
+    }
+
+
+def order_placed() -> Envelope:
+    price = Money(amount=Decimal("12.50"), currency="EUR")
+    event = OrderPlacedV1(
+        order_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        items=[OrderLine(sku="BOOK-1", quantity=2, unit_price=price)],
+        total=Money(amount=Decimal("25.00"), currency="EUR"),
+        placed_at=datetime.now(UTC),
+    )
+    return wrap(event, source=SOURCE)
+
+
+@dataclass
+class Handler:
+    """Refuses (PermanentError) or keeps failing (retries run out) on chosen events
+    while ``failing``; records every event it handled."""
+
+    refused: set[str]
+    flaky: set[str]
+    failing: bool = True
+    handled: list[str] = field(default_factory=list)
+
+    async def __call__(self, event: Event, envelope: Envelope) -> None:
+        if self.failing and envelope.id in self.refused:
+            raise PermanentError(f"order {envelope.subject} refused")
+        if self.failing and envelope.id in self.flaky:
+            raise RuntimeError("database away")
+        self.handled.append(envelope.id)
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        assert self.code == 0, self.err + self.out
+        return json.loads(self.out)
+
+
+async def eda_dlq(*args: str, stdin: str = "") -> CliResult:
+    """`eda dlq ARGS` in-process, on a thread of its own (it runs its own event loop)."""
+
+    def call() -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdin
+        sys.stdin = io.StringIO(stdin)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["dlq", *args])
+        finally:
+            sys.stdin = saved
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return await asyncio.to_thread(call)
+
+
+async def waiting(subscriber: str = SUBSCRIBER) -> dict[str, Any]:
+    """`eda dlq list SUBSCRIBER --json`, parsed."""
+    listing: dict[str, Any] = (await eda_dlq("list", subscriber, "--json", "--limit", "100")).json()
+    return listing
+
+
+async def publish_raw(settings: Settings, kind: BrokerKind, body: bytes) -> None:
+    """Bytes no publisher of the system would send, straight onto the event type's topic
+    or routing key."""
+    if kind is BrokerKind.KAFKA:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic_for(settings.kafka, EVENT_TYPE), body, b"raw")
+        finally:
+            await producer.stop()
+        return
+    connection = await aio_pika.connect(settings.rabbitmq.url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(settings.rabbitmq.exchange)
+        await exchange.publish(aio_pika.Message(body), routing_key=EVENT_TYPE)
+
+
+async def crash_loop(
+    settings: Settings, subscription: Subscription, publisher: Publisher, envelope: Envelope
+) -> None:
+    """Publish to the subscriber's (declared) queue and return the message until the
+    broker dead-letters it for the delivery limit, as when a process dies handling it."""
+    connection = await aio_pika.connect(settings.rabbitmq.url)
+    async with connection:
+        channel = await connection.channel()
+        queue, _ = await declare_subscriber_queue(channel, settings.rabbitmq, subscription)
+        await publisher.publish(envelope)
+
+        async def dead_lettered() -> bool:
+            delivery = await queue.get(no_ack=False, fail=False)
+            if delivery is None:
+                return True
+            await delivery.reject(requeue=True)
+            return False
+
+        await eventually(dead_lettered, what="the broker dead-letters the crashing message")
+
+
+@contextlib.asynccontextmanager
+async def rabbitmq_cleanup(settings: Settings, *subscribers: str) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        rabbitmq = settings.rabbitmq
+        connection = await aio_pika.connect(rabbitmq.url)
+        async with connection:
+            channel = await connection.channel()
+            for subscriber in subscribers:
+                name = queue_name(rabbitmq, subscriber)
+                await channel.queue_delete(name)
+                await channel.queue_delete(dead_letter_queue_name(name))
+                await channel.exchange_delete(dead_letter_exchange_name(name))
+            await channel.queue_delete(unrouted_name(rabbitmq))
+            await channel.exchange_delete(rabbitmq.exchange)
+            await channel.exchange_delete(unrouted_name(rabbitmq))
