@@ -20,11 +20,15 @@ import aio_pika
 from aiokafka import AIOKafkaProducer
 
 from eda_cli.main import main
-from shared.envelope import Envelope, wrap
+from shared.envelope import Envelope, encode, wrap
 from shared.errors import PermanentError
 from shared.events import Event, Money, OrderPlacedV1
 from shared.events.orders import OrderLine
+from shared.messaging.kafka.dead_letters import KafkaDeadLetters
 from shared.messaging.kafka.naming import topic_for
+from shared.messaging.kafka.publisher import create_producer
+from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import (
     dead_letter_exchange_name,
     dead_letter_queue_name,
@@ -32,7 +36,7 @@ from shared.messaging.rabbitmq.topology import (
     queue_name,
     unrouted_name,
 )
-from shared.messaging.types import Publisher, Subscription
+from shared.messaging.types import IncomingMessage, Publisher, Subscription
 from shared.settings import BrokerKind, Settings
 from tests.support.polling import eventually
 
@@ -165,6 +169,45 @@ async def crash_loop(
             return False
 
         await eventually(dead_lettered, what="the broker dead-letters the crashing message")
+
+
+async def dead_letter_directly(
+    settings: Settings, kind: BrokerKind, envelope: Envelope, origin_topic: str
+) -> None:
+    """Dead-letter an envelope with the shared dead-letter sinks, as a consumer that
+    took it from ``origin_topic`` (Kafka) or the events exchange (RabbitMQ) would."""
+    subscription = Subscription(SUBSCRIBER, EVENT_TYPE)
+    if kind is BrokerKind.KAFKA:
+        producer = create_producer(settings.kafka)
+        sink = KafkaDeadLetters(
+            settings.kafka, subscription, producer, TopicProvisioner(settings.kafka)
+        )
+        await sink.ensure_topic()
+        await producer.start()
+        try:
+            message = IncomingMessage(
+                encode(envelope), envelope.subject.encode(), f"{origin_topic}/0@0"
+            )
+            await sink.dead_letter(message, "PermanentError: refused", 1)
+        finally:
+            await producer.stop()
+        return
+    connection = await aio_pika.connect(settings.rabbitmq.url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        _, dlx = await declare_subscriber_queue(channel, settings.rabbitmq, subscription)
+        rabbitmq_sink = RabbitMQDeadLetters(subscription)
+        rabbitmq_sink.bind(dlx)
+        origin = f"{settings.rabbitmq.exchange}/{EVENT_TYPE}"
+        message = IncomingMessage(encode(envelope), envelope.subject.encode(), origin)
+        await rabbitmq_sink.dead_letter(message, "PermanentError: refused", 1)
+
+
+async def delete_subscriber_queue(settings: Settings) -> None:
+    connection = await aio_pika.connect(settings.rabbitmq.url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(queue_name(settings.rabbitmq, SUBSCRIBER))
 
 
 @contextlib.asynccontextmanager

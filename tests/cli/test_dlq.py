@@ -32,6 +32,8 @@ from tests.cli.dlq_support import (
     SUBSCRIBER,
     Handler,
     crash_loop,
+    dead_letter_directly,
+    delete_subscriber_queue,
     dlq_environment,
     eda_dlq,
     order_placed,
@@ -250,7 +252,11 @@ async def _replay_one(
 ) -> None:
     replayed = await eda_dlq("replay", SUBSCRIBER, str(letter["id"]))
     assert replayed.code == 0, replayed.err + replayed.out
-    assert f"replayed {letter['id']} (order.placed, event {envelope.id}) to " in replayed.out
+    # The event id is shown where the id is not already the event id (Kafka).
+    shown_as = f"{letter['id']} (order.placed)"
+    if letter["id"] != envelope.id:
+        shown_as = f"{letter['id']} (order.placed, event {envelope.id})"
+    assert f"replayed {shown_as} to " in replayed.out
     assert replayed.out.splitlines()[-1] == f"{SUBSCRIBER}: replayed 1 dead letter"
     await eventually(lambda: envelope.id in handler.handled, what="the replayed event handled")
     listing = await waiting()
@@ -297,3 +303,34 @@ async def test_errors_name_what_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
         "billing.order-placed (rabbitmq, RabbitMQ queue dlq-absent.billing.order-placed.dlq):"
         " no dead-letter destination yet\n"
     )
+
+
+@pytest.mark.parametrize("kind", [BrokerKind.KAFKA, BrokerKind.RABBITMQ], ids=["kafka", "rabbitmq"])
+async def test_a_replay_the_broker_does_not_take_keeps_the_dead_letter(
+    kind: BrokerKind, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kafka: the topic it came from is gone; RabbitMQ: the subscriber's queue is gone
+    (the broker returns the mandatory message). Either way nothing is removed."""
+    for name, value in dlq_environment(kind, kafka_bootstrap).items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    envelope = order_placed()
+    async with rabbitmq_cleanup(settings, SUBSCRIBER):
+        await dead_letter_directly(settings, kind, envelope, origin_topic="gone.order.placed")
+        if kind is BrokerKind.RABBITMQ:
+            await delete_subscriber_queue(settings)
+        before = (await waiting())["dead_letters"]
+        assert [letter["event_id"] for letter in before] == [envelope.id]
+
+        replayed = await eda_dlq("replay", SUBSCRIBER, "--all", "--yes")
+        assert replayed.code == 1, replayed.out
+        destination = (
+            "topic gone.order.placed"
+            if kind is BrokerKind.KAFKA
+            else f"queue {queue_name(settings.rabbitmq, SUBSCRIBER)}"
+        )
+        assert f"failed {before[0]['id']}: {destination} does not exist" in replayed.out
+        assert replayed.out.splitlines()[-1] == (
+            f"{SUBSCRIBER}: replayed 0 dead letters, 1 failed and kept"
+        )
+        assert (await waiting())["dead_letters"] == before

@@ -248,7 +248,8 @@ def _broker(args: argparse.Namespace) -> BrokerKind | None:
 
 def _progress(verb: str) -> Progress:
     def report(letter: DeadLetter, where: str) -> None:
-        event = f", event {letter.event_id}" if letter.event_id else ""
+        shown = letter.event_id and letter.event_id != letter.id
+        event = f", event {letter.event_id}" if shown else ""
         to = f" to {where}" if where else ""
         _say(f"{verb} {letter.id} ({letter.event_type or 'unknown type'}{event}){to}")
 

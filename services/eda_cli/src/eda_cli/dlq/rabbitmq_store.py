@@ -28,7 +28,12 @@ from aio_pika.abc import (
     AbstractQueue,
     FieldValue,
 )
-from aio_pika.exceptions import AMQPConnectionError, AMQPError, ChannelNotFoundEntity
+from aio_pika.exceptions import (
+    AMQPConnectionError,
+    AMQPError,
+    ChannelNotFoundEntity,
+    PublishError,
+)
 
 from eda_cli.dlq.records import DeadLetter, dead_letter, stable_id
 from eda_cli.dlq.store import (
@@ -105,6 +110,11 @@ class RabbitMQDeadLetterStore:
                 try:
                     await _publish(taken.channel, self._replayed(item), self.queue)
                     await item.delivery.ack()
+                except PublishError:
+                    outcome.failed.append(
+                        (item.letter, f"queue {self.queue} does not exist (the broker returned it)")
+                    )
+                    continue
                 except AMQPError as exc:
                     outcome.failed.append((item.letter, _error(exc)))
                     continue
