@@ -16,7 +16,8 @@ trace still continues through the handler and the events it writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from opentelemetry import trace
@@ -91,6 +92,24 @@ def start_publish(system: str, items: Sequence[PublishItem]) -> PublishSpans | N
             shared = _headers_of(shared_span)
         headers.append(shared)
     return PublishSpans(spans, headers)
+
+
+@contextlib.contextmanager
+def publishing(
+    system: str, items: Callable[[], Sequence[PublishItem]]
+) -> Iterator[list[TraceHeaders] | None]:
+    """Around one publish call: the trace headers for each message (None while tracing
+    is off, when ``items`` is not even called), the spans ended with the outcome."""
+    spans = start_publish(system, items()) if tracer() is not None else None
+    if spans is None:
+        yield None
+        return
+    try:
+        yield spans.headers
+    except BaseException as exc:
+        spans.end(exc)
+        raise
+    spans.end()
 
 
 def _producer_span(

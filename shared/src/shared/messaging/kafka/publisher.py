@@ -12,7 +12,7 @@ from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTEN
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.types import OutgoingMessage
 from shared.settings import KafkaSettings
-from shared.telemetry.messaging_spans import PublishItem, start_publish
+from shared.telemetry.messaging_spans import PublishItem, publishing
 from shared.telemetry.metrics import count_published
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
@@ -53,30 +53,24 @@ class KafkaPublisher:
             return
         topics = [topic_for(self._settings, message.event_type) for message in messages]
         await self._topics.ensure(set(topics))
-        spans = start_publish(
-            SYSTEM,
-            [
+
+        def items() -> list[PublishItem]:
+            return [
                 PublishItem(message.event_id, topic, message.traceparent, message.tracestate)
                 for topic, message in zip(topics, messages, strict=True)
-            ],
-        )
-        try:
+            ]
+
+        with publishing(SYSTEM, items) as trace_headers:
             deliveries = [
                 await self._producer.send(
                     topic,
                     value=message.body,
                     key=message.key.encode(),
-                    headers=_headers(spans.headers[index]) if spans else _PLAIN_HEADERS,
+                    headers=_headers(trace_headers[index]) if trace_headers else _PLAIN_HEADERS,
                 )
                 for index, (topic, message) in enumerate(zip(topics, messages, strict=True))
             ]
             await asyncio.gather(*deliveries)
-        except BaseException as exc:
-            if spans:
-                spans.end(exc)
-            raise
-        if spans:
-            spans.end()
         count_published([message.event_type for message in messages], SYSTEM)
 
 

@@ -13,7 +13,7 @@ from shared.envelope import Envelope
 from shared.messaging.rabbitmq.topology import declare_events_exchange
 from shared.messaging.types import OutgoingMessage
 from shared.settings import RabbitMQSettings
-from shared.telemetry.messaging_spans import PublishItem, start_publish
+from shared.telemetry.messaging_spans import PublishItem, publishing
 from shared.telemetry.metrics import count_published
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
@@ -65,31 +65,25 @@ class RabbitMQPublisher:
         if self._exchange is None:
             raise RuntimeError("RabbitMQPublisher.start() was not awaited")
         exchange = self._exchange
-        spans = start_publish(
-            SYSTEM,
-            [
-                # The routing key (the event type) names the channel, as a topic does on Kafka.
+
+        def items() -> list[PublishItem]:
+            # The routing key (the event type) names the channel, as a topic does on Kafka.
+            return [
                 PublishItem(
                     message.event_id, message.event_type, message.traceparent, message.tracestate
                 )
                 for message in messages
-            ],
-        )
-        try:
+            ]
+
+        with publishing(SYSTEM, items) as trace_headers:
             # One channel keeps publish order; gather pipelines the confirms.
             await asyncio.gather(
                 *(
                     exchange.publish(
-                        to_message(message, spans.headers[index] if spans else None),
+                        to_message(message, trace_headers[index] if trace_headers else None),
                         routing_key=message.event_type,
                     )
                     for index, message in enumerate(messages)
                 )
             )
-        except BaseException as exc:
-            if spans:
-                spans.end(exc)
-            raise
-        if spans:
-            spans.end()
         count_published([message.event_type for message in messages], SYSTEM)
