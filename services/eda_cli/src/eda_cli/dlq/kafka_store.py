@@ -1,35 +1,29 @@
 """Dead letters on Kafka: the topic ``<prefix><subscriber>.dlq``.
 
-Reading starts at the tool's committed offset and skips the records marked removed
-(``kafka_marks``). The end of a partition is the high watermark a fetch reports:
-Tansu's ListOffsets answers short of it when the last records were batched. A
-replay goes to the topic the record was consumed from (its origin header), with
-its key, ``acks=all``; only once every publication of a chunk is confirmed are its
-records marked removed.
+What is waiting comes from ``kafka_reader``. A replay goes to the topic the record
+was consumed from (its origin header), with its key, ``acks=all``; only once the
+publications of a chunk are confirmed are those records removed (``kafka_marks``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from eda_cli.dlq.kafka_marks import (
     marker_key,
     marker_value,
-    parse_marker_key,
     plan_removal,
     removed_topic_for,
     tool_group_for,
 )
-from eda_cli.dlq.records import DeadLetter, dead_letter
+from eda_cli.dlq.kafka_reader import DeadLetterTopicReader, Snapshot
+from eda_cli.dlq.records import DeadLetter
 from eda_cli.dlq.store import (
     REPLAYED_FROM,
     BrokerUnreachableError,
@@ -49,36 +43,8 @@ from shared.messaging.kafka.topics import TopicProvisioner
 from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
-_FETCH_MS = 50
 _CHUNK = 500
 _ORIGIN = re.compile(r"^(?P<topic>.+)/\d+@\d+$")
-
-
-@dataclass
-class _Partition:
-    tp: TopicPartition
-    committed: int
-    end: int
-    records: dict[int, DeadLetter]
-    """Every record from ``committed`` to ``end``, marked or not."""
-    removed: set[int]
-
-    def waiting(self) -> list[DeadLetter]:
-        return [
-            letter
-            for offset, letter in sorted(self.records.items())
-            if offset >= self.committed and offset not in self.removed
-        ]
-
-
-@dataclass
-class _Snapshot:
-    exists: bool
-    topics: set[str] = field(default_factory=set)
-    partitions: dict[int, _Partition] = field(default_factory=dict)
-
-    def waiting(self) -> list[DeadLetter]:
-        return [letter for _, part in sorted(self.partitions.items()) for letter in part.waiting()]
 
 
 class KafkaDeadLetterStore:
@@ -88,47 +54,38 @@ class KafkaDeadLetterStore:
         self.topic = dead_letter_topic_for(settings, target.subscriber)
         self.removed_topic = removed_topic_for(self.topic)
         self.location = f"Kafka topic {self.topic}"
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
-            group_id=tool_group_for(settings, target.subscriber),
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=settings.fetch_max_wait_ms,
-            request_timeout_ms=settings.request_timeout_ms,
-        )
-        self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=settings.bootstrap_servers,
-            request_timeout_ms=settings.request_timeout_ms,
+        self._reader = DeadLetterTopicReader(
+            settings,
+            self.topic,
+            self.removed_topic,
+            tool_group_for(settings, target.subscriber),
         )
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         try:
-            await self._admin.start()
-            await self._consumer.start()
+            await self._reader.start()
         except KafkaConnectionError:
             await self.close()
             raise self._unreachable() from None
 
     async def close(self) -> None:
-        await self._consumer.stop()
-        with contextlib.suppress(KafkaError):  # an admin client that never connected
-            await self._admin.close()
+        await self._reader.close()
         if self._producer is not None:
             await self._producer.stop()
 
     async def count(self) -> int | None:
-        snapshot = await self._scan()
+        snapshot = await self._reader.scan()
         return len(snapshot.waiting()) if snapshot.exists else None
 
     async def read(self, limit: int | None = None) -> list[DeadLetter]:
-        return (await self._scan()).waiting()[:limit]
+        return (await self._reader.scan()).waiting()[:limit]
 
     async def find(self, letter_id: str) -> DeadLetter:
-        return self._choose(await self._scan(), letter_id, None)[0]
+        return self._choose(await self._reader.scan(), letter_id, None)[0]
 
     async def replay(self, letter_id: str | None, limit: int | None, progress: Progress) -> Outcome:
-        snapshot = await self._scan()
+        snapshot = await self._reader.scan()
         chosen = self._choose(snapshot, letter_id, limit)
         outcome = Outcome()
         for start in range(0, len(chosen), _CHUNK):
@@ -140,7 +97,7 @@ class KafkaDeadLetterStore:
         return outcome
 
     async def purge(self, limit: int | None, progress: Progress) -> Outcome:
-        snapshot = await self._scan()
+        snapshot = await self._reader.scan()
         chosen = self._choose(snapshot, None, limit)
         await self._remove(snapshot, [(letter, None) for letter in chosen], "purged")
         for letter in chosen:
@@ -148,7 +105,7 @@ class KafkaDeadLetterStore:
         return Outcome(done=chosen)
 
     async def _publish(
-        self, letters: Sequence[DeadLetter], snapshot: _Snapshot, outcome: Outcome
+        self, letters: Sequence[DeadLetter], snapshot: Snapshot, outcome: Outcome
     ) -> list[tuple[DeadLetter, str]]:
         """Send the chunk pipelined; return the confirmed ones with their topic."""
         producer = await self._started_producer()
@@ -180,7 +137,7 @@ class KafkaDeadLetterStore:
         return confirmed
 
     async def _remove(
-        self, snapshot: _Snapshot, letters: Sequence[tuple[DeadLetter, str | None]], action: str
+        self, snapshot: Snapshot, letters: Sequence[tuple[DeadLetter, str | None]], action: str
     ) -> None:
         """Commit past the removed records where they are the oldest; mark the others."""
         by_partition: dict[int, dict[int, str | None]] = {}
@@ -209,87 +166,14 @@ class KafkaDeadLetterStore:
             ]
             await asyncio.gather(*futures)
         if commits:
-            await self._consumer.commit(commits)
+            await self._reader.commit(commits)
         for partition, removed_now in by_partition.items():
             part = snapshot.partitions[partition]
             part.removed |= set(removed_now)
             part.committed = commits.get(part.tp, part.committed)
 
-    async def _scan(self) -> _Snapshot:
-        """Read every waiting record, to the end each partition has now."""
-        topics = set(await self._admin.list_topics())
-        if self.topic not in topics:
-            return _Snapshot(exists=False, topics=topics)
-        tps = await self._partitions(self.topic)
-        marker_tps = (
-            await self._partitions(self.removed_topic) if self.removed_topic in topics else []
-        )
-        self._consumer.assign(tps + marker_tps)
-        beginning = await self._consumer.beginning_offsets(tps)
-        starts: dict[TopicPartition, int] = {}
-        for tp in tps:
-            committed = await self._consumer.committed(tp)
-            starts[tp] = max(committed or 0, beginning[tp])
-            self._consumer.seek(tp, starts[tp])
-        if marker_tps:
-            await self._consumer.seek_to_beginning(*marker_tps)
-        records, ends = await self._fetch_to_end(tps + marker_tps)
-        removed = {
-            position
-            for tp in marker_tps
-            for record in records[tp]
-            if (position := parse_marker_key(record.key)) is not None
-        }
-        snapshot = _Snapshot(exists=True, topics=topics)
-        for tp in tps:
-            start, end = starts[tp], ends[tp]
-            snapshot.partitions[tp.partition] = _Partition(
-                tp,
-                start,
-                end,
-                {
-                    record.offset: _letter(record)
-                    for record in records[tp]
-                    if start <= record.offset < end
-                },
-                {offset for partition, offset in removed if partition == tp.partition},
-            )
-        return snapshot
-
-    async def _partitions(self, topic: str) -> list[TopicPartition]:
-        described = await self._admin.describe_topics([topic])
-        numbers = sorted(part["partition"] for part in described[0]["partitions"])
-        return [TopicPartition(topic, number) for number in numbers]
-
-    async def _fetch_to_end(
-        self, tps: list[TopicPartition]
-    ) -> tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]:
-        records: dict[TopicPartition, list[Any]] = {tp: [] for tp in tps}
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._settings.request_timeout_ms / 1000
-        while True:
-            ends = await self._caught_up(tps)
-            if ends is not None:
-                return records, ends
-            if loop.time() > deadline:
-                raise KafkaTimeoutError(f"reading {self.topic} did not reach its end")
-            batch = await self._consumer.getmany(*tps, timeout_ms=_FETCH_MS)
-            for tp, fetched in batch.items():
-                records[tp].extend(fetched)
-
-    async def _caught_up(self, tps: list[TopicPartition]) -> dict[TopicPartition, int] | None:
-        """Each partition's position, once every one has reached the high watermark."""
-        ends: dict[TopicPartition, int] = {}
-        for tp in tps:
-            highwater = self._consumer.highwater(tp)
-            position: int = await self._consumer.position(tp)
-            if highwater is None or position < highwater:
-                return None
-            ends[tp] = position
-        return ends
-
     def _choose(
-        self, snapshot: _Snapshot, letter_id: str | None, limit: int | None
+        self, snapshot: Snapshot, letter_id: str | None, limit: int | None
     ) -> list[DeadLetter]:
         waiting = snapshot.waiting()
         if letter_id is None:
@@ -342,18 +226,6 @@ class KafkaDeadLetterStore:
             f"cannot reach Kafka at {self._settings.bootstrap_servers}"
             " (set by EDA_KAFKA__BOOTSTRAP_SERVERS)"
         )
-
-
-def _letter(record: Any) -> DeadLetter:
-    headers = dict(record.headers)
-    content_type = headers.get(CONTENT_TYPE_HEADER)
-    return dead_letter(
-        f"{record.partition}:{record.offset}",
-        record.value or b"",
-        record.key,
-        headers,
-        content_type.decode(errors="replace") if content_type else None,
-    )
 
 
 def _position(letter_id: str) -> tuple[int, int]:
