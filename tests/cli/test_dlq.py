@@ -60,53 +60,55 @@ async def test_dead_letters_are_listed_shown_replayed_and_purged(
     crashed = order_placed()
     handler = Handler(refused={refused[0].id, refused[1].id}, flaky={flaky.id})
     publisher = RoutingPublisher(settings)
-    async with rabbitmq_cleanup(settings, SUBSCRIBER):
-        if kind is BrokerKind.RABBITMQ:
-            await crash_loop(settings, subscription, publisher, crashed)
-        consumer = create_consumer(settings, subscription, handler)
-        async with running(consumer):
-            await publisher.publish_many([refused[0], flaky, refused[1], healthy])
-            await publish_raw(settings, kind, MALFORMED)
-            expected = 5 if kind is BrokerKind.RABBITMQ else 4
-            await eventually(
-                lambda: _total_is(expected), timeout=30, interval=0.2, what="dead letters"
-            )
-            assert handler.handled == [healthy.id]
-
-            by_event = await _listed(settings, kind, refused, flaky, crashed)
-            oldest_first = (await waiting())["dead_letters"]
-            await _overview_counts(kind, expected)
-            await _shown(settings, kind, by_event, refused[0])
+    try:
+        async with rabbitmq_cleanup(settings, SUBSCRIBER):
             if kind is BrokerKind.RABBITMQ:
-                await _listing_repeatedly_keeps_them(expected, by_event[refused[0].id])
+                await crash_loop(settings, subscription, publisher, crashed)
+            consumer = create_consumer(settings, subscription, handler)
+            async with running(consumer):
+                await publisher.publish_many([refused[0], flaky, refused[1], healthy])
+                await publish_raw(settings, kind, MALFORMED)
+                expected = 5 if kind is BrokerKind.RABBITMQ else 4
+                await eventually(
+                    lambda: _total_is(expected), timeout=30, interval=0.2, what="dead letters"
+                )
+                await eventually(lambda: handler.handled == [healthy.id], what="the healthy one")
 
-            handler.failing = False
-            # Not the oldest: on Kafka the one case that needs a marker, not just an offset.
-            second = next(letter for letter in oldest_first[1:] if letter["event_id"])
-            envelope = next(e for e in [*refused, flaky, crashed] if e.id == second["event_id"])
-            await _replay_one(second, envelope, handler, expected)
-            await _purge_declined(expected - 1)
-            replayed_all = await eda_dlq("replay", SUBSCRIBER, "--all", "--yes")
-            assert replayed_all.code == 0, replayed_all.err + replayed_all.out
-            assert f"replayed {expected - 1} dead letters" in replayed_all.out
-            handled = {refused[0].id, refused[1].id, flaky.id, healthy.id}
-            if kind is BrokerKind.RABBITMQ:
-                handled.add(crashed.id)
-            await eventually(lambda: set(handler.handled) == handled, what="replays handled")
-            # The malformed bytes fail again and come back as a new dead letter.
-            await eventually(lambda: _total_is(1), interval=0.2, what="malformed dead again")
-            assert Counter(handler.handled) == dict.fromkeys(handled, 1)
-        again = (await waiting())["dead_letters"]
-        assert again[0]["reason"].startswith("NotJsonError"), again
-        if kind is BrokerKind.KAFKA:
-            assert again[0]["id"] != by_event[None]["id"], "a new record at a new offset"
+                by_event = await _listed(settings, kind, refused, flaky, crashed)
+                oldest_first = (await waiting())["dead_letters"]
+                await _overview_counts(kind, expected)
+                await _shown(settings, kind, by_event, refused[0])
+                if kind is BrokerKind.RABBITMQ:
+                    await _listing_repeatedly_keeps_them(expected, by_event[refused[0].id])
 
-        purged = await eda_dlq("purge", SUBSCRIBER, "--yes")
-        assert purged.code == 0, purged.err
-        assert purged.out.splitlines()[-1] == f"{SUBSCRIBER}: purged 1 dead letter"
-        assert (await waiting())["total"] == 0
-        assert (await eda_dlq("purge", SUBSCRIBER)).out.endswith("nothing to purge\n")
-    await publisher.close()
+                handler.failing = False
+                # Not the oldest: on Kafka the one case that needs a marker, not just an offset.
+                second = next(letter for letter in oldest_first[1:] if letter["event_id"])
+                envelope = next(e for e in [*refused, flaky, crashed] if e.id == second["event_id"])
+                await _replay_one(second, envelope, handler, expected)
+                await _purge_declined(expected - 1)
+                replayed_all = await eda_dlq("replay", SUBSCRIBER, "--all", "--yes")
+                assert replayed_all.code == 0, replayed_all.err + replayed_all.out
+                assert f"replayed {expected - 1} dead letters" in replayed_all.out
+                handled = {refused[0].id, refused[1].id, flaky.id, healthy.id}
+                if kind is BrokerKind.RABBITMQ:
+                    handled.add(crashed.id)
+                await eventually(lambda: set(handler.handled) == handled, what="replays handled")
+                # The malformed bytes fail again and come back as a new dead letter.
+                await eventually(lambda: _total_is(1), interval=0.2, what="malformed dead again")
+                assert Counter(handler.handled) == dict.fromkeys(handled, 1)
+            again = (await waiting())["dead_letters"]
+            assert again[0]["reason"].startswith("NotJsonError"), again
+            if kind is BrokerKind.KAFKA:
+                assert again[0]["id"] != by_event[None]["id"], "a new record at a new offset"
+
+            purged = await eda_dlq("purge", SUBSCRIBER, "--yes")
+            assert purged.code == 0, purged.err
+            assert purged.out.splitlines()[-1] == f"{SUBSCRIBER}: purged 1 dead letter"
+            assert (await waiting())["total"] == 0
+            assert (await eda_dlq("purge", SUBSCRIBER)).out.endswith("nothing to purge\n")
+    finally:
+        await publisher.close()
 
 
 async def _total_is(count: int) -> bool:
