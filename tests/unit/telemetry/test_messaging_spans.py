@@ -6,7 +6,12 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from shared.telemetry.messaging_spans import PublishItem, start_process, start_publish
+from shared.telemetry.messaging_spans import (
+    PublishItem,
+    message_parent,
+    start_process,
+    start_publish,
+)
 from shared.telemetry.trace_context import parse_traceparent
 
 STORED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -70,7 +75,9 @@ def test_a_run_of_several_links_each_message(spans: InMemorySpanExporter) -> Non
     other = "00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01"
     process = start_process("kafka", "orders", "sub", [(STORED, None), None, (other, None)])
     assert process is not None
-    handler_parent = process.context_for(2)
+    token = process.enter_message(2)
+    handler_parent = message_parent()
+    process.leave_message(token)
     process.dead_lettered("bad", attempts=1)
     process.end()
     (span,) = spans.get_finished_spans()
@@ -78,4 +85,17 @@ def test_a_run_of_several_links_each_message(spans: InMemorySpanExporter) -> Non
     assert {link.context.span_id for link in span.links} == {0xB7AD6B7169203331, 0xC7AD6B7169203331}
     assert not span.status.is_ok
     # The third message's handler continues the third message's trace.
+    assert handler_parent is not None
     assert trace.get_current_span(handler_parent).get_span_context().span_id == 0xC7AD6B7169203331
+    assert message_parent() is None  # only while that message is handled
+
+
+def test_in_a_run_of_one_the_handler_continues_the_consumer_span(
+    spans: InMemorySpanExporter,
+) -> None:
+    process = start_process("kafka", "orders", "sub", [(STORED, None)])
+    assert process is not None
+    token = process.enter_message(0)
+    assert message_parent() is None  # the current context, i.e. the CONSUMER span
+    process.leave_message(token)
+    process.end()

@@ -82,6 +82,7 @@ class MessageProcessor:
 
     async def process(self, message: IncomingMessage) -> None:
         span = self._start_span([message])
+        token = otel_context.attach(span.context) if span is not None else None
         try:
             try:
                 envelope, event = self._parse(message.body)
@@ -93,16 +94,21 @@ class MessageProcessor:
         finally:
             if span is not None:
                 span.end()
+            if token is not None:
+                otel_context.detach(token)
 
     async def process_many(self, messages: Sequence[IncomingMessage]) -> int:
         """Process a run of messages; return how many leading ones reached their outcome
         (all of them, unless shutdown abandoned one while it waited to be retried)."""
         span = self._start_span(messages)
+        token = otel_context.attach(span.context) if span is not None else None
         try:
             done = await self._process_run(messages, span)
         finally:
             if span is not None:
                 span.end()
+            if token is not None:
+                otel_context.detach(token)
         self._consumed.inc(done)
         return done
 
@@ -130,7 +136,7 @@ class MessageProcessor:
                     finished[index] = True
                     continue
                 parsed.append(_Parsed(index, message, envelope, event))
-            if await self._handle_together(parsed, span):
+            if await self._handle_together(parsed):
                 for item in parsed:
                     finished[item.index] = True
                 return len(messages)
@@ -159,11 +165,10 @@ class MessageProcessor:
                 return index
         return len(messages)
 
-    async def _handle_together(self, parsed: list[_Parsed], span: ProcessSpan | None) -> bool:
+    async def _handle_together(self, parsed: list[_Parsed]) -> bool:
         """One batch handler call; False if there is none or it failed (nothing applied)."""
         if self._batch_handler is None or len(parsed) < 2:
             return False
-        token = otel_context.attach(span.context) if span is not None else None
         try:
             started = time.perf_counter()
             await self._batch_handler([(item.event, item.envelope) for item in parsed])
@@ -176,9 +181,6 @@ class MessageProcessor:
                 _reason(exc),
             )
             return False
-        finally:
-            if token is not None:
-                otel_context.detach(token)
         return True
 
     def _parse(self, body: bytes) -> tuple[Envelope, Event]:
@@ -202,11 +204,11 @@ class MessageProcessor:
             await self._attempt(message, envelope, event, None)
             return
         span.message_id(envelope.id)
-        token = otel_context.attach(span.context_for(index))
+        token = span.enter_message(index)
         try:
             await self._attempt(message, envelope, event, span)
         finally:
-            otel_context.detach(token)
+            span.leave_message(token)
 
     async def _attempt(
         self, message: IncomingMessage, envelope: Envelope, event: Event, span: ProcessSpan | None

@@ -1,4 +1,5 @@
-"""The span around a handler's unit of work, a child of the message's context."""
+"""The span around a handler's unit of work: a child of the CONSUMER span, or in a run
+of several messages, of the message's own PRODUCER span."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 from opentelemetry.trace import SpanKind
 
+from shared.telemetry.messaging_spans import message_parent
 from shared.telemetry.tracing import tracer
 
 
@@ -20,6 +22,9 @@ def handler_span(event_type: str, subscriber: str, count: int = 1) -> Iterator[N
     if count > 1:
         attributes["messaging.batch.message_count"] = count
     with active.start_as_current_span(
-        f"handle {event_type}", kind=SpanKind.INTERNAL, attributes=attributes
+        f"handle {event_type}",
+        context=message_parent(),
+        kind=SpanKind.INTERNAL,
+        attributes=attributes,
     ):
         yield

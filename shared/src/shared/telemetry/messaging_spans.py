@@ -10,23 +10,23 @@ headers; the CloudEvents ``traceparent`` extension keeps the creation context.
 Processing: a run of one message gets a CONSUMER span that is a child of the
 message's PRODUCER context; a run of several gets one CONSUMER span linked to each
 message's context (the conventions' form for batch processing: a span has one
-parent), and each message's handler runs in its own PRODUCER context, so every
-trace still continues through the handler and the events it writes.
+parent), and each message's handler span continues that message's PRODUCER context
+(``message_parent``), so every trace still goes on through the handler and the events
+it writes; nothing per message is parsed or built unless a handler traces.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import (
     Link,
-    NonRecordingSpan,
     Span,
-    SpanContext,
     SpanKind,
     Status,
     StatusCode,
@@ -141,31 +141,43 @@ def _headers_of(span: Span) -> TraceHeaders:
     return format_traceparent(span_context), format_tracestate(span_context)
 
 
+_MESSAGE_PARENT: ContextVar[TraceHeaders | None] = ContextVar("eda_message_parent", default=None)
+"""The trace headers of the message being handled in a run of several: its handler
+span's parent. Kept as the raw headers and parsed only by a handler that traces."""
+
+
+def message_parent() -> Context | None:
+    """The context a handler span should continue: the PRODUCER context of the message
+    being handled in a run of several, else None (the current context)."""
+    headers = _MESSAGE_PARENT.get()
+    return remote_context(headers[0], headers[1]) if headers is not None else None
+
+
 class ProcessSpan:
     """The CONSUMER span of one run of messages and the context each handler runs in."""
 
-    def __init__(self, span: Span, message_contexts: list[SpanContext | None]) -> None:
+    def __init__(self, span: Span, trace_headers: Sequence[TraceHeaders | None]) -> None:
         self._span = span
         self._own_context = trace.set_span_in_context(span)
-        self._message_contexts = message_contexts
+        self._trace_headers = trace_headers
 
     @property
     def context(self) -> Context:
-        """For work on the whole run (the batch handler)."""
+        """The current context while the run is processed: the CONSUMER span."""
         return self._own_context
 
-    def context_for(self, index: int) -> Context:
-        """For the handler of message ``index``: its PRODUCER context in a run of
-        several, the CONSUMER span itself in a run of one."""
-        if len(self._message_contexts) == 1:
-            return self._own_context
-        producer = self._message_contexts[index]
-        if producer is None:
-            return self._own_context
-        return trace.set_span_in_context(NonRecordingSpan(producer))
+    def enter_message(self, index: int) -> Token[TraceHeaders | None]:
+        """Handling message ``index`` begins: in a run of several, its handler span will
+        continue the message's own trace (a run of one is the CONSUMER span's child)."""
+        single = len(self._trace_headers) == 1
+        return _MESSAGE_PARENT.set(None if single else self._trace_headers[index])
+
+    @staticmethod
+    def leave_message(token: Token[TraceHeaders | None]) -> None:
+        _MESSAGE_PARENT.reset(token)
 
     def message_id(self, event_id: str) -> None:
-        if len(self._message_contexts) == 1:
+        if len(self._trace_headers) == 1:
             self._span.set_attribute("messaging.message.id", event_id)
 
     def retried(self, attempt: int, reason: str) -> None:
@@ -189,10 +201,6 @@ def start_process(
     active = tracer()
     if active is None or not trace_headers:
         return None
-    producers = [
-        parse_traceparent(headers[0], headers[1]) if headers is not None else None
-        for headers in trace_headers
-    ]
     attributes: dict[str, str | int] = {
         "messaging.system": system,
         "messaging.destination.name": destination,
@@ -200,17 +208,22 @@ def start_process(
         "messaging.operation.type": "process",
         "messaging.operation.name": "process",
     }
-    if len(producers) == 1:
-        producer = producers[0]
+    if len(trace_headers) == 1:
+        headers = trace_headers[0]
         span = active.start_span(
             f"process {destination}",
-            context=trace.set_span_in_context(NonRecordingSpan(producer)) if producer else None,
+            context=remote_context(headers[0], headers[1]) if headers else None,
             kind=SpanKind.CONSUMER,
             attributes=attributes,
         )
     else:
-        attributes["messaging.batch.message_count"] = len(producers)
-        links = [Link(producer) for producer in producers[:MAX_LINKS] if producer is not None]
+        attributes["messaging.batch.message_count"] = len(trace_headers)
+        links = [
+            Link(producer)
+            for headers in trace_headers[:MAX_LINKS]
+            if headers is not None
+            and (producer := parse_traceparent(headers[0], headers[1])) is not None
+        ]
         # A root span: the run belongs to several traces, reached through the links.
         span = active.start_span(
             f"process {destination}",
@@ -219,4 +232,4 @@ def start_process(
             attributes=attributes,
             links=links,
         )
-    return ProcessSpan(span, producers)
+    return ProcessSpan(span, trace_headers)
