@@ -1,4 +1,4 @@
-"""eda: commands for a running system (load generation; more to come)."""
+"""eda: commands for a running system: load generation, dead letters."""
 
 from __future__ import annotations
 
