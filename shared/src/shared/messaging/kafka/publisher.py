@@ -61,12 +61,14 @@ class KafkaPublisher:
             ]
 
         with publishing(SYSTEM, items) as trace_headers:
+            # Messages sharing a PRODUCER span share one header list.
+            encoded = {th: _headers(th) for th in set(trace_headers)} if trace_headers else {}
             deliveries = [
                 await self._producer.send(
                     topic,
                     value=message.body,
                     key=message.key.encode(),
-                    headers=_headers(trace_headers[index]) if trace_headers else _PLAIN_HEADERS,
+                    headers=encoded[trace_headers[index]] if trace_headers else _PLAIN_HEADERS,
                 )
                 for index, (topic, message) in enumerate(zip(topics, messages, strict=True))
             ]
