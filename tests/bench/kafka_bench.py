@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -225,11 +226,14 @@ async def consume_with_aiokafka(settings: Settings, topic: str, group: str, expe
     return recorder.rate
 
 
-async def consume_with_faststream(bootstrap: str, topic: str, group: str, expected: int) -> float:
-    """FastStream's default subscriber: one message per call, offsets auto-committed."""
+async def consume_with_faststream(
+    bootstrap: str, topic: str, group: str, expected: int, middlewares: Sequence[Any] = ()
+) -> float:
+    """FastStream's default subscriber: one message per call, offsets auto-committed;
+    ``middlewares`` such as its OpenTelemetry one."""
     recorder = DeliveryRecorder(expected)
     # logger=None: the default access log prints two lines per message to stdout.
-    broker = KafkaBroker(bootstrap, logger=None)
+    broker = KafkaBroker(bootstrap, logger=None, middlewares=tuple(middlewares))
 
     @broker.subscriber(
         topic,

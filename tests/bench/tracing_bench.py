@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -19,28 +18,23 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from eda_local.tansu import free_port, wait_for_port
-from shared.envelope import decode
 from shared.messaging.kafka import KafkaPublisher
 from shared.messaging.kafka.naming import topic_for
 from shared.settings import Settings
 from shared.telemetry.tracing import use_tracer_provider
 from tests.bench.kafka_bench import (
     CONSUME_COUNT,
-    CONSUME_TIMEOUT_S,
-    FETCH_MAX_WAIT_MS,
-    HEARTBEAT_INTERVAL_MS,
     MAX_POLL_RECORDS,
     PUBLISH_CHUNK,
     PUBLISH_COUNT,
-    SESSION_TIMEOUT_MS,
     bench_settings,
+    consume_with_faststream,
     consume_with_shared,
     publish_with_shared,
 )
 from tests.bench.payloads import chunks, order_placed_envelopes
 from tests.bench.report import Figure, comparison
 from tests.bench.rounds import side_by_side
-from tests.bench.timing import DeliveryRecorder
 
 log = logging.getLogger("bench")
 
@@ -180,25 +174,5 @@ async def _fill_traced(settings: Settings, provider: TracerProvider) -> None:
 async def _consume_with_faststream(
     bootstrap: str, topic: str, group: str, provider: TracerProvider | None
 ) -> float:
-    recorder = DeliveryRecorder(CONSUME_COUNT)
     middlewares = [KafkaTelemetryMiddleware(tracer_provider=provider)] if provider else []
-    broker = KafkaBroker(bootstrap, logger=None, middlewares=middlewares)
-
-    @broker.subscriber(
-        topic,
-        group_id=group,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        session_timeout_ms=SESSION_TIMEOUT_MS,
-        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
-    )
-    async def on_order_placed(body: bytes) -> None:
-        envelope = decode(body)
-        await recorder.handle(envelope.event(), envelope)
-
-    await broker.start()
-    try:
-        await recorder.wait(CONSUME_TIMEOUT_S)
-    finally:
-        await broker.stop()
-    return recorder.rate
+    return await consume_with_faststream(bootstrap, topic, group, CONSUME_COUNT, middlewares)

@@ -8,6 +8,8 @@ from types import FrameType
 import uvicorn
 from starlette.types import ASGIApp
 
+KEEP_ALIVE_S = 75
+
 
 def serve(app: ASGIApp, host: str, port: int) -> None:
     # uvicorn stops gracefully on SIGTERM/SIGINT and then raises the signal again with
@@ -16,8 +18,19 @@ def serve(app: ASGIApp, host: str, port: int) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_cleanly)
     # Logging is the process's (shared.telemetry.logs); requests are counted and
-    # traced, so no access line per request.
-    uvicorn.run(app, host=host, port=port, lifespan="on", log_config=None, access_log=False)
+    # traced, so no access line per request. Idle connections are kept longer than
+    # clients and load balancers keep theirs (httpx 5 s, cloud balancers 60 s): with
+    # uvicorn's 5 s default, a client reusing a connection just as the server closed
+    # it got "server disconnected without sending a response".
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
