@@ -15,7 +15,7 @@ from eda_local.launcher import prepare
 from eda_local.procfile import Layout, procfile
 from eda_local.tansu import free_port
 from shared.settings import load_settings
-from tests.e2e.system import BIN, RunningSystem, stop_all
+from tests.e2e.system import BIN, RunningSystem, drop_databases, stop_all
 from tests.support.mysql import mysql_settings_for_tests
 
 SERVICES = ("user-service", "order-service")
@@ -59,7 +59,7 @@ async def running_services(kafka: str, log_dir: Path) -> AsyncIterator[RunningSy
         yield system
     finally:
         await stop_all(system)
-        await _drop_databases(layout)
+        await drop_databases(mysql_settings_for_tests(), layout)
 
 
 async def count_rows(database: str, table: str) -> int:
@@ -74,16 +74,3 @@ async def count_rows(database: str, table: str) -> int:
     finally:
         connection.close()
     return int(count)
-
-
-async def _drop_databases(layout: Layout) -> None:
-    mysql = mysql_settings_for_tests()
-    connection = await aiomysql.connect(
-        host=mysql.host, port=mysql.port, user=mysql.user, password=mysql.password
-    )
-    try:
-        async with connection.cursor() as cursor:
-            for name in (layout.users_database, layout.orders_database):
-                await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    finally:
-        connection.close()

@@ -170,7 +170,7 @@ async def running_system(
         yield system
     finally:
         await stop_all(system)
-        await _drop_databases(mysql, layout)
+        await drop_databases(mysql, layout)
         if routing != "kafka":
             await _delete_rabbitmq_resources(unique)
 
@@ -214,7 +214,8 @@ async def stop_all(system: RunningSystem) -> dict[str, int | None]:
     return codes
 
 
-async def _drop_databases(mysql: MySQLSettings, layout: Layout) -> None:
+async def drop_databases(mysql: MySQLSettings, layout: Layout) -> None:
+    """Drop both databases of a layout, straight on the server."""
     connection = await aiomysql.connect(
         host=mysql.host, port=mysql.port, user=mysql.user, password=mysql.password
     )
