@@ -110,10 +110,14 @@ class OutboxRelay:
             return len(rows)
 
     async def _lock_buckets(self, uow: UnitOfWork) -> list[int]:
-        """Lock up to ``buckets_per_pass`` buckets no other relay holds.
+        """Lock up to ``buckets_per_pass`` buckets that have pending rows and that no
+        other lane or relay holds.
 
-        The scan starts at a random bucket so that no bucket waits behind busier
-        ones; InnoDB locks only the rows it returns and skips those held elsewhere.
+        Only buckets with pending rows: a lane that locked empty ones published nothing
+        and slept a whole idle poll while other buckets waited, which cost a single
+        relay about a third of its throughput. The scan starts at a random bucket so
+        that no bucket waits behind busier ones; InnoDB locks only the rows it returns
+        and skips those held elsewhere.
         """
         start = random.randrange(BUCKETS)
         wanted = self._settings.buckets_per_pass
@@ -121,7 +125,9 @@ class OutboxRelay:
         for low, high in ((start, BUCKETS), (0, start)):
             if len(locked) < wanted and low < high:
                 rows = await uow.fetchall(
-                    "SELECT bucket FROM outbox_buckets WHERE bucket >= %s AND bucket < %s"
+                    "SELECT bucket FROM outbox_buckets b WHERE bucket >= %s AND bucket < %s"
+                    " AND EXISTS (SELECT 1 FROM outbox o WHERE o.published_at IS NULL"
+                    " AND o.bucket = b.bucket)"
                     " ORDER BY bucket LIMIT %s FOR UPDATE SKIP LOCKED",
                     (low, high, wanted - len(locked)),
                 )

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.envelope import Envelope
 from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
+from shared.messaging.kafka.partitioner import partition_for
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.types import OutgoingMessage
 from shared.settings import KafkaSettings
@@ -26,6 +27,7 @@ def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
         enable_idempotence=settings.idempotent_producer,
         linger_ms=0,
         max_batch_size=settings.max_batch_size,
+        partitioner=partition_for,
         request_timeout_ms=settings.request_timeout_ms,
     )
 
