@@ -60,6 +60,49 @@ async def test_an_error_inside_the_unit_of_work_rolls_back(mysql_pool: aiomysql.
     assert await count_notes(mysql_pool) == 0
 
 
+async def test_each_unit_of_work_runs_at_its_own_isolation_on_a_shared_connection(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    """The session's level is set only when it changes: a connection that served a READ
+    COMMITTED unit of work must not carry that level into a default one."""
+
+    async def level(isolation: str | None) -> str:
+        async with UnitOfWork(mysql_pool, isolation=isolation) as uow:
+            row = await uow.fetchone("SELECT @@tx_isolation")
+        assert row is not None
+        return str(row[0])
+
+    for isolation, expected in [
+        ("READ COMMITTED", "READ-COMMITTED"),
+        (None, "REPEATABLE-READ"),
+        ("READ COMMITTED", "READ-COMMITTED"),
+        ("READ COMMITTED", "READ-COMMITTED"),
+        ("SERIALIZABLE", "SERIALIZABLE"),
+        (None, "REPEATABLE-READ"),
+    ]:
+        assert await level(isolation) == expected, isolation
+
+
+async def test_a_read_committed_unit_of_work_sees_a_commit_made_meanwhile(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    async with UnitOfWork(mysql_pool, isolation="READ COMMITTED") as reader:
+        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (0,)
+        async with UnitOfWork(mysql_pool) as writer:
+            await writer.execute("INSERT INTO notes (body) VALUES (%s)", ("new",))
+            await writer.commit()
+        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (1,)
+
+
+async def test_a_default_unit_of_work_keeps_its_snapshot(mysql_pool: aiomysql.Pool) -> None:
+    async with UnitOfWork(mysql_pool) as reader:
+        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (0,)
+        async with UnitOfWork(mysql_pool) as writer:
+            await writer.execute("INSERT INTO notes (body) VALUES (%s)", ("new",))
+            await writer.commit()
+        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (0,)
+
+
 async def test_sql_looking_input_is_stored_verbatim(mysql_pool: aiomysql.Pool) -> None:
     hostile = "x'); DROP TABLE notes; --"
     async with UnitOfWork(mysql_pool) as uow:

@@ -1,4 +1,4 @@
-"""A unit of work that cannot even begin (the database link is gone) gives its
+"""A unit of work whose first statement fails (the database link is gone) gives its
 connection back: the pool still closes, so a service can shut down after an outage."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 
 
 @pytest.mark.parametrize("isolation", [None, "READ COMMITTED"])
-async def test_a_failed_begin_returns_the_connection_to_the_pool(isolation: str | None) -> None:
+async def test_a_failed_start_returns_the_connection_to_the_pool(isolation: str | None) -> None:
     direct = mysql_settings_for_tests()
     async with (
         throwaway_database(direct) as database,
@@ -29,8 +29,8 @@ async def test_a_failed_begin_returns_the_connection_to_the_pool(isolation: str 
             assert await uow.fetchone("SELECT 1") == (1,)
         link.cut()
         with pytest.raises((pymysql.err.OperationalError, pymysql.err.InterfaceError)):
-            async with UnitOfWork(pool, isolation=isolation):
-                pass
+            async with UnitOfWork(pool, isolation=isolation) as uow:
+                await uow.fetchone("SELECT 1")
         assert pool.size - pool.freesize == 0, "a connection is still checked out"
         pool.close()
         await asyncio.wait_for(pool.wait_closed(), timeout=5)

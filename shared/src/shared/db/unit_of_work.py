@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import aiomysql
 
 _ISOLATION_LEVELS = {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"}
+DEFAULT_ISOLATION = "REPEATABLE READ"  # InnoDB's own default
+# The session isolation each pooled connection was last given: set only when it changes.
+_session_isolation: WeakKeyDictionary[aiomysql.Connection, str] = WeakKeyDictionary()
 
 
 class UnitOfWork:
+    """The transaction opens with its first statement (the pool's connections have
+    autocommit off): no ``BEGIN`` round trip. ``isolation`` defaults to REPEATABLE READ."""
+
     def __init__(self, pool: aiomysql.Pool, isolation: str | None = None) -> None:
         if isolation is not None and isolation not in _ISOLATION_LEVELS:
             raise ValueError(f"isolation must be one of {sorted(_ISOLATION_LEVELS)}")
         self._pool = pool
-        self._isolation = isolation
+        self._isolation = isolation or DEFAULT_ISOLATION
         self._connection: aiomysql.Connection | None = None
         self._committed = False
 
@@ -28,10 +35,12 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         connection = await self._pool.acquire()
         try:
-            if self._isolation is not None:
-                async with connection.cursor() as cursor:  # applies to the next transaction only
-                    await cursor.execute(f"SET TRANSACTION ISOLATION LEVEL {self._isolation}")
-            await connection.begin()
+            if _session_isolation.get(connection, DEFAULT_ISOLATION) != self._isolation:
+                async with connection.cursor() as cursor:
+                    await cursor.execute(
+                        f"SET SESSION TRANSACTION ISOLATION LEVEL {self._isolation}"
+                    )
+                _session_isolation[connection] = self._isolation
         except BaseException:
             # __aexit__ does not run when __aenter__ fails: give the connection back
             # here (closed, it may be broken), or the pool never finishes closing.
