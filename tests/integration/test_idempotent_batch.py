@@ -45,7 +45,8 @@ async def test_claim_many_returns_the_ids_not_claimed_before_each_once(
         again = await claim_many(uow, SUBSCRIBER, ["a", "b"])
         await uow.commit()
     assert fresh == {"a", "b"}
-    assert again == set()
+    assert again == set()  # its refused insert left the earlier claims of the transaction
+    assert await claimed_ids(mysql_pool) == {"old", "a", "b"}
 
 
 async def test_a_run_with_repeats_and_processed_events_applies_each_effect_once(
@@ -101,23 +102,56 @@ async def test_the_batch_form_gets_only_the_newly_claimed_events_in_one_call(
     assert calls == [[first.id, second.id]]
 
 
-async def test_a_claim_committed_concurrently_fails_the_run_instead_of_applying_twice(
+async def test_a_claim_committed_concurrently_is_waited_for_and_left_out(
     mysql_pool: aiomysql.Pool,
 ) -> None:
     contested, other = order_confirmed(), order_confirmed()
     async with UnitOfWork(mysql_pool, isolation="READ COMMITTED") as rival:
         assert await claim(rival, SUBSCRIBER, contested.id)  # held, not yet committed
-
-        async def claim_both() -> set[str]:
-            async with UnitOfWork(mysql_pool, isolation="READ COMMITTED") as uow:
-                return await claim_many(uow, SUBSCRIBER, [contested.id, other.id])
-
-        claiming = asyncio.create_task(claim_both())
+        claiming = asyncio.create_task(claim_in_a_run(mysql_pool, [contested.id, other.id]))
         await eventually(
             lambda: waits_for_a_lock(mysql_pool, contested.id),
             interval=0.25,  # INNODB_TRX is a cache refreshed only when 0.1 s old
             what="the run waiting on the rival",
         )
         await rival.commit()
+        assert await asyncio.wait_for(claiming, timeout=10) == {other.id}
+    assert await claimed_ids(mysql_pool) == {contested.id, other.id}
+
+
+async def test_a_claim_committed_concurrently_after_the_read_fails_the_run(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    # One id claimed before sends the run to read what exists; the rival's uncommitted
+    # claim is not seen by that read, and is committed before the run inserts.
+    before, contested, other = order_confirmed(), order_confirmed(), order_confirmed()
+    async with UnitOfWork(mysql_pool) as uow:
+        assert await claim(uow, SUBSCRIBER, before.id)
+        await uow.commit()
+    async with UnitOfWork(mysql_pool, isolation="READ COMMITTED") as rival:
+        assert await claim(rival, SUBSCRIBER, contested.id)
+        claiming = asyncio.create_task(
+            claim_in_a_run(mysql_pool, [before.id, contested.id, other.id])
+        )
+        await eventually(
+            lambda: waits_for_a_lock(mysql_pool, contested.id),
+            interval=0.25,
+            what="the run waiting on the rival",
+        )
+        await rival.commit()
         with pytest.raises(ClaimRaceError):
             await asyncio.wait_for(claiming, timeout=10)
+    assert await claimed_ids(mysql_pool) == {before.id, contested.id}
+
+
+async def claim_in_a_run(pool: aiomysql.Pool, event_ids: list[str]) -> set[str]:
+    async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+        fresh = await claim_many(uow, SUBSCRIBER, event_ids)
+        await uow.commit()
+    return fresh
+
+
+async def claimed_ids(pool: aiomysql.Pool) -> set[str]:
+    async with UnitOfWork(pool) as uow:
+        rows = await uow.fetchall("SELECT event_id FROM processed_events")
+    return {str(event_id) for (event_id,) in rows}

@@ -97,6 +97,44 @@ async def test_a_run_has_the_effect_of_handling_its_events_one_at_a_time(
     assert [await stats(context, user) for user in together] == expected
 
 
+async def test_a_run_of_orders_new_to_the_ledger_counts_each_once(
+    pool: aiomysql.Pool, context: ServiceContext
+) -> None:
+    ada, bob = await two_users(context, "a")
+    twice = uuid4()
+    await deliver_run(
+        pool,
+        [
+            confirmed(ada.id, twice, money("12.50")),
+            confirmed(bob.id, uuid4(), money("1.00", "USD")),
+            confirmed(ada.id, twice, money("12.50")),  # the same order again, in a new envelope
+            confirmed(ada.id, uuid4(), money("0.05")),
+        ],
+    )
+    assert await stats(context, ada) == (2, {"EUR": Decimal("12.55")})
+    assert await stats(context, bob) == (1, {"USD": Decimal("1.00")})
+    assert await count(pool, "order_ledger") == 3
+    assert await count(pool, "order_ledger WHERE confirmed_at IS NOT NULL") == 3
+
+
+async def test_an_order_new_to_the_ledger_named_for_two_users_in_a_run_changes_nothing(
+    pool: aiomysql.Pool, context: ServiceContext
+) -> None:
+    ada, bob = await two_users(context, "a")
+    order_id = uuid4()
+    with pytest.raises(PermanentError, match=str(order_id)):
+        await deliver_run(
+            pool,
+            [
+                confirmed(ada.id, order_id, money("5.00")),
+                confirmed(bob.id, order_id, money("5.00")),
+            ],
+        )
+    assert await stats(context, ada) == (0, {})
+    for table in ("processed_events", "order_ledger"):
+        assert await count(pool, table) == 0
+
+
 async def test_a_run_naming_an_unknown_user_is_transient_and_leaves_nothing_behind(
     pool: aiomysql.Pool, context: ServiceContext
 ) -> None:

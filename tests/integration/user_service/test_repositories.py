@@ -12,9 +12,11 @@ import pytest
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import Money
 from user_service.adapters.notifications_repository import NotificationRepository
+from user_service.adapters.order_ledger_repository import OrderLedgerRepository
 from user_service.adapters.users_repository import PageKey, UserRepository
 from user_service.domain.errors import EmailAlreadyRegisteredError
 from user_service.domain.notification import Notification
+from user_service.domain.order_ledger import OrderLedgerEntry
 from user_service.domain.user import User
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -139,3 +141,25 @@ async def test_notifications_list_newest_first_for_their_user_only(pool: aiomysq
     async with UnitOfWork(pool) as uow:
         assert await NotificationRepository(uow).latest_for(user.id, 10) == made[::-1]
         assert await NotificationRepository(uow).latest_for(user.id, 2) == made[:0:-1]
+
+
+async def test_new_ledger_entries_go_in_with_their_facts_or_not_at_all(pool: aiomysql.Pool) -> None:
+    user = new_user()
+    await add(pool, user)
+    known, new = uuid4(), uuid4()
+    async with UnitOfWork(pool) as uow:
+        ledger = OrderLedgerRepository(uow)
+        entry = OrderLedgerEntry(known, user.id, Money(amount=Decimal("2.50"), currency="EUR"))
+        entry.confirm(user.id, entry.total, NOW)
+        assert await ledger.add_new_many([entry])
+        again = OrderLedgerEntry(known, user.id, entry.total)
+        other = OrderLedgerEntry(new, user.id, entry.total)
+        assert not await ledger.add_new_many([other, again])
+        # the refused insert left the transaction and its earlier entry in place
+        entries = await ledger.entries_for_many([(known, user.id, entry.total)])
+        await uow.commit()
+    assert entries[known].confirmed_at == NOW
+    assert entries[known].total == Money(amount=Decimal("2.50"), currency="EUR")
+    async with UnitOfWork(pool) as uow:
+        rows = await uow.fetchall("SELECT order_id FROM order_ledger")
+    assert rows == [(str(known),)]

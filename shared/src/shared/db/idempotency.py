@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiomysql
+import pymysql
+from pymysql.constants import ER
 
 from shared.db.sql import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
@@ -48,10 +50,35 @@ class ClaimRaceError(TransientError):
 
 async def claim_many(uow: UnitOfWork, subscriber: str, event_ids: Sequence[str]) -> set[str]:
     """Record the events as processed in the open transaction; return the ids that were
-    not before. Two round trips for the whole run: read what exists, insert the rest."""
+    not before. One round trip when none was (the usual case), three otherwise."""
     wanted = list(dict.fromkeys(event_ids))
     if not wanted:
         return set()
+    if await _insert_all_new(uow, subscriber, wanted):
+        return set(wanted)
+    return await _claim_the_unclaimed(uow, subscriber, wanted)
+
+
+async def _insert_all_new(uow: UnitOfWork, subscriber: str, event_ids: list[str]) -> bool:
+    """Claim every one of the events; False, and none claimed, if any was claimed before.
+
+    A plain insert: InnoDB rolls back only the failing statement on a duplicate key,
+    so the transaction goes on. A concurrent claimer of one of them is waited for."""
+    try:
+        await uow.execute(
+            "INSERT INTO processed_events (subscriber, event_id)"  # noqa: S608
+            f" VALUES {row_placeholders(len(event_ids), 2)}",
+            [value for event_id in event_ids for value in (subscriber, event_id)],
+        )
+    except pymysql.err.IntegrityError as exc:
+        if exc.args[0] != ER.DUP_ENTRY:
+            raise
+        return False
+    return True
+
+
+async def _claim_the_unclaimed(uow: UnitOfWork, subscriber: str, wanted: list[str]) -> set[str]:
+    """Read which were claimed before, insert the rest."""
     # Only "%s" markers are interpolated into these statements (shared.db.sql).
     rows = await uow.fetchall(
         "SELECT event_id FROM processed_events"  # noqa: S608

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import pymysql
+
 from shared.db.sql import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.events import Money
-from user_service.adapters.rows import from_column, to_column
+from user_service.adapters.rows import from_column, is_duplicate_of, to_column
 from user_service.domain.order_ledger import CancelledFrom, OrderLedgerEntry
 
 # Only "%s" markers are interpolated into the statements for many orders (shared.db.sql).
@@ -22,12 +24,14 @@ _LOCK_ENTRIES = (
     "SELECT order_id, user_id, currency, amount, confirmed_at, cancelled_at, cancelled_from"
     " FROM order_ledger WHERE order_id IN ({}) FOR UPDATE"
 )
-# Every row exists (and is locked): the upsert is one statement updating them all.
-_UPDATE_ENTRIES = (
+_INSERT_ENTRIES = (
     "INSERT INTO order_ledger"
     " (order_id, user_id, currency, amount, confirmed_at, cancelled_at, cancelled_from)"
     " VALUES {}"
-    " ON DUPLICATE KEY UPDATE confirmed_at = VALUES(confirmed_at),"
+)
+# Every row exists (and is locked): the upsert is one statement updating them all.
+_UPDATE_ENTRIES = (
+    _INSERT_ENTRIES + " ON DUPLICATE KEY UPDATE confirmed_at = VALUES(confirmed_at),"
     " cancelled_at = VALUES(cancelled_at), cancelled_from = VALUES(cancelled_from)"
 )
 
@@ -81,6 +85,26 @@ class OrderLedgerRepository:
             }
         rows = await self._uow.fetchall(_LOCK_ENTRIES.format(placeholders(len(ids))), ids)
         return {entry.order_id: entry for entry in map(_entry_from, rows)}
+
+    async def add_new_many(self, entries: list[OrderLedgerEntry]) -> bool:
+        """Insert entries, facts and all, for orders the ledger has never heard of, in one
+        statement; False, and nothing inserted, if any of them is in the ledger already.
+
+        On a duplicate key InnoDB rolls back only the failing statement, so the unit of
+        work goes on and can read the stored entries instead."""
+        if not entries:
+            return True
+        rows = [_entry_row(entry) for entry in sorted(entries, key=lambda e: str(e.order_id))]
+        try:
+            await self._uow.execute(
+                _INSERT_ENTRIES.format(row_placeholders(len(rows), 7)),
+                [value for row in rows for value in row],
+            )
+        except pymysql.err.IntegrityError as exc:
+            if is_duplicate_of(exc, "PRIMARY"):
+                return False
+            raise
+        return True
 
     async def save_many(self, entries: list[OrderLedgerEntry]) -> None:
         """``save`` for several entries loaded with ``entries_for_many``, in one statement."""

@@ -20,7 +20,7 @@ from user_service.adapters.order_ledger_repository import OrderLedgerRepository
 from user_service.adapters.users_repository import UserRepository
 from user_service.domain.errors import UserNotFoundError
 from user_service.domain.notification import Notification
-from user_service.domain.order_ledger import CancelledFrom
+from user_service.domain.order_ledger import CancelledFrom, OrderLedgerEntry
 from user_service.domain.user import User
 
 
@@ -52,27 +52,50 @@ async def count_confirmed_orders(uow: UnitOfWork, orders: Sequence[ConfirmedOrde
     """``count_confirmed_order`` for each order in turn, in a few statements for them all.
 
     All their users are locked first, in id order, so runs handled concurrently over
-    shared users wait for each other instead of deadlocking. Raises what
-    ``count_confirmed_order`` raises, for the first order that fails; the caller then
-    commits nothing.
+    shared users wait for each other instead of deadlocking. Orders new to the ledger
+    (the usual case) are entered with their confirmation in one insert; if any was
+    known, the stored entries are read and confirmed instead. Raises what
+    ``count_confirmed_order`` raises; the caller then commits nothing.
     """
     users, ledger = UserRepository(uow), OrderLedgerRepository(uow)
     locked = await users.lock_many({order.user_id for order in orders})
     for order in orders:
         if order.user_id not in locked:
             raise UserNotFoundError(order.user_id)
-    entries = await ledger.entries_for_many(
-        [(order.order_id, order.user_id, order.total) for order in orders]
-    )
+    entries = _new_entries(orders)
+    counted = _confirm_in_turn(orders, entries)
+    if not await ledger.add_new_many(list(entries.values())):
+        entries = await ledger.entries_for_many(
+            [(order.order_id, order.user_id, order.total) for order in orders]
+        )
+        counted = _confirm_in_turn(orders, entries)
+        await ledger.save_many(list(entries.values()))
     changed: dict[UUID, User] = {}
-    for order in orders:
-        entry = entries[order.order_id]
-        if entry.confirm(order.user_id, order.total, order.confirmed_at):
-            user = locked[order.user_id]
-            user.record_confirmed_order(entry.total)
-            changed[user.id] = user
+    for entry in counted:
+        user = locked[entry.user_id]
+        user.record_confirmed_order(entry.total)
+        changed[user.id] = user
     await users.save_many(list(changed.values()))
-    await ledger.save_many(list(entries.values()))
+
+
+def _new_entries(orders: Sequence[ConfirmedOrder]) -> dict[UUID, OrderLedgerEntry]:
+    """Ledger entries with no facts yet, as ``entries_for_many`` makes them for new orders."""
+    first = {order.order_id: order for order in reversed(orders)}
+    return {
+        order_id: OrderLedgerEntry(order_id, order.user_id, order.total)
+        for order_id, order in first.items()
+    }
+
+
+def _confirm_in_turn(
+    orders: Sequence[ConfirmedOrder], entries: dict[UUID, OrderLedgerEntry]
+) -> list[OrderLedgerEntry]:
+    """Confirm each order's entry in turn; the entries of the orders that started to count."""
+    return [
+        entries[order.order_id]
+        for order in orders
+        if entries[order.order_id].confirm(order.user_id, order.total, order.confirmed_at)
+    ]
 
 
 async def uncount_cancelled_order(
