@@ -46,6 +46,9 @@ class KafkaSettings(BaseModel):
     fetch_max_wait_ms: int = Field(default=500, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     max_poll_records: int = Field(default=500, ge=1)
+    # Runs (one partition's records of a fetch) handled at once: one is parsed while
+    # the database works on another. Runs of one partition still go one after another.
+    runs_in_flight: int = Field(default=2, ge=1)
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
     # aiokafka's 16 KiB default holds ~18 envelopes: a relay batch of 500 then needs
     # many sequential round trips.

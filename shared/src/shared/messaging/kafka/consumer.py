@@ -1,9 +1,12 @@
 """Consume one event type's topic in the subscriber's group.
 
-Each fetched batch is processed in order within a partition and concurrently
-across partitions, a partition's records handed to the processor as one run (one
-batch handler call when there is a batch handler); offsets are committed after
-every message of the batch was handled or dead-lettered, never before.
+Each partition's records of a fetched batch are handed to the processor as one run
+(one batch handler call when there is a batch handler). Runs of one partition go in
+order, one after the other; runs of different partitions, of this batch or of the
+next ones, go concurrently, up to ``runs_in_flight``, so that the next run is parsed
+while the database works on the previous one. A run's offset is committed after every
+message of it was handled or dead-lettered, never before; partitions being revoked
+wait for their runs first.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
@@ -60,7 +63,6 @@ class KafkaConsumer:
             destination=self._topic,
         )
         self._consumer = AIOKafkaConsumer(
-            self._topic,
             bootstrap_servers=settings.bootstrap_servers,
             group_id=group_for(settings, subscription.subscriber),
             enable_auto_commit=False,
@@ -71,8 +73,11 @@ class KafkaConsumer:
             max_poll_records=settings.max_poll_records,
             request_timeout_ms=settings.request_timeout_ms,
         )
+        self._consumer.subscribe([self._topic], listener=_FinishRunsOnRevoke(self))
         self._stopping = asyncio.Event()
         self._ready = False
+        self._in_flight: set[asyncio.Task[bool]] = set()
+        self._last_run: dict[TopicPartition, asyncio.Task[bool]] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
         self._lag_measured_at = 0.0
@@ -101,25 +106,65 @@ class KafkaConsumer:
             await self._producer.stop()
 
     async def _consume(self) -> None:
-        while not self._stopping.is_set():
-            batch = await self._consumer.getmany(
-                timeout_ms=_FETCH_TIMEOUT_MS, max_records=self._settings.max_poll_records
-            )
-            if not batch:
+        try:
+            while not self._stopping.is_set():
+                batch = await self._consumer.getmany(
+                    timeout_ms=_FETCH_TIMEOUT_MS, max_records=self._settings.max_poll_records
+                )
+                for tp, records in batch.items():
+                    self._start_run(tp, records)
+                await self._wait_for_room()
                 await self._measure_lag()
-                continue
-            done = await asyncio.gather(
-                *(self._process_partition(records) for records in batch.values())
-            )
-            offsets = {
-                tp: offset for tp, offset in zip(batch, done, strict=True) if offset is not None
-            }
-            if offsets:
-                await self._commit(offsets)
-            await self._measure_lag()
+        except BaseException:
+            await self._cancel_runs()  # uncommitted: they come again
+            raise
+        await self.finish_runs()
 
-    async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int | None:
-        """Process in order; return the offset to commit (next to read), or None if none done."""
+    def _start_run(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        run = asyncio.create_task(self._run(tp, records, self._last_run.get(tp)))
+        self._last_run[tp] = run
+        self._in_flight.add(run)
+
+    async def _run(
+        self,
+        tp: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+        previous: asyncio.Task[bool] | None,
+    ) -> bool:
+        """Process the records once the partition's previous run is done, then commit;
+        True when every record reached its outcome."""
+        if previous is not None and not await previous:
+            return False  # an earlier run stopped short: these come again, in order
+        if self._stopping.is_set():
+            return False
+        done = await self._process_partition(records)
+        if done:
+            await self._commit({tp: records[done - 1].offset + 1})
+        return done == len(records)
+
+    async def _wait_for_room(self) -> None:
+        """Return once fewer than ``runs_in_flight`` runs are left; a run that raised
+        stops the consumer."""
+        while True:
+            for run in [run for run in self._in_flight if run.done()]:
+                self._in_flight.discard(run)
+                run.result()
+            if len(self._in_flight) < self._settings.runs_in_flight:
+                return
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _cancel_runs(self) -> None:
+        for run in self._in_flight:
+            run.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def finish_runs(self) -> None:
+        """Wait for every run started so far (their commits included)."""
+        if self._in_flight:
+            await asyncio.wait(self._in_flight)
+
+    async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+        """Process in order; return how many leading records reached their outcome."""
         traced = tracer() is not None
         messages = [
             IncomingMessage(
@@ -130,8 +175,7 @@ class KafkaConsumer:
             )
             for record in records
         ]
-        done = await self._processor.process_many(messages)
-        return records[done - 1].offset + 1 if done else None
+        return await self._processor.process_many(messages)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         while True:
@@ -169,6 +213,20 @@ class KafkaConsumer:
                 committed = await self._consumer.position(tp)
             lag += max(0, highwater - committed)
         self._lag.set(lag)
+
+
+class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions leave this consumer only after their runs committed: the next owner
+    starts after them, in order."""
+
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._consumer.finish_runs()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Nothing to prepare: runs start as records arrive."""
 
 
 def _trace_headers(headers: Sequence[tuple[str, bytes]]) -> tuple[str, str | None] | None:
