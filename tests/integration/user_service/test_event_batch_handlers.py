@@ -117,6 +117,17 @@ async def test_a_run_of_orders_new_to_the_ledger_counts_each_once(
     assert await count(pool, "order_ledger WHERE confirmed_at IS NOT NULL") == 3
 
 
+async def test_free_orders_in_a_run_count_and_store_no_zero_spend(
+    pool: aiomysql.Pool, context: ServiceContext
+) -> None:
+    ada, _ = await two_users(context, "a")
+    await deliver_run(
+        pool, [confirmed(ada.id, uuid4(), money("0.00")), confirmed(ada.id, uuid4(), money("0.00"))]
+    )
+    assert await stats(context, ada) == (2, {})
+    assert await count(pool, "user_spend") == 0
+
+
 async def test_an_order_new_to_the_ledger_named_for_two_users_in_a_run_changes_nothing(
     pool: aiomysql.Pool, context: ServiceContext
 ) -> None:

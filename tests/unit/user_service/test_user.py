@@ -9,7 +9,7 @@ import pytest
 
 from shared.events import Money, UserDeactivatedV1, UserRegisteredV1
 from user_service.domain.errors import OrderStatsError, UserAlreadyDeactivatedError
-from user_service.domain.user import User, UserStatus
+from user_service.domain.user import ConfirmedOrdersTally, User, UserStatus
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
@@ -126,6 +126,28 @@ def test_spend_never_goes_negative_and_a_refused_reversal_changes_nothing() -> N
     with pytest.raises(OrderStatsError):
         user.reverse_confirmed_order(money("1.00", "USD"))
     assert (user.orders_count, user.total_spent) == (1, {"EUR": Decimal("1.00")})
+
+
+def test_a_tally_adds_what_recording_each_confirmed_order_adds() -> None:
+    ada, bob = registered(), registered(email="bob@example.com")
+    orders = [
+        (ada, money("12.50")),
+        (bob, money("1.00", "USD")),
+        (ada, money("0.05")),
+        (ada, money("0.00", "USD")),
+    ]
+    tally = ConfirmedOrdersTally()
+    for user, total in orders:
+        tally.add(user.id, total)
+        user.record_confirmed_order(total)
+    assert tally.orders == {ada.id: 3, bob.id: 1}
+    assert tally.spent == {
+        (user.id, currency): change
+        for user in (ada, bob)
+        for currency, change in user.spend_changes.items()
+        if change
+    }
+    assert tally.spent == {(ada.id, "EUR"): Decimal("12.55"), (bob.id, "USD"): Decimal("1.00")}
 
 
 def test_two_users_are_never_equal_by_value() -> None:

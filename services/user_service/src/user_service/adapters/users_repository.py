@@ -14,7 +14,7 @@ from shared.db.sql import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 from user_service.adapters.rows import from_column, is_duplicate_of, to_column
 from user_service.domain.errors import EmailAlreadyRegisteredError
-from user_service.domain.user import User, UserStatus
+from user_service.domain.user import ConfirmedOrdersTally, User, UserStatus
 
 # Reads join the spend rows: one row per (user, currency), users in page order.
 _SELECT_ONE = (
@@ -37,17 +37,8 @@ _LOCK_USER = (
 )
 _SELECT_SPEND = "SELECT currency, amount FROM user_spend WHERE user_id = %s"
 # Only "%s" markers are interpolated into the statements for many users (shared.db.sql).
-_LOCK_USERS = (
-    "SELECT id, email, name, status, orders_count, created_at FROM users"
-    " WHERE id IN ({}) ORDER BY id FOR UPDATE"
-)
-_SELECT_SPENDS = "SELECT user_id, currency, amount FROM user_spend WHERE user_id IN ({})"
-# Every row exists (and is locked): the upsert is one statement updating them all.
-_UPDATE_USERS = (
-    "INSERT INTO users (id, email, name, status, orders_count, created_at) VALUES {}"
-    " ON DUPLICATE KEY UPDATE name = VALUES(name), status = VALUES(status),"
-    " orders_count = VALUES(orders_count)"
-)
+_LOCK_USERS = "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE"
+_ADD_ORDERS = "UPDATE users SET orders_count = orders_count + %s WHERE id IN ({})"
 _ADD_SPENDS = (
     "INSERT INTO user_spend (user_id, currency, amount) VALUES {}"
     " ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)"
@@ -108,24 +99,15 @@ class UserRepository:
             user.total_spent[currency] = Decimal(amount)
         return user
 
-    async def lock_many(self, user_ids: set[UUID]) -> dict[UUID, User]:
-        """``get(for_update=True)`` for several users in one statement; the missing are left out.
-
-        Rows are locked in id order, so two callers holding some of the same users wait for
-        each other instead of deadlocking."""
+    async def lock_many(self, user_ids: set[UUID]) -> set[UUID]:
+        """Lock several users' rows, as ``get(for_update=True)`` does, without loading
+        them; the ids found. Rows are locked in id order, so two callers holding some of
+        the same users wait for each other instead of deadlocking."""
         if not user_ids:
-            return {}
+            return set()
         ids = sorted(str(user_id) for user_id in user_ids)
         rows = await self._uow.fetchall(_LOCK_USERS.format(placeholders(len(ids))), ids)
-        users = {user.id: user for user in (_user_from(list(row)) for row in rows)}
-        if users:
-            found = [str(user_id) for user_id in users]
-            spends = await self._uow.fetchall(
-                _SELECT_SPENDS.format(placeholders(len(found))), found
-            )
-            for user_id, currency, amount in spends:
-                users[UUID(user_id)].total_spent[currency] = Decimal(amount)
-        return users
+        return {UUID(user_id) for (user_id,) in rows}
 
     async def exists(self, user_id: UUID) -> bool:
         row = await self._uow.fetchone("SELECT 1 FROM users WHERE id = %s", (str(user_id),))
@@ -144,42 +126,23 @@ class UserRepository:
                 await self._take_spend(user.id, currency, -change)
         user.spend_changes.clear()
 
-    async def save_many(self, users: list[User]) -> None:
-        """``save`` for several users loaded with ``lock_many``, one statement per table."""
-        if not users:
-            return
-        ordered = sorted(users, key=lambda user: str(user.id))
-        rows = [
-            (
-                str(user.id),
-                user.email,
-                user.name,
-                user.status.value,
-                user.orders_count,
-                to_column(user.created_at),
-            )
-            for user in ordered
-        ]
-        await self._uow.execute(
-            _UPDATE_USERS.format(row_placeholders(len(rows), 6)),
-            [value for row in rows for value in row],
+    async def add_confirmed_orders(self, tally: ConfirmedOrdersTally) -> None:
+        """Add the tally to the stored statistics of users locked with ``lock_many``: one
+        update per distinct number of orders added (mostly one), one upsert for spend."""
+        by_added: dict[int, list[str]] = {}
+        for user_id, added in tally.orders.items():
+            by_added.setdefault(added, []).append(str(user_id))
+        for added, ids in sorted(by_added.items()):
+            ids.sort()
+            await self._uow.execute(_ADD_ORDERS.format(placeholders(len(ids))), [added, *ids])
+        spends = sorted(
+            (str(user_id), currency, amount) for (user_id, currency), amount in tally.spent.items()
         )
-        added = [
-            (str(user.id), currency, change)
-            for user in ordered
-            for currency, change in sorted(user.spend_changes.items())
-            if change > 0
-        ]
-        if added:
+        if spends:
             await self._uow.execute(
-                _ADD_SPENDS.format(row_placeholders(len(added), 3)),
-                [value for row in added for value in row],
+                _ADD_SPENDS.format(row_placeholders(len(spends), 3)),
+                [value for row in spends for value in row],
             )
-        for user in ordered:
-            for currency, change in sorted(user.spend_changes.items()):
-                if change < 0:
-                    await self._take_spend(user.id, currency, -change)
-            user.spend_changes.clear()
 
     async def list_page(self, after: PageKey | None, limit: int) -> list[User]:
         if after is None:

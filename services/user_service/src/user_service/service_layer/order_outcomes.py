@@ -21,7 +21,7 @@ from user_service.adapters.users_repository import UserRepository
 from user_service.domain.errors import UserNotFoundError
 from user_service.domain.notification import Notification
 from user_service.domain.order_ledger import CancelledFrom, OrderLedgerEntry
-from user_service.domain.user import User
+from user_service.domain.user import ConfirmedOrdersTally, User
 
 
 async def count_confirmed_order(
@@ -70,12 +70,10 @@ async def count_confirmed_orders(uow: UnitOfWork, orders: Sequence[ConfirmedOrde
         )
         counted = _confirm_in_turn(orders, entries)
         await ledger.save_many(list(entries.values()))
-    changed: dict[UUID, User] = {}
+    tally = ConfirmedOrdersTally()
     for entry in counted:
-        user = locked[entry.user_id]
-        user.record_confirmed_order(entry.total)
-        changed[user.id] = user
-    await users.save_many(list(changed.values()))
+        tally.add(entry.user_id, entry.total)
+    await users.add_confirmed_orders(tally)
 
 
 def _new_entries(orders: Sequence[ConfirmedOrder]) -> dict[UUID, OrderLedgerEntry]:
