@@ -34,6 +34,8 @@ class OutboxRelay:
         self._publisher = publisher
         self._settings = settings
         self._wakeups = [asyncio.Event() for _ in range(settings.lanes)]
+        self._in_pass: list[asyncio.Event] = []  # the wakeups of lanes in a pass
+        self._saturated = False  # the last pass found at least as many buckets as it takes
         self._next_lane = 0
         self._stopping = asyncio.Event()
         self._running = False
@@ -47,8 +49,15 @@ class OutboxRelay:
     def wake(self) -> None:
         """New rows were committed: relay them now rather than at the next poll.
 
-        One lane is enough (they take turns): waking every lane for each commit made
-        each run a full pass for one or two rows, costing the request path CPU."""
+        A lane in the middle of a pass is told to pass again right after it (it may
+        have looked before the commit), and takes every row committed meanwhile: under
+        load a burst of commits costs one pass, not one each. Starting another lane
+        for each commit made most passes find nothing or a single row, and cost the
+        request path more CPU than the request. Only when no lane is in a pass does
+        an idle one start."""
+        if self._in_pass:
+            self._in_pass[-1].set()
+            return
         self._next_lane = (self._next_lane + 1) % len(self._wakeups)
         self._wakeups[self._next_lane].set()
 
@@ -69,10 +78,9 @@ class OutboxRelay:
     async def _lane(self, wakeup: asyncio.Event) -> None:
         failures = 0
         while not self._stopping.is_set():
+            wakeup.clear()  # a wake from here on means: pass again
             try:
-                published = await self.relay_once()
-                if wakeup is self._wakeups[0]:
-                    await self._purge_when_due()
+                published = await self._pass(wakeup)
                 failures = 0
             except Exception as exc:  # a broker or database outage delays, never drops
                 failures += 1
@@ -82,6 +90,16 @@ class OutboxRelay:
                 continue
             if published == 0:
                 await _wait(wakeup, self._settings.idle_poll_s)
+
+    async def _pass(self, wakeup: asyncio.Event) -> int:
+        self._in_pass.append(wakeup)
+        try:
+            published = await self.relay_once()
+            if wakeup is self._wakeups[0]:
+                await self._purge_when_due()
+            return published
+        finally:
+            self._in_pass.remove(wakeup)
 
     async def relay_once(self) -> int:
         """One pass: lock buckets, publish their pending rows, mark them; return rows sent."""
@@ -115,12 +133,14 @@ class OutboxRelay:
 
         Only buckets with pending rows: a lane that locked empty ones published nothing
         and slept a whole idle poll while other buckets waited, which cost a single
-        relay about a third of its throughput. The scan starts at a random bucket so
-        that no bucket waits behind busier ones; InnoDB locks only the rows it returns
-        and skips those held elsewhere.
+        relay about a third of its throughput. When the last pass found more pending
+        buckets than it could take, the scan starts at a random bucket so that no
+        bucket waits behind busier ones; otherwise one scan from the first bucket
+        finds them all (a wrapped scan is two statements). InnoDB locks only the rows
+        it returns and skips those held elsewhere.
         """
-        start = random.randrange(BUCKETS)
         wanted = self._settings.buckets_per_pass
+        start = random.randrange(BUCKETS) if self._saturated else 0
         locked: list[int] = []
         for low, high in ((start, BUCKETS), (0, start)):
             if len(locked) < wanted and low < high:
@@ -132,6 +152,7 @@ class OutboxRelay:
                     (low, high, wanted - len(locked)),
                 )
                 locked.extend(int(bucket) for (bucket,) in rows)
+        self._saturated = len(locked) == wanted
         return locked
 
     async def _pending_rows(self, uow: UnitOfWork, buckets: list[int]) -> list[tuple[Any, ...]]:
@@ -164,7 +185,6 @@ class OutboxRelay:
 async def _wait(wakeup: asyncio.Event, timeout: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wakeup.wait(), timeout=timeout)
-    wakeup.clear()
 
 
 async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
