@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
 import pymysql
 
+from shared.event_loop import run_on_uvloop
 from shared.heap import freeze_startup_heap
 from shared.messaging.routing import check_routes
 from shared.settings import SettingsError, load_settings, with_service_defaults
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         check_routes(settings)
         freeze_startup_heap()
-        asyncio.run(run_subscriber(subscriber, settings, args.host, args.port))
+        run_on_uvloop(run_subscriber(subscriber, settings, args.host, args.port))
     except (UnknownSubscriberError, SettingsError, TelemetrySetupError) as exc:
         return _fail(str(exc))
     except (pymysql.err.OperationalError, OSError) as exc:

@@ -12,7 +12,7 @@ from order_service.domain import Accept, Order, OrderStatus, Reject
 from order_service.domain.acceptance import judge_placed_order
 from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import CustomerNotYetKnownError, OrderNotFoundError
-from order_service.service_layer.transitions import apply_in
+from order_service.service_layer.transitions import apply_to_locked
 from shared.db.unit_of_work import UnitOfWork
 
 
@@ -40,10 +40,10 @@ async def settle_placed_order(
         return None  # cancelled (or settled) before its placement was judged
     verdict = judge_placed_order(customer, placed_at=placed_at, now=now, wait=wait)
     if isinstance(verdict, Accept):
-        return await apply_in(uow, order_id, lambda pending: pending.confirm(at=now), causation)
+        return await apply_to_locked(uow, order, lambda pending: pending.confirm(at=now), causation)
     if isinstance(verdict, Reject):
         reason = verdict.reason
-        return await apply_in(
-            uow, order_id, lambda pending: pending.reject(reason, at=now), causation
+        return await apply_to_locked(
+            uow, order, lambda pending: pending.reject(reason, at=now), causation
         )
     raise CustomerNotYetKnownError(user_id, verdict.remaining)

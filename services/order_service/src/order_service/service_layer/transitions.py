@@ -32,12 +32,18 @@ async def apply_in(
     Raises IllegalTransitionError (before writing anything) when the order's status
     does not allow the change, and OrderNotFoundError for an unknown id.
     """
-    orders = OrderRepository(uow)
-    current = await orders.get(order_id, for_update=True)
+    current = await OrderRepository(uow).get(order_id, for_update=True)
     if current is None:
         raise OrderNotFoundError(order_id)
-    changed, event = transition(current)
-    await orders.update_status(changed)
+    return await apply_to_locked(uow, current, transition, causation)
+
+
+async def apply_to_locked(
+    uow: UnitOfWork, locked: Order, transition: Transition, causation: Causation
+) -> Order:
+    """``apply_in`` for an order the caller read ``for_update`` in this unit of work."""
+    changed, event = transition(locked)
+    await OrderRepository(uow).update_status(changed)
     await add_to_outbox(uow, [causation.wrap(event)])
     return changed
 
