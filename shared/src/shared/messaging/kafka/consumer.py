@@ -115,10 +115,11 @@ class KafkaConsumer:
                     self._start_run(tp, records)
                 await self._wait_for_room()
                 await self._measure_lag()
+            await self.finish_runs()
+            self._forget_finished_runs()
         except BaseException:
             await self._cancel_runs()  # uncommitted: they come again
             raise
-        await self.finish_runs()
 
     def _start_run(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         run = asyncio.create_task(self._run(tp, records, self._last_run.get(tp)))
@@ -143,15 +144,18 @@ class KafkaConsumer:
         return done == len(records)
 
     async def _wait_for_room(self) -> None:
-        """Return once fewer than ``runs_in_flight`` runs are left; a run that raised
-        stops the consumer."""
+        """Return once fewer than ``runs_in_flight`` runs are left."""
         while True:
-            for run in [run for run in self._in_flight if run.done()]:
-                self._in_flight.discard(run)
-                run.result()
+            self._forget_finished_runs()
             if len(self._in_flight) < self._settings.runs_in_flight:
                 return
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+
+    def _forget_finished_runs(self) -> None:
+        """Drop the finished runs; one that raised stops the consumer with its error."""
+        for run in [run for run in self._in_flight if run.done()]:
+            self._in_flight.discard(run)
+            run.result()
 
     async def _cancel_runs(self) -> None:
         for run in self._in_flight:
