@@ -22,7 +22,7 @@ class CancelledFrom(StrEnum):
     CONFIRMED = "confirmed"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class OrderLedgerEntry:
     order_id: UUID
     user_id: UUID
