@@ -1,9 +1,14 @@
-"""The bench's own arithmetic: delivery audits and latency percentiles."""
+"""The bench's own arithmetic: delivery audits, latency percentiles, achieved rates."""
 
 from __future__ import annotations
 
+import argparse
+
+import pytest
+
 from tests.bench.delivery_audit import Delivered, audit
 from tests.bench.latency import percentile, summarise
+from tests.bench.loadgen import Tally, report
 from tests.bench.outbox_data import outbox_events
 
 
@@ -33,3 +38,26 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile(samples, 0.99) == 99.0
     summary = summarise([n / 1000 for n in samples])
     assert (summary.count, summary.p50_ms, summary.max_ms) == (100, 50.0, 100.0)
+
+
+def _open_loop_report(latencies_s: list[float], rate: int) -> dict[str, object]:
+    tally = Tally()
+    for index, latency in enumerate(latencies_s):
+        due = index / rate
+        tally.record("202", due, due + latency)
+    args = argparse.Namespace(rate=rate, clients=0, client="raw", duration=len(latencies_s) / rate)
+    return report(tally, args, max_lag=0.0, cpu_s=0.0)
+
+
+def test_an_open_loop_kept_in_step_achieves_the_offered_rate() -> None:
+    throughput = _open_loop_report([0.002] * 10_000, rate=1_000)["throughput"]
+    assert throughput == pytest.approx(1_000)
+
+
+def test_an_open_loop_falling_behind_achieves_less() -> None:
+    # Each answer 0.1 ms later than the one before: the server loses ground steadily.
+    throughput = _open_loop_report([0.002 + index * 1e-4 for index in range(1_000)], rate=1_000)[
+        "throughput"
+    ]
+    assert isinstance(throughput, float)
+    assert throughput < 0.95 * 1_000
