@@ -55,3 +55,21 @@ async def test_with_auth_off_every_order_route_works_without_a_token(
         assert (await orders.get(f"/orders/{order_id}", headers=headers)).status_code == 200
         cancelled = await orders.post(f"/orders/{order_id}/cancel", headers=headers)
         assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
+
+
+async def test_with_auth_off_the_openapi_document_asks_for_no_token() -> None:
+    async with users_client(auth=None) as users, orders_client(auth=None) as orders:
+        for client in (users, orders):
+            document = (await client.get("/openapi.json")).json()
+            assert "securitySchemes" not in document.get("components", {})
+            operations = [
+                (method, path, operation)
+                for path, item in document["paths"].items()
+                for method, operation in item.items()
+            ]
+            assert operations
+            for method, path, operation in operations:
+                assert "security" not in operation, (method, path)
+                assert not {"401", "403"} & set(operation["responses"]), (method, path)
+            # Asked again (the document is cached), still the same.
+            assert (await client.get("/openapi.json")).json() == document

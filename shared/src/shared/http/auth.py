@@ -87,6 +87,28 @@ class BearerAuth:
 
 def install_bearer_auth(app: FastAPI, settings: AuthSettings) -> None:
     app.state.bearer_auth = BearerAuth(settings)
+    if not settings.enabled:
+        _describe_without_auth(app)
+
+
+def _describe_without_auth(app: FastAPI) -> None:
+    """With auth off, the OpenAPI document does not ask for a token: no bearer scheme,
+    no per-operation security, no 401 or 403 that the service never sends."""
+    describe = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = describe()  # builds and caches app.openapi_schema: edited in place
+        document.get("components", {}).pop("securitySchemes", None)
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                operation.pop("security", None)
+                for code in AUTH_RESPONSES:
+                    operation.get("responses", {}).pop(str(code), None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def authenticate(
