@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import aio_pika
@@ -33,6 +33,7 @@ class RawMessage:
     key: bytes | None
     headers: dict[str, str]
     content_type: str | None
+    message_id: str | None = None
 
 
 @dataclass
@@ -81,12 +82,27 @@ class BrokerHarness:
             channel = await connection.channel()
             await declare_subscriber_queue(channel, self.settings.rabbitmq, subscription)
 
-    async def publish_raw(self, event_type: str, body: bytes, key: bytes | None = None) -> None:
+    async def publish_raw(
+        self,
+        event_type: str,
+        body: bytes,
+        key: bytes | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        """``message_id`` is RabbitMQ's property; Kafka has no such thing."""
         if self.kind is BrokerKind.KAFKA:
+            record_headers = [(name, value.encode()) for name, value in (headers or {}).items()]
+            if content_type is not None:
+                record_headers.append(("content-type", content_type.encode()))
             producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka.bootstrap_servers)
             await producer.start()
             try:
-                await producer.send_and_wait(topic_for(self.settings.kafka, event_type), body, key)
+                await producer.send_and_wait(
+                    topic_for(self.settings.kafka, event_type), body, key, headers=record_headers
+                )
             finally:
                 await producer.stop()
             return
@@ -94,8 +110,16 @@ class BrokerHarness:
         async with connection:
             channel = await connection.channel(publisher_confirms=True)
             exchange = await channel.get_exchange(self.settings.rabbitmq.exchange)
-            headers: dict[str, FieldValue] | None = {"subject": key.decode()} if key else None
-            await exchange.publish(aio_pika.Message(body, headers=headers), routing_key=event_type)
+            properties: dict[str, FieldValue] = dict(headers or {})
+            if key:
+                properties["subject"] = key.decode()
+            message = aio_pika.Message(
+                body,
+                headers=properties or None,
+                content_type=content_type,
+                message_id=message_id,
+            )
+            await exchange.publish(message, routing_key=event_type)
 
     async def read_dead_letters(self, subscriber: str, count: int) -> list[RawMessage]:
         if self.kind is BrokerKind.KAFKA:
@@ -239,4 +263,5 @@ def _from_delivery(message: aio_pika.abc.AbstractIncomingMessage) -> RawMessage:
         key=subject.encode() if subject else None,
         headers=headers,
         content_type=message.content_type,
+        message_id=message.message_id,
     )

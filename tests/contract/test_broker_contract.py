@@ -226,6 +226,41 @@ async def test_bad_messages_are_dead_lettered_with_reason_and_later_ones_still_p
         assert EVENT_TYPE in message.headers[ORIGIN]
 
 
+async def test_a_dead_letter_keeps_the_content_type_message_id_and_trace_headers(
+    broker: BrokerHarness,
+) -> None:
+    """So that a replayed dead letter reads as the original did and continues its trace."""
+    refused = order_confirmed()
+    trace = {
+        "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
+        "tracestate": "vendor=kept",
+    }
+
+    async def handle(event: Event, envelope: Envelope) -> None:
+        raise PermanentError("refused")
+
+    subscription = broker.subscription(EVENT_TYPE)
+    async with running(create_consumer(broker.settings, subscription, handle)):
+        await broker.publish_raw(
+            EVENT_TYPE,
+            encode(refused),
+            key=str(refused.subject).encode(),
+            headers=trace,
+            content_type="application/cloudevents+json",
+            message_id=refused.id,
+        )
+        [dead] = await broker.read_dead_letters(subscription.subscriber, count=1)
+
+    assert dead.body == encode(refused)
+    assert dead.key == str(refused.subject).encode()
+    assert dead.content_type == "application/cloudevents+json"
+    assert dead.headers["traceparent"] == trace["traceparent"]
+    assert dead.headers["tracestate"] == trace["tracestate"]
+    assert dead.headers[REASON] == "PermanentError: refused"
+    if broker.kind is BrokerKind.RABBITMQ:
+        assert dead.message_id == refused.id
+
+
 async def test_graceful_shutdown_finishes_in_flight_work_and_loses_nothing(
     broker: BrokerHarness, mysql_pool: aiomysql.Pool
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.envelope import Envelope, encode
 from shared.events.base import Event
@@ -43,6 +43,10 @@ class IncomingMessage:
     """Where it came from, for dead-letter records: ``topic/partition@offset`` or the queue."""
     trace_headers: tuple[str, str | None] | None = None
     """``traceparent`` and ``tracestate`` headers; read only while tracing is on."""
+    raw: Any = None
+    """The broker's own message (a Kafka record, an aio-pika delivery), untouched: a
+    dead letter copies its content type and trace headers from it, so that a replay
+    continues the original trace."""
 
 
 @dataclass(frozen=True, slots=True)

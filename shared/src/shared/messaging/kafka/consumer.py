@@ -176,6 +176,7 @@ class KafkaConsumer:
                 key=record.key,
                 origin=f"{record.topic}/{record.partition}@{record.offset}",
                 trace_headers=_trace_headers(record.headers) if traced else None,
+                raw=record,
             )
             for record in records
         ]

@@ -128,6 +128,7 @@ class RabbitMQConsumer:
             key=subject.encode() if isinstance(subject, str) else None,
             origin=f"{delivery.exchange}/{delivery.routing_key}",
             trace_headers=_trace_headers(headers) if tracer() is not None else None,
+            raw=delivery,
         )
 
     async def _measure_depth(self, connection: aio_pika.abc.AbstractConnection, queue: str) -> None:
