@@ -10,7 +10,7 @@ from typing import Any, cast
 import aiomysql
 
 from shared.messaging.types import Publisher
-from shared.outbox.relay import OutboxRelay
+from shared.outbox.relay import HELD_ELSEWHERE, OutboxRelay
 from shared.settings import OutboxSettings
 from tests.support.polling import eventually
 
@@ -18,9 +18,10 @@ IDLE_POLL_S = 60.0  # far beyond the test: any pass seen here was started by a w
 
 
 class RecordingRelay(OutboxRelay):
-    def __init__(self) -> None:
-        settings = OutboxSettings(lanes=2, idle_poll_s=IDLE_POLL_S)
+    def __init__(self, outcome: int = 0) -> None:
+        settings = OutboxSettings(lanes=2, idle_poll_s=IDLE_POLL_S, held_poll_s=0.001)
         super().__init__(cast(aiomysql.Pool, None), cast(Publisher, None), settings)
+        self.outcome = outcome
         self.passes = 0
         self.in_flight = 0
         self.most_in_flight = 0
@@ -35,7 +36,7 @@ class RecordingRelay(OutboxRelay):
             await self.release.wait()
         finally:
             self.in_flight -= 1
-        return 0
+        return self.outcome
 
     async def _purge_when_due(self) -> None:
         return None
@@ -77,4 +78,12 @@ async def test_wakes_during_a_pass_make_that_lane_pass_once_more() -> None:
         await asyncio.sleep(0)
     assert relay.passes == 4, "ten wakes during one pass cost one more pass, not ten"
     assert relay.most_in_flight == 1, "no second lane was started for them"
+    await stopped(relay, task)
+
+
+async def test_rows_held_by_another_relay_are_looked_at_again_soon() -> None:
+    relay = RecordingRelay(outcome=HELD_ELSEWHERE)
+    task = asyncio.create_task(relay.run())
+    # Without a wake and long before the idle poll, the lanes keep looking.
+    await eventually(lambda: relay.passes >= 10, timeout=5, what="passes after held buckets")
     await stopped(relay, task)

@@ -77,6 +77,8 @@ class OutboxSettings(BaseModel):
     # Buckets (of 16) one lane locks per pass: less than all, so lanes and replicas share.
     buckets_per_pass: int = Field(default=8, ge=1, le=16)
     idle_poll_s: float = Field(default=0.2, gt=0)
+    # Another look when every bucket with pending rows was held by other lanes or relays.
+    held_poll_s: float = Field(default=0.01, gt=0)
     retention_s: float = Field(default=86_400, ge=0)
     purge_interval_s: float = Field(default=60, gt=0)
     max_error_backoff_s: float = Field(default=5.0, gt=0)

@@ -27,6 +27,9 @@ from shared.settings import OutboxSettings
 
 log = logging.getLogger(__name__)
 
+HELD_ELSEWHERE = -1
+"""What a pass returns when every bucket with pending rows was locked by others."""
+
 
 class OutboxRelay:
     def __init__(self, pool: aiomysql.Pool, publisher: Publisher, settings: OutboxSettings) -> None:
@@ -88,7 +91,9 @@ class OutboxRelay:
                 log.warning("outbox relay pass failed (%s); retrying in %.1fs", exc, delay)
                 await _wait(wakeup, delay)
                 continue
-            if published == 0:
+            if published == HELD_ELSEWHERE:
+                await _wait(wakeup, self._settings.held_poll_s)
+            elif published == 0:
                 await _wait(wakeup, self._settings.idle_poll_s)
 
     async def _pass(self, wakeup: asyncio.Event) -> int:
@@ -102,11 +107,13 @@ class OutboxRelay:
             self._in_pass.remove(wakeup)
 
     async def relay_once(self) -> int:
-        """One pass: lock buckets, publish their pending rows, mark them; return rows sent."""
+        """One pass: lock buckets, publish their pending rows, mark them; return rows
+        sent, or ``HELD_ELSEWHERE`` when rows are pending only in buckets that other
+        lanes or relays hold (worth another look soon, not at the next idle poll)."""
         async with UnitOfWork(self._pool, isolation="READ COMMITTED") as uow:
             buckets = await self._lock_buckets(uow)
             if not buckets:
-                return 0
+                return HELD_ELSEWHERE if await _any_pending(uow) else 0
             rows = await self._pending_rows(uow, buckets)
             if not rows:
                 return 0
@@ -146,8 +153,8 @@ class OutboxRelay:
             if len(locked) < wanted and low < high:
                 rows = await uow.fetchall(
                     "SELECT bucket FROM outbox_buckets b WHERE bucket >= %s AND bucket < %s"
-                    " AND EXISTS (SELECT 1 FROM outbox o WHERE o.published_at IS NULL"
-                    " AND o.bucket = b.bucket)"
+                    " AND (SELECT 1 FROM outbox o WHERE o.published_at IS NULL"
+                    " AND o.bucket = b.bucket LIMIT 1) IS NOT NULL"
                     " ORDER BY bucket LIMIT %s FOR UPDATE SKIP LOCKED",
                     (low, high, wanted - len(locked)),
                 )
@@ -180,6 +187,11 @@ class OutboxRelay:
         purged = await purge_published(self._pool, self._settings.retention_s)
         if purged:
             log.info("purged %d published outbox rows", purged)
+
+
+async def _any_pending(uow: UnitOfWork) -> bool:
+    row = await uow.fetchone("SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1")
+    return row is not None
 
 
 async def _wait(wakeup: asyncio.Event, timeout: float) -> None:
