@@ -5,6 +5,7 @@ once it was handled."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,12 +26,18 @@ SUBJECTS = 8
 PER_SUBJECT = 6
 
 
+OVERLAP_WAIT_S = 0.5
+
+
 class SlowRuns:
-    """A batch handler that takes its time, noting what ran alongside what."""
+    """A batch handler whose runs stay open until a second run is open beside them (or
+    ``OVERLAP_WAIT_S`` passed: a consumer that never overlaps runs still finishes, and
+    fails the test), noting what ran alongside what."""
 
     def __init__(self, subject_of: dict[str, uuid.UUID]) -> None:
         self._subject_of = subject_of
         self._active: list[set[uuid.UUID]] = []
+        self._overlapped = asyncio.Event()
         self.most_at_once = 0
         self.shared_a_subject = False
         self.handled: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -43,7 +50,10 @@ class SlowRuns:
         self.shared_a_subject |= any(subjects & other for other in self._active)
         self._active.append(subjects)
         self.most_at_once = max(self.most_at_once, len(self._active))
-        await asyncio.sleep(0.05)
+        if len(self._active) > 1:
+            self._overlapped.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._overlapped.wait(), OVERLAP_WAIT_S)
         self._active.remove(subjects)
         for _, envelope in events:
             self.handled[self._subject_of[envelope.id]].append(envelope.id)

@@ -83,24 +83,20 @@ async def test_each_unit_of_work_runs_at_its_own_isolation_on_a_shared_connectio
         assert await level(isolation) == expected, isolation
 
 
-async def test_a_read_committed_unit_of_work_sees_a_commit_made_meanwhile(
-    mysql_pool: aiomysql.Pool,
+@pytest.mark.parametrize(
+    ("isolation", "count_after_the_commit"),
+    [("READ COMMITTED", 1), (None, 0)],
+    ids=["read committed sees it", "default keeps its snapshot"],
+)
+async def test_a_commit_made_meanwhile_is_seen_per_isolation(
+    mysql_pool: aiomysql.Pool, isolation: str | None, count_after_the_commit: int
 ) -> None:
-    async with UnitOfWork(mysql_pool, isolation="READ COMMITTED") as reader:
+    async with UnitOfWork(mysql_pool, isolation=isolation) as reader:
         assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (0,)
         async with UnitOfWork(mysql_pool) as writer:
             await writer.execute("INSERT INTO notes (body) VALUES (%s)", ("new",))
             await writer.commit()
-        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (1,)
-
-
-async def test_a_default_unit_of_work_keeps_its_snapshot(mysql_pool: aiomysql.Pool) -> None:
-    async with UnitOfWork(mysql_pool) as reader:
-        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (0,)
-        async with UnitOfWork(mysql_pool) as writer:
-            await writer.execute("INSERT INTO notes (body) VALUES (%s)", ("new",))
-            await writer.commit()
-        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (0,)
+        assert await reader.fetchone("SELECT COUNT(*) FROM notes") == (count_after_the_commit,)
 
 
 async def test_sql_looking_input_is_stored_verbatim(mysql_pool: aiomysql.Pool) -> None:
