@@ -27,6 +27,7 @@ from tests.deploy.chart import (
     render,
     values_args,
 )
+from tests.deploy.lifecycle import hooks
 
 REPO = CHART.parents[2]
 CRD = CHART / "crds" / "subscriberscalers.yaml"
@@ -259,10 +260,7 @@ def test_network_policies_cover_every_pod_and_open_only_what_is_needed(
     assert ingress_namespace not in _allowed_sources(policies, pods[name("orders-order-placed")])
     (mysql_from,) = _allowed_sources(policies, pods[name("mysql")])
     owners = {w for w, labels in pods.items() if _selects(mysql_from["podSelector"], labels)}
-    assert owners == {name(w) for w in ("user-service", "order-service", *SUBSCRIBER_NAMES)} | {
-        name("user-service-migrate"),
-        name("order-service-migrate"),
-    }
+    assert owners == {name(w) for w in ("user-service", "order-service", *SUBSCRIBER_NAMES)}
     (kafka_from,) = _allowed_sources(policies, pods[name("kafka")])
     clients = {w for w, labels in pods.items() if _selects(kafka_from["podSelector"], labels)}
     assert name("mysql") not in clients
@@ -273,22 +271,46 @@ def test_network_policies_cover_every_pod_and_open_only_what_is_needed(
 def test_migrations_run_as_hooks_before_pods_when_the_database_is_external(
     manifests: dict[str, list[Manifest]],
 ) -> None:
-    phases = {
-        values_file: {
-            job["metadata"]["annotations"]["helm.sh/hook"]
-            for job in of_kind(manifests[values_file], "Job").values()
-        }
-        for values_file in VALUES_FILES
-    }
-    assert phases["values-staging.yaml"] == {"pre-install,pre-upgrade"}
-    # With the in-chart MySQL the server does not exist before the install.
-    assert phases["values-local.yaml"] == {"post-install,pre-upgrade"}
-    jobs = of_kind(manifests["values-staging.yaml"], "Job")
+    staging = manifests["values-staging.yaml"]
+    jobs = of_kind(staging, "Job")
     assert set(jobs) == {name("user-service-migrate"), name("order-service-migrate")}
+    (account,) = (m for m in staging if m["kind"] == "ServiceAccount" and hooks(m))
+    assert account["metadata"]["name"] == name("migrate")
     for job in jobs.values():
-        (container,) = job["spec"]["template"]["spec"]["containers"]
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+        pod = job["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == name("migrate")
+        (container,) = pod["containers"]
         assert container["args"] == ["migrate"]
         assert "envFrom" not in container  # the ConfigMap is not there before install
+        assert "initContainers" not in pod
+    for workload, template in pod_templates(staging):
+        assert "initContainers" not in template["spec"], workload["metadata"]["name"]
+
+
+@pytest.mark.parametrize("values_file", ["values.yaml", "values-local.yaml"])
+def test_with_the_in_chart_database_every_pod_on_a_database_migrates_it_first(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    rendered = manifests[values_file]
+    assert of_kind(rendered, "Job") == {}
+    commands = {"users": "user-service", "orders": "order-service"}
+    on_a_database = 0
+    for _, template in pod_templates(rendered):
+        database = template["metadata"]["labels"].get("eda.dev/database")
+        if database is None:
+            assert "initContainers" not in template["spec"]
+            continue
+        on_a_database += 1
+        (init,) = template["spec"]["initContainers"]
+        (main,) = template["spec"]["containers"]
+        assert (init["command"], init["args"]) == ([commands[database]], ["migrate"])
+        assert init["image"] == main["image"]  # the subscriber image holds both services
+        env = {e["name"]: e for e in init["env"]}
+        assert env["EDA_MYSQL__DATABASE"]["value"] == database
+        assert env["EDA_MYSQL__SERVER_WAIT_S"]["value"] == "300"
+        assert init["securityContext"]["readOnlyRootFilesystem"] is True
+    assert on_a_database == 2 + len(SUBSCRIBER_NAMES)
 
 
 def test_staging_uses_existing_secrets_and_no_in_chart_infrastructure(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.chart import REPO
+from tests.deploy.chart import REPO, Manifest, pod_templates
 from tests.deploy.dockerfile import (
     DOCKERFILES,
     BuildStage,
@@ -140,3 +140,26 @@ def _start(dockerfile: Path, root: Path) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=60,
     )
+
+
+def test_every_command_the_chart_runs_is_in_its_image(
+    manifests: dict[str, list[Manifest]], built_images: dict[str, Path]
+) -> None:
+    """Containers and init containers alike: a subscriber pod migrates its database
+    with the owning service's command, from the subscriber image."""
+    commands: set[tuple[str, str]] = set()
+    for rendered in manifests.values():
+        for _, template in pod_templates(rendered):
+            spec = template["spec"]
+            for container in [*spec.get("initContainers", []), *spec["containers"]]:
+                repository = container["image"].rsplit(":", 1)[0]
+                if "/eda/" in f"/{repository}":
+                    image = repository.rsplit("/", 1)[-1]
+                    commands.add((image, container["command"][0]))
+    assert ("subscriber", "order-service") in commands
+    for image, command in sorted(commands):
+        executable = built_images[image] / VENV.lstrip("/") / "bin" / command
+        result = subprocess.run(
+            [str(executable), "--help"], capture_output=True, text=True, check=False, timeout=60
+        )
+        assert result.returncode == 0, f"{image}: {command}: {result.stderr}"

@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pymysql
 import pytest
 
+from eda_local.tansu import free_port
 from shared.db.migrations import (
     Migration,
     MigrationError,
@@ -16,7 +18,9 @@ from shared.db.migrations import (
     platform_migrations,
 )
 from shared.settings import MySQLSettings
+from tests.support.fault_proxy import fault_proxy
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+from tests.support.polling import eventually
 
 
 @pytest.fixture
@@ -86,3 +90,33 @@ async def test_an_unsafe_database_name_is_refused(settings: MySQLSettings) -> No
 def test_statements_split_on_semicolons_at_line_ends_and_comments_are_dropped() -> None:
     migration = Migration("x:0001", "-- note\nCREATE TABLE a (v TEXT DEFAULT 'a;b');\nSELECT 1;")
     assert migration.statements() == ["CREATE TABLE a (v TEXT DEFAULT 'a;b')", "SELECT 1"]
+
+
+async def test_migrate_waits_for_a_server_that_is_not_up_yet(
+    settings: MySQLSettings, database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pod beside the in-chart MySQL starts before the server accepts connections."""
+    port = free_port()
+    waiting = settings.model_copy(update={"host": "127.0.0.1", "port": port, "server_wait_s": 60})
+    run = asyncio.create_task(migrate(waiting, database, platform_migrations()))
+    await eventually(
+        lambda: "does not accept connections yet" in caplog.text, what="a retry logged"
+    )
+    assert not run.done()
+    async with fault_proxy(settings.host, settings.port, port=port):
+        applied = await asyncio.wait_for(run, timeout=60)
+    assert applied == ["shared:0001_processed_events", "shared:0002_outbox"]
+
+
+async def test_migrate_without_a_wait_fails_at_once_and_a_refused_login_never_waits(
+    settings: MySQLSettings, database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    closed = settings.model_copy(update={"host": "127.0.0.1", "port": free_port()})
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        await migrate(closed, database, platform_migrations())
+    assert refused.value.args[0] == 2003
+    wrong = settings.model_copy(update={"password": "not-the-password", "server_wait_s": 600})
+    with pytest.raises(pymysql.err.OperationalError) as denied:
+        await migrate(wrong, database, platform_migrations())
+    assert denied.value.args[0] == 1045
+    assert "does not accept connections yet" not in caplog.text

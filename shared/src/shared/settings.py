@@ -93,6 +93,9 @@ class MySQLSettings(BaseModel):
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=10, ge=1)
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    # How long `migrate` waits for the server to accept connections: in Kubernetes a
+    # pod may start before the database beside it. 0 fails at once, as `make run` wants.
+    server_wait_s: float = Field(default=0.0, ge=0)
 
 
 class JwtAlgorithm(StrEnum):

@@ -194,14 +194,70 @@ eda.password (dict "root" $ "secret" "eda-db-users" "key" "password" "value" "")
 {{- end -}}
 {{- end -}}
 
-{{/* Migrations run before the pods when all they need exists beforehand; with
-in-chart MySQL or chart-made credentials, right after the first install. */}}
-{{- define "eda.migrationHook" -}}
+{{/*
+Migrations run as pre-install/pre-upgrade hook Jobs only when everything they need
+exists before the release: an external database and credentials in existing
+Secrets. Otherwise (in-chart MySQL, chart-made credentials) nothing of that exists
+until the release is created, so each pod on a database migrates it in an init
+container instead: `helm install --wait` and Tilt then converge, and no pod starts
+on an unmigrated schema (docs/decisions/0018-how-migrations-run.md).
+*/}}
+{{- define "eda.migrateBeforeInstall" -}}
 {{- $external := not .Values.infrastructure.mysql.enabled -}}
 {{- range $name, $db := .Values.mysql.databases -}}
 {{- if not $db.existingSecret -}}{{- $external = false -}}{{- end -}}
 {{- end -}}
-{{- if $external -}}pre-install,pre-upgrade{{- else -}}post-install,pre-upgrade{{- end -}}
+{{- if $external -}}true{{- end -}}
+{{- end -}}
+
+{{/* The console script that migrates a database: its owning component's command.
+eda.migrateCommand (dict "root" $ "database" "users") */}}
+{{- define "eda.migrateCommand" -}}
+{{- $command := "" -}}
+{{- range $name, $entry := .root.Values.components -}}
+{{- if eq $entry.database $.database -}}{{- $command = $entry.command -}}{{- end -}}
+{{- end -}}
+{{- $command | required (printf "no entry of components owns the database %q" .database) -}}
+{{- end -}}
+
+{{/* How long `migrate` waits for MySQL to accept connections: a pod may start before
+the database it sits beside. */}}
+{{- define "eda.migrateEnv" -}}
+- name: EDA_MYSQL__SERVER_WAIT_S
+  value: {{ .Values.migrations.serverWaitSeconds | quote }}
+{{- end -}}
+
+{{/*
+The init container that migrates a pod's database before its process starts, when
+migrations are not hooks (eda.migrateBeforeInstall). Idempotent, and serialised
+across pods by a MySQL named lock.
+eda.migrateInitContainer (dict "root" $ "database" "users" "image" "..." "pullPolicy" "..." "resources" {})
+*/}}
+{{- define "eda.migrateInitContainer" -}}
+{{- if and .root.Values.migrations.enabled (not (include "eda.migrateBeforeInstall" .root)) -}}
+initContainers:
+  - name: migrate
+    image: {{ .image }}
+    imagePullPolicy: {{ .pullPolicy }}
+    command: [{{ include "eda.migrateCommand" . | quote }}]
+    args: ["migrate"]
+    envFrom:
+      - configMapRef:
+          name: {{ include "eda.resourceName" (dict "root" .root "name" "config") }}
+    env:
+      {{- include "eda.appEnv" (dict "root" .root "database" .database "serviceName" (printf "%s-migrate" .database)) | nindent 6 }}
+      {{- include "eda.migrateEnv" .root | nindent 6 }}
+      - name: OTEL_SDK_DISABLED
+        value: "true"
+    resources:
+      {{- toYaml .resources | nindent 6 }}
+    # Live update syncs into the main container only: this one stays read-only.
+    securityContext:
+      {{- include "eda.containerSecurityContext" dict | nindent 6 }}
+    volumeMounts:
+      - name: tmp
+        mountPath: /tmp
+{{- end -}}
 {{- end -}}
 
 {{/* Pod-level security of every application pod. */}}

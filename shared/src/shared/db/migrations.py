@@ -9,6 +9,7 @@ serialises concurrent runs (two pods running the Helm hook at once).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiomysql
+import pymysql
 
 from shared.settings import MySQLSettings
 
@@ -26,6 +28,9 @@ PLATFORM_MIGRATIONS_DIR = Path(__file__).parent / "sql"
 _FILE_NAME = re.compile(r"^(?P<number>[0-9]{4})_(?P<name>[a-z0-9_]+)\.sql$")
 _DATABASE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
+# CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_LOST: nothing answers yet.
+_SERVER_NOT_UP = {2002, 2003, 2013}
+_SERVER_RETRY_S = 2.0
 
 HISTORY_DDL = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -84,14 +89,7 @@ async def migrate(
     """Create the database if needed and apply what has not run; return the versions applied."""
     if not _DATABASE_NAME.match(database):
         raise MigrationError(f"database name {database!r} must be letters, digits or '_'")
-    connection = await aiomysql.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        connect_timeout=settings.connect_timeout_s,
-        autocommit=True,
-    )
+    connection = await _connect_when_up(settings)
     try:
         async with connection.cursor() as cursor:
             await cursor.execute(
@@ -110,6 +108,32 @@ async def migrate(
                 await cursor.execute("SELECT RELEASE_LOCK(%s)", (f"migrate:{database}",))
     finally:
         connection.close()
+
+
+async def _connect_when_up(settings: MySQLSettings) -> aiomysql.Connection:
+    """A connection, retried while the server does not accept them yet, for up to
+    ``settings.server_wait_s``; any other refusal (a wrong password) fails at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.server_wait_s
+    while True:
+        try:
+            return await aiomysql.connect(
+                host=settings.host,
+                port=settings.port,
+                user=settings.user,
+                password=settings.password,
+                connect_timeout=settings.connect_timeout_s,
+                autocommit=True,
+            )
+        except pymysql.err.OperationalError as exc:
+            left = deadline - loop.time()
+            if exc.args[0] not in _SERVER_NOT_UP or left <= 0:
+                raise
+            log.warning(
+                "MySQL at %s:%s does not accept connections yet (%s); retrying for %.0f s",
+                settings.host, settings.port, exc.args[-1], left,
+            )  # fmt: skip
+            await asyncio.sleep(min(_SERVER_RETRY_S, left))
 
 
 async def _apply_pending(cursor: aiomysql.Cursor, migrations: Sequence[Migration]) -> list[str]:

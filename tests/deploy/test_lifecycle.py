@@ -1,0 +1,159 @@
+"""The chart's lifecycle, not its objects one by one: what exists when each hook runs,
+what `--wait` waits for, and what a second render (Tilt renders with `helm template`)
+changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.deploy.chart import (
+    CHART,
+    REPO,
+    VALUES_FILES,
+    Manifest,
+    documents,
+    pod_templates,
+    render,
+)
+from tests.deploy.lifecycle import (
+    existing_from_values,
+    hooks,
+    migrated_databases,
+    migration_jobs,
+    missing_at_creation,
+    pod_spec,
+    ref,
+)
+from tests.deploy.tiltfile import execute
+
+
+def _merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _values(values_file: str) -> dict[str, Any]:
+    defaults: dict[str, Any] = yaml.safe_load((CHART / "values.yaml").read_text())
+    return _merged(defaults, yaml.safe_load((CHART / values_file).read_text()))
+
+
+@pytest.mark.parametrize("action", ["install", "upgrade"])
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_every_pod_finds_what_it_needs_when_helm_creates_it(
+    values_file: str, action: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    existing = existing_from_values(_values(values_file))
+    problems = [str(m) for m in missing_at_creation(manifests[values_file], action, existing)]
+    assert problems == []
+
+
+def test_the_order_check_sees_a_hook_that_needs_an_ordinary_object() -> None:
+    """A pre-install hook Job using the release's own ServiceAccount: the API server
+    refuses its pod, as it refused the first staging install."""
+    account = {"kind": "ServiceAccount", "metadata": {"name": "eda-app"}}
+    job: Manifest = {
+        "kind": "Job",
+        "metadata": {"name": "migrate", "annotations": {"helm.sh/hook": "pre-install"}},
+        "spec": {"template": {"metadata": {}, "spec": {"serviceAccountName": "eda-app",
+                                                       "containers": [{"name": "m"}]}}},
+    }  # fmt: skip
+    (problem,) = missing_at_creation([account, job], "install", set())
+    assert str(problem) == "pre-install: Job migrate needs ServiceAccount eda-app"
+    # The same Job after the release's objects has what it needs.
+    job["metadata"]["annotations"]["helm.sh/hook"] = "post-install"
+    assert list(missing_at_creation([account, job], "install", set())) == []
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_under_wait_no_workload_waits_for_a_post_install_hook(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    """`helm install --wait` runs post-install hooks only once every ordinary workload
+    is ready: a workload that needs a migration from such a hook never becomes ready.
+    Every pod on a database starts on a schema migrated before it, or migrates it."""
+    rendered = manifests[values_file]
+    jobs = migration_jobs(rendered)
+    waiting = []
+    for manifest in rendered:
+        if hooks(manifest) or pod_spec(manifest) is None or manifest["kind"] == "Job":
+            continue
+        database = manifest["spec"]["template"]["metadata"]["labels"].get("eda.dev/database")
+        if database is None or database in migrated_databases(manifest):
+            continue
+        before = jobs.get(database, set())
+        if not {"pre-install", "pre-upgrade"} <= before:
+            waiting.append(f"{manifest['kind']} {manifest['metadata']['name']} ({database})")
+    assert waiting == []
+
+
+def test_the_wait_check_sees_a_workload_waiting_for_a_post_install_migration() -> None:
+    deployment: Manifest = {
+        "kind": "Deployment",
+        "metadata": {"name": "api"},
+        "spec": {"template": {"metadata": {"labels": {"eda.dev/database": "users"}},
+                              "spec": {"containers": [{"name": "api"}]}}},
+    }  # fmt: skip
+    job: Manifest = {
+        "kind": "Job",
+        "metadata": {"name": "m", "labels": {"eda.dev/role": "migration"},
+                     "annotations": {"helm.sh/hook": "post-install,pre-upgrade"}},
+        "spec": {"template": {"metadata": {"labels": {"eda.dev/database": "users"}}}},
+    }  # fmt: skip
+    assert migration_jobs([deployment, job]) == {"users": {"post-install", "pre-upgrade"}}
+    assert migrated_databases(deployment) == set()
+
+
+def _tilt_render_args(tmp_path: Path) -> list[str]:
+    """The values and `--set` pairs of the Tiltfile's helm() call."""
+    (call,) = execute().of("helm")
+    values = [arg for path in call["values"] for arg in ("--values", str(REPO / path))]
+    return values + [arg for pair in call["set"] for arg in ("--set", pair)]
+
+
+# Differences between two renders that are meant: values.yaml alone leaves every
+# password empty, and the chart generates it. `helm install` stores it and every
+# `helm upgrade` reads it back (lookup); a renderer without a cluster must pass
+# passwords in values, as the local loop does with its credentials file.
+DELIBERATE = {
+    ("values.yaml", "Secret", "eda-db-users"),
+    ("values.yaml", "Secret", "eda-db-orders"),
+    ("values.yaml", "Secret", "eda-rabbitmq"),
+    ("values.yaml", "Secret", "eda-mysql"),
+}
+
+
+def _stable_parts(manifests: list[Manifest]) -> dict[tuple[str, str], str]:
+    parts = {
+        ref(m): yaml.safe_dump(m, sort_keys=True)
+        for m in manifests
+        if m["kind"] in {"Secret", "ConfigMap"}
+    }
+    for workload, template in pod_templates(manifests):
+        parts[ref(workload)] = yaml.safe_dump(template, sort_keys=True)
+    return parts
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_two_renders_give_the_same_secrets_config_and_pods(
+    values_file: str, tmp_path: Path
+) -> None:
+    """Tilt renders the chart anew on every `tilt up` and every edit; MySQL and
+    RabbitMQ keep the credentials of their first start."""
+    if values_file == "values-local.yaml":
+        args = _tilt_render_args(tmp_path)
+        first, second = (documents(render("values.yaml", *args)) for _ in range(2))
+    else:
+        first, second = (documents(render(values_file)) for _ in range(2))
+    before, after = _stable_parts(first), _stable_parts(second)
+    assert before.keys() == after.keys()
+    changed = {(values_file, *key) for key in before if before[key] != after[key]}
+    assert changed == {d for d in DELIBERATE if d[0] == values_file}
