@@ -493,3 +493,103 @@ def test_staging_turns_api_authorization_on_and_only_for_the_apis(
                 enabled = env.get("EDA_AUTH__ENABLED", {}).get("value")
                 wanted = expected if role == "api" else None
                 assert enabled == wanted, (values, workload["metadata"]["name"])
+
+
+def _bytes(quantity: str) -> int:
+    units = {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    for unit, factor in units.items():
+        if quantity.endswith(unit):
+            return int(quantity.removesuffix(unit)) * factor
+    return int(quantity)
+
+
+def test_persistent_infrastructure_keeps_its_data_below_the_volume_root() -> None:
+    """A block volume's root holds lost+found: Kafka's log loader and MySQL's
+    initialisation refuse it, and a recursive group change on every start makes
+    RabbitMQ's .erlang.cookie group-readable, which Erlang refuses."""
+    rendered = documents(
+        render(
+            "values-local.yaml",
+            *("--set", "infrastructure.kafka.persistence.enabled=true"),
+            *("--set", "infrastructure.mysql.persistence.enabled=true"),
+            *("--set", "infrastructure.rabbitmq.persistence.enabled=true"),
+        )
+    )
+    sets = of_kind(rendered, "StatefulSet")
+    data_dirs = {}
+    for workload in ("kafka", "mysql", "rabbitmq"):
+        statefulset = sets[name(workload)]
+        (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+        pod = statefulset["spec"]["template"]["spec"]
+        assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
+        (container,) = pod["containers"]
+        (mount,) = (m for m in container["volumeMounts"] if m["name"] == claim["metadata"]["name"])
+        data_dirs[workload] = (mount["mountPath"], container)
+    kafka_root, kafka = data_dirs["kafka"]
+    log_dirs = {e["name"]: e.get("value") for e in kafka["env"]}["KAFKA_LOG_DIRS"]
+    assert log_dirs.startswith(kafka_root.rstrip("/") + "/")
+    mysql_root, mysql = data_dirs["mysql"]
+    (datadir,) = (a.split("=", 1)[1] for a in mysql["args"] if a.startswith("--datadir="))
+    assert datadir.startswith(mysql_root.rstrip("/") + "/")
+
+
+def test_rabbitmq_raises_its_memory_alarm_below_its_container_limit(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    for values_file in ("values.yaml", "values-local.yaml"):
+        rendered = manifests[values_file]
+        conf = of_kind(rendered, "ConfigMap")[name("rabbitmq-config")]["data"]["10-memory.conf"]
+        (setting,) = conf.split("\n")[:1]
+        key, value = (part.strip() for part in setting.split("="))
+        assert key == "vm_memory_high_watermark.absolute"
+        (container,) = of_kind(rendered, "StatefulSet")[name("rabbitmq")]["spec"]["template"][
+            "spec"
+        ]["containers"]
+        mounted = {m["mountPath"] for m in container["volumeMounts"]}
+        assert "/etc/rabbitmq/conf.d/10-memory.conf" in mounted
+        limit = _bytes(container["resources"]["limits"]["memory"])
+        assert _bytes(value) <= 0.7 * limit, values_file
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_every_application_deployment_has_a_startup_probe_before_liveness(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    """On a crowded one-node cluster a subscriber may take a minute to reach Kafka;
+    liveness must not kill it meanwhile."""
+    for workload in of_kind(manifests[values_file], "Deployment").values():
+        if workload["metadata"]["labels"].get("eda.dev/role") not in {"api", "subscriber"}:
+            continue
+        (container,) = workload["spec"]["template"]["spec"]["containers"]
+        startup = container["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120
+        assert startup["httpGet"] == container["livenessProbe"]["httpGet"]
+
+
+def test_staging_images_name_the_registry_once_and_the_tag_they_are_given() -> None:
+    rendered = documents(render("values-staging.yaml", "--set", "defaults.image.tag=3f2a9c1d0b7e"))
+    images = {
+        container["image"]
+        for _, template in pod_templates(rendered)
+        for container in template["spec"]["containers"]
+    }
+    assert images == {
+        f"registry.example.com/eda/{image}:3f2a9c1d0b7e"
+        for image in ("user-service", "order-service", "subscriber", "operator")
+    }
+
+
+def test_the_optional_ingress_routes_each_api_prefix_to_its_service() -> None:
+    assert of_kind(documents(render("values.yaml")), "Ingress") == {}
+    rendered = documents(
+        render("values.yaml", "--set", "ingress.enabled=true", "--set", "ingress.className=nginx")
+    )
+    ingress = of_kind(rendered, "Ingress")[name("api")]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    (rule,) = ingress["spec"]["rules"]
+    routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
+    assert routes == {"/users": name("user-service"), "/orders": name("order-service")}
+    services = of_kind(rendered, "Service")
+    for path in rule["http"]["paths"]:
+        ports = services[path["backend"]["service"]["name"]]["spec"]["ports"]
+        assert path["backend"]["service"]["port"]["name"] in {p["name"] for p in ports}
