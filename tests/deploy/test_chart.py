@@ -305,7 +305,9 @@ def test_with_the_in_chart_database_every_pod_on_a_database_migrates_it_first(
         (init,) = template["spec"]["initContainers"]
         (main,) = template["spec"]["containers"]
         assert (init["command"], init["args"]) == ([commands[database]], ["migrate"])
-        assert init["image"] == main["image"]  # the subscriber image holds both services
+        # The owning service's image, in subscriber pods too (see the Tiltfile's tests).
+        assert init["image"].rsplit(":", 1)[0] == f"eda/{commands[database]}"
+        assert init["imagePullPolicy"] == main["imagePullPolicy"]
         env = {e["name"]: e for e in init["env"]}
         assert env["EDA_MYSQL__DATABASE"]["value"] == database
         assert env["EDA_MYSQL__SERVER_WAIT_S"]["value"] == "300"

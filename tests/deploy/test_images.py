@@ -145,18 +145,20 @@ def _start(dockerfile: Path, root: Path) -> subprocess.CompletedProcess[str]:
 def test_every_command_the_chart_runs_is_in_its_image(
     manifests: dict[str, list[Manifest]], built_images: dict[str, Path]
 ) -> None:
-    """Containers and init containers alike: a subscriber pod migrates its database
-    with the owning service's command, from the subscriber image."""
+    """Containers and init containers alike (a pod on the in-chart database migrates
+    it first with its owning service's command)."""
     commands: set[tuple[str, str]] = set()
+    init_containers = 0
     for rendered in manifests.values():
         for _, template in pod_templates(rendered):
             spec = template["spec"]
+            init_containers += len(spec.get("initContainers", []))
             for container in [*spec.get("initContainers", []), *spec["containers"]]:
                 repository = container["image"].rsplit(":", 1)[0]
                 if "/eda/" in f"/{repository}":
                     image = repository.rsplit("/", 1)[-1]
                     commands.add((image, container["command"][0]))
-    assert ("subscriber", "order-service") in commands
+    assert init_containers > 0
     for image, command in sorted(commands):
         executable = built_images[image] / VENV.lstrip("/") / "bin" / command
         result = subprocess.run(

@@ -210,14 +210,14 @@ on an unmigrated schema (docs/decisions/0018-how-migrations-run.md).
 {{- if $external -}}true{{- end -}}
 {{- end -}}
 
-{{/* The console script that migrates a database: its owning component's command.
-eda.migrateCommand (dict "root" $ "database" "users") */}}
-{{- define "eda.migrateCommand" -}}
-{{- $command := "" -}}
+{{/* The component that owns a database, whose image and command migrate it.
+eda.databaseOwner (dict "root" $ "database" "users") */}}
+{{- define "eda.databaseOwner" -}}
+{{- $owner := "" -}}
 {{- range $name, $entry := .root.Values.components -}}
-{{- if eq $entry.database $.database -}}{{- $command = $entry.command -}}{{- end -}}
+{{- if eq $entry.database $.database -}}{{- $owner = $name -}}{{- end -}}
 {{- end -}}
-{{- $command | required (printf "no entry of components owns the database %q" .database) -}}
+{{- $owner | required (printf "no entry of components owns the database %q" .database) -}}
 {{- end -}}
 
 {{/* How long `migrate` waits for MySQL to accept connections: a pod may start before
@@ -230,22 +230,27 @@ the database it sits beside. */}}
 {{/*
 The init container that migrates a pod's database before its process starts, when
 migrations are not hooks (eda.migrateBeforeInstall). Idempotent, and serialised
-across pods by a MySQL named lock.
-eda.migrateInitContainer (dict "root" $ "database" "users" "image" "..." "pullPolicy" "..." "resources" {})
+across pods by a MySQL named lock. It runs the owning service's image and command
+in every pod, subscribers included: Tilt's live update replaces the command of
+every container of an image with that image's entry point, so a subscriber-image
+init container would run `subscriber migrate`.
+eda.migrateInitContainer (dict "root" $ "database" "users" "resources" {})
 */}}
 {{- define "eda.migrateInitContainer" -}}
 {{- if and .root.Values.migrations.enabled (not (include "eda.migrateBeforeInstall" .root)) -}}
+{{- $owner := include "eda.databaseOwner" . -}}
+{{- $o := include "eda.componentConfig" (dict "root" .root "entry" (index .root.Values.components $owner)) | fromYaml -}}
 initContainers:
   - name: migrate
-    image: {{ .image }}
-    imagePullPolicy: {{ .pullPolicy }}
-    command: [{{ include "eda.migrateCommand" . | quote }}]
+    image: {{ include "eda.image" (dict "root" .root "image" $o.image) }}
+    imagePullPolicy: {{ $o.image.pullPolicy }}
+    command: [{{ $o.command | quote }}]
     args: ["migrate"]
     envFrom:
       - configMapRef:
           name: {{ include "eda.resourceName" (dict "root" .root "name" "config") }}
     env:
-      {{- include "eda.appEnv" (dict "root" .root "database" .database "serviceName" (printf "%s-migrate" .database)) | nindent 6 }}
+      {{- include "eda.appEnv" (dict "root" .root "database" .database "serviceName" (printf "%s-migrate" $owner)) | nindent 6 }}
       {{- include "eda.migrateEnv" .root | nindent 6 }}
       - name: OTEL_SDK_DISABLED
         value: "true"
