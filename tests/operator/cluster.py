@@ -88,6 +88,21 @@ class Cluster:
         assert_valid(resource)  # what a real API server would accept
         await self.create(f"/apis/eda.dev/v1/namespaces/{NAMESPACE}/subscriberscalers", resource)
 
+    async def delete_scaler(self, name: str) -> None:
+        path = f"/apis/eda.dev/v1/namespaces/{NAMESPACE}/subscriberscalers/{name}"
+        async with self.api.delete(path) as response:
+            assert response.status in {200, 202}, await response.text()
+
+    async def stored_scaler(self, name: str) -> dict[str, Any] | None:
+        """The resource as the API serves it now; None once it is gone."""
+        path = f"/apis/eda.dev/v1/namespaces/{NAMESPACE}/subscriberscalers/{name}"
+        async with self.api.get(path) as response:
+            if response.status == 404:
+                return None
+            assert response.status == 200, await response.text()
+            stored: dict[str, Any] = await response.json()
+            return stored
+
     def replicas(self, deployment: str) -> int:
         return int(self.api.objects[DEPLOYMENTS, NAMESPACE, deployment].raw["spec"]["replicas"])
 

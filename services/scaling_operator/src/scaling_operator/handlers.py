@@ -1,4 +1,5 @@
-"""kopf wiring: login, start-up settings, and one timer per SubscriberScaler."""
+"""kopf wiring: login, start-up settings, and the watch that starts and stops one
+reading loop per SubscriberScaler (readings.py)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,34 @@ from typing import Any
 
 import kopf
 
-from scaling_operator.kube import DeploymentScaler, login
-from scaling_operator.reconcile import Reconciler, ScalerState
+from scaling_operator.kube import DeploymentScaler, KubernetesAPI, ScalerStatus, login
+from scaling_operator.readings import Readings
+from scaling_operator.reconcile import Reconciler
 from scaling_operator.settings import OperatorConfig
 from scaling_operator.spec import GROUP, PLURAL, VERSION
 
-FINALIZER = "eda.dev/subscriber-scaler"
-_STATE = "scaler_state"
+# Earlier versions of the operator had kopf put this finalizer on every resource.
+EARLIER_FINALIZER = "eda.dev/subscriber-scaler"
 
 
 def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
-    """A registry holding the operator's handlers, built from its settings (the timer's
-    interval is fixed when the handler is registered)."""
+    """A registry holding the operator's handlers, built from its settings."""
     registry = kopf.OperatorRegistry()
-    deployments = DeploymentScaler()
-    reconciler = Reconciler(config, deployments)
+    api = KubernetesAPI()
+    readings = Readings(
+        config.operator.interval_s,
+        Reconciler(config, DeploymentScaler(api)),
+        ScalerStatus(api),
+    )
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         # Scaling actions and state changes are posted as events explicitly; kopf's
         # own per-reading log lines would add one event per resource and interval.
         settings.posting.level = logging.ERROR
-        # kopf puts a finalizer on objects with timers, to stop them before deletion.
-        settings.persistence.finalizer = FINALIZER
+        # No handler here needs a finalizer, so kopf adds none; one it finds under
+        # its configured name it removes, which releases what earlier versions left.
+        settings.persistence.finalizer = EARLIER_FINALIZER
         # The chart grants a namespaced Role: no listing of namespaces or CRDs, so the
         # resources are taken from API discovery at start instead of being watched.
         settings.scanning.disabled = True
@@ -40,28 +46,16 @@ def build_registry(config: OperatorConfig) -> kopf.OperatorRegistry:
 
     @kopf.on.cleanup(registry=registry)
     async def close(**_: Any) -> None:
-        await deployments.close()
+        await readings.stop()
+        await api.close()
 
-    @kopf.timer(
-        GROUP, VERSION, PLURAL, id="scale", interval=config.operator.interval_s, registry=registry
-    )
-    async def scale(
-        *,
-        spec: kopf.Spec,
-        status: kopf.Status,
-        namespace: str | None,
-        body: kopf.Body,
-        memo: Any,
-        patch: kopf.Patch,
-        logger: kopf.Logger,
-        **_: Any,
+    @kopf.on.event(GROUP, VERSION, PLURAL, registry=registry)
+    async def watch(
+        *, event: kopf.RawEvent, uid: str, body: kopf.Body, logger: kopf.Logger, **_: Any
     ) -> None:
-        state = memo.get(_STATE)
-        if not isinstance(state, ScalerState):
-            state = memo[_STATE] = ScalerState()
-        outcome = await reconciler.reconcile(namespace or "", spec, status, state, logger)
-        patch.status.update(outcome.status)
-        for event in outcome.events:
-            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+        if event["type"] == "DELETED":
+            await readings.forget(uid)
+        else:
+            readings.follow(uid, body, logger)
 
     return registry

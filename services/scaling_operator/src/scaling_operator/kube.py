@@ -1,9 +1,10 @@
-"""Read and set a Deployment's replicas through its ``scale`` subresource.
+"""The operator's own requests to the Kubernetes API: a Deployment's replicas through
+its ``scale`` subresource, and a SubscriberScaler's status.
 
-kopf talks to the API for the custom resources it watches; the Deployments are
-ours to patch. This small client uses the same credentials (service account in a
-pod, else the kubeconfig) and asks for them again once when the API answers 401,
-since a pod's projected token is rotated under it.
+kopf watches the custom resources; reading them on a schedule and writing back is
+ours (see readings.py). This small client uses the same credentials (service
+account in a pod, else the kubeconfig) and asks for them again once when the API
+answers 401, since a pod's projected token is rotated under it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from urllib.parse import quote
 import aiohttp
 import kopf
 
+from scaling_operator.spec import GROUP, PLURAL, VERSION
+
 _NOT_FOUND = 404
 _UNAUTHORIZED = 401
 _MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
-class DeploymentNotFoundError(LookupError):
+class NotFoundError(LookupError):
     pass
 
 
@@ -45,7 +48,7 @@ def login() -> kopf.ConnectionInfo:
     return info
 
 
-class DeploymentScaler:
+class KubernetesAPI:
     def __init__(self, login: Login = login) -> None:
         self._login = login
         self._session: aiohttp.ClientSession | None = None
@@ -56,29 +59,7 @@ class DeploymentScaler:
             await self._session.close()
             self._session = None
 
-    async def replicas(self, namespace: str, name: str) -> int:
-        scale = await self._request("GET", self._scale_path(namespace, name))
-        spec = scale.get("spec") or {}
-        # An absent replicas field means the API's default of one.
-        replicas = spec.get("replicas", 1)
-        return int(replicas)
-
-    async def scale(self, namespace: str, name: str, replicas: int) -> None:
-        await self._request(
-            "PATCH",
-            self._scale_path(namespace, name),
-            json={"spec": {"replicas": replicas}},
-            headers=_MERGE_PATCH,
-        )
-
-    @staticmethod
-    def _scale_path(namespace: str, name: str) -> str:
-        return (
-            f"/apis/apps/v1/namespaces/{quote(namespace, safe='')}"
-            f"/deployments/{quote(name, safe='')}/scale"
-        )
-
-    async def _request(
+    async def request(
         self,
         method: str,
         path: str,
@@ -94,7 +75,7 @@ class DeploymentScaler:
                 if response.status == _UNAUTHORIZED and attempt == 0:
                     continue
                 if response.status == _NOT_FOUND:
-                    raise DeploymentNotFoundError(path)
+                    raise NotFoundError(path)
                 if response.status >= 400:
                     text = await response.text()
                     raise KubernetesAPIError(f"{method} {path}: {response.status} {text[:300]}")
@@ -115,3 +96,52 @@ class DeploymentScaler:
             trust_env=info.trust_env,
         )
         return self._session
+
+
+class DeploymentScaler:
+    def __init__(self, api: KubernetesAPI) -> None:
+        self._api = api
+
+    async def replicas(self, namespace: str, name: str) -> int:
+        scale = await self._api.request("GET", self._scale_path(namespace, name))
+        spec = scale.get("spec") or {}
+        # An absent replicas field means the API's default of one.
+        replicas = spec.get("replicas", 1)
+        return int(replicas)
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+        await self._api.request(
+            "PATCH",
+            self._scale_path(namespace, name),
+            json={"spec": {"replicas": replicas}},
+            headers=_MERGE_PATCH,
+        )
+
+    @staticmethod
+    def _scale_path(namespace: str, name: str) -> str:
+        return (
+            f"/apis/apps/v1/namespaces/{quote(namespace, safe='')}"
+            f"/deployments/{quote(name, safe='')}/scale"
+        )
+
+
+class ScalerStatus:
+    def __init__(self, api: KubernetesAPI) -> None:
+        self._api = api
+
+    async def patch(
+        self, namespace: str, name: str, status: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Merges ``status`` in (a None removes a field); returns the status now stored,
+        or None when the resource is gone."""
+        path = (
+            f"/apis/{GROUP}/{VERSION}/namespaces/{quote(namespace, safe='')}"
+            f"/{PLURAL}/{quote(name, safe='')}/status"
+        )
+        try:
+            stored = await self._api.request(
+                "PATCH", path, json={"status": dict(status)}, headers=_MERGE_PATCH
+            )
+        except NotFoundError:
+            return None
+        return dict(stored.get("status") or {})

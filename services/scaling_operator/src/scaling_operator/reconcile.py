@@ -1,6 +1,6 @@
 """One reading of one SubscriberScaler: topology, backlog, decision, scaling, status.
 
-Apart from kopf's logger type it knows nothing of kopf: the handler passes the
+Apart from kopf's logger type it knows nothing of kopf: the reading loop passes the
 resource's spec and status in and applies the returned status patch and events.
 """
 
@@ -27,7 +27,7 @@ from scaling_operator.decisions import (
     decide,
     queue_backlog,
 )
-from scaling_operator.kube import DeploymentNotFoundError, DeploymentScaler
+from scaling_operator.kube import DeploymentScaler, NotFoundError
 from scaling_operator.settings import OperatorConfig
 from scaling_operator.spec import InvalidSpecError, ScalerSpec, Source, parse_spec
 from scaling_operator.status import (
@@ -105,7 +105,7 @@ class Reconciler:
 
         try:
             current = await self._deployments.replicas(namespace, scaler.deployment)
-        except DeploymentNotFoundError:
+        except NotFoundError:
             message = f"Deployment {scaler.deployment!r} not found in namespace {namespace!r}"
             outcome = _not_ready(previous, "DeploymentNotFound", message, broker=broker)
             outcome.status["backlog"] = _backlog(reading)
