@@ -68,6 +68,23 @@ def masked(manifests: list[Manifest]) -> list[Manifest]:
     return manifests
 
 
+def coalesced(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Helm's coalescing of a values file onto the chart's values.yaml."""
+    result = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            result[key] = coalesced(base[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def values_of(values_file: str) -> dict[str, Any]:
+    """The values a render with this values file sees."""
+    defaults: dict[str, Any] = yaml.safe_load((CHART / "values.yaml").read_text())
+    return coalesced(defaults, yaml.safe_load((CHART / values_file).read_text()))
+
+
 def golden_text(values_file: str) -> str:
     header = (
         f"# helm template {RELEASE} deploy/helm/eda --namespace {NAMESPACE}"

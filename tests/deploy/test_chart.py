@@ -16,6 +16,7 @@ from tests.deploy.chart import (
     NAMESPACE,
     VALUES_FILES,
     Manifest,
+    coalesced,
     documents,
     golden_path,
     golden_text,
@@ -116,19 +117,8 @@ def test_schema_is_draft_2020_12_without_remote_refs() -> None:
     assert '"$ref": "http' not in text
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
     for values_file in VALUES_FILES:
-        values = _merged(defaults, yaml.safe_load((CHART / values_file).read_text()))
+        values = coalesced(defaults, yaml.safe_load((CHART / values_file).read_text()))
         jsonschema.Draft202012Validator(schema).validate(values)
-
-
-def _merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing of a values file onto the chart's values.yaml."""
-    result = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            result[key] = _merged(base[key], value)
-        else:
-            result[key] = value
-    return result
 
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)

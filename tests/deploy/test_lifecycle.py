@@ -5,19 +5,18 @@ changes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from tests.deploy.chart import (
-    CHART,
     REPO,
     VALUES_FILES,
     Manifest,
     documents,
     pod_templates,
     render,
+    values_of,
 )
 from tests.deploy.lifecycle import (
     existing_from_values,
@@ -31,27 +30,12 @@ from tests.deploy.lifecycle import (
 from tests.deploy.tiltfile import execute
 
 
-def _merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merged(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _values(values_file: str) -> dict[str, Any]:
-    defaults: dict[str, Any] = yaml.safe_load((CHART / "values.yaml").read_text())
-    return _merged(defaults, yaml.safe_load((CHART / values_file).read_text()))
-
-
 @pytest.mark.parametrize("action", ["install", "upgrade"])
 @pytest.mark.parametrize("values_file", VALUES_FILES)
 def test_every_pod_finds_what_it_needs_when_helm_creates_it(
     values_file: str, action: str, manifests: dict[str, list[Manifest]]
 ) -> None:
-    existing = existing_from_values(_values(values_file))
+    existing = existing_from_values(values_of(values_file))
     problems = [str(m) for m in missing_at_creation(manifests[values_file], action, existing)]
     assert problems == []
 
