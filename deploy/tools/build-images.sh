@@ -14,6 +14,13 @@ tag="$("$here/image-tag.sh")"
 registry="${REGISTRY:-${EDA_REGISTRY:-}}"
 registry="${registry%/}"
 
+# A pushed tag must name one build for good: a -dirty one would be overwritten by
+# the next build of another uncommitted tree.
+if [[ -n "$registry" && "$tag" == *-dirty && -z "${EDA_IMAGE_TAG:-}" ]]; then
+    echo "images: uncommitted changes, so nothing is built to push under $tag; commit first, or set EDA_IMAGE_TAG to a tag of your own" >&2
+    exit 1
+fi
+
 count=0
 for name in $images; do
     count=$((count + 1))

@@ -59,6 +59,9 @@ case "$env_name" in
 esac
 
 tag="$("$here/image-tag.sh")"
+if [[ "$env_name" != local && "$tag" == *-dirty && -z "${EDA_IMAGE_TAG:-}" ]]; then
+    refuse "ENV=$env_name installs pushed images, and uncommitted changes make the tag $tag, which make images never pushes; commit first, or set EDA_IMAGE_TAG"
+fi
 args=(--values "$values")
 case "$env_name" in
     local)

@@ -310,14 +310,28 @@ def test_make_images_without_a_registry_only_builds(tree: Path, machine: Machine
     assert not [c for c in docker if c[1] in {"tag", "push"}]
 
 
-def test_make_images_marks_a_dirty_tree(tree: Path, machine: Machine) -> None:
+def test_make_images_marks_a_dirty_tree_and_never_pushes_it(tree: Path, machine: Machine) -> None:
     with (tree / ".gitignore").open("a") as gitignore:
         gitignore.write("# changed\n")
-    result = _make_images(tree, machine, EDA_REGISTRY="registry.example.com")
+    result = _make_images(tree, machine)
     assert result.returncode == 0, result.stderr
-    pushes = [c[2] for c in machine.calls("docker") if c[1] == "push"]
-    assert len(pushes) == 4
-    assert all(ref.endswith("-dirty") for ref in pushes)
+    builds = [c[c.index("-t") + 1] for c in machine.calls("docker") if c[1] == "build"]
+    assert len(builds) == 4
+    assert all(ref.endswith("-dirty") for ref in builds)
+    refused = _make_images(tree, machine, EDA_REGISTRY="registry.example.com")
+    assert refused.returncode != 0
+    assert "uncommitted changes" in refused.stderr
+    assert not [c for c in machine.calls("docker") if c[1] == "push"]
+
+
+def test_staging_refuses_the_tag_of_an_uncommitted_tree(tree: Path, machine: Machine) -> None:
+    with (tree / ".gitignore").open("a") as gitignore:
+        gitignore.write("# changed\n")
+    machine.kubectl(context="stg-eu-1")
+    result = deploy(tree, machine, "staging", EDA_STAGING_CONTEXT="stg-eu-1")
+    assert result.returncode != 0
+    assert "-dirty" in result.stderr
+    assert machine.installs() == []
 
 
 def test_make_images_uses_podman_when_docker_is_absent(tree: Path, machine: Machine) -> None:
