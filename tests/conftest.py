@@ -11,9 +11,8 @@ import aiomysql
 import pytest
 
 from eda_local.tansu import running_tansu
-from shared.db.migrations import migrate, platform_migrations
-from shared.db.pool import create_pool
-from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+from shared.db import migrate, platform_migrations
+from tests.support.mysql import database_pool, mysql_settings_for_tests, throwaway_database
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +32,5 @@ async def mysql_pool() -> AsyncIterator[aiomysql.Pool]:
     settings = mysql_settings_for_tests()
     async with throwaway_database(settings) as database:
         await migrate(settings, database, platform_migrations())
-        pool = await create_pool(settings, database=database)
-        try:
+        async with database_pool(settings, database) as pool:
             yield pool
-        finally:
-            pool.close()
-            await pool.wait_closed()

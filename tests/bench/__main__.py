@@ -34,106 +34,38 @@ from uuid import uuid4
 
 from eda_local.tansu import running_tansu
 from shared.settings import load_settings
-from tests.bench import (
-    flow_latency_bench,
-    kafka_bench,
-    orders_api_bench,
-    outbox_bench,
-    rabbitmq_bench,
-    subscriber_bench,
-    tracing_bench,
-)
-from tests.bench.report import configure_logging, emit, figures_copied_to, log
+from tests.bench.figure import configure_logging, emit, figures_copied_to, log
+from tests.bench.groups import Brokers, Step, api, flow, messaging, outbox, subscriber, tracing
 from tests.bench.reporting import FIGURES, MARKDOWN, RUN_INFO, shown_path, write_report
 from tests.bench.reporting.figures import load_figures
 from tests.bench.reporting.machine import describe_machine
 from tests.bench.reporting.run import GroupRun, LoadSampler, RunInfo, now_iso
 
-
-async def _kafka(bootstrap: str, run_id: str) -> None:
-    for figure in await kafka_bench.run(bootstrap, run_id):
-        emit(figure)
-
-
-async def _rabbitmq(url: str, run_id: str) -> None:
-    for figure in await rabbitmq_bench.run(url, run_id):
-        emit(figure)
-
-
-async def _outbox(bootstrap: str, url: str, run_id: str) -> None:
-    for step in outbox_bench.steps(bootstrap, url, run_id):
-        for figure in await step():
-            emit(figure)
-
-
-async def _api(bootstrap: str, run_id: str) -> None:
-    for figure in await orders_api_bench.run(bootstrap, run_id):
-        emit(figure)
-
-
-def messaging(run_id: str) -> None:
-    with running_tansu() as bootstrap:
-        log.info("Tansu listening on %s", bootstrap)
-        asyncio.run(_kafka(bootstrap, run_id))
-    asyncio.run(_rabbitmq(load_settings().rabbitmq.url, run_id))
-
-
-def outbox(run_id: str) -> None:
-    with running_tansu() as bootstrap:
-        log.info("Tansu listening on %s", bootstrap)
-        asyncio.run(_outbox(bootstrap, load_settings().rabbitmq.url, run_id))
-
-
-def api(run_id: str) -> None:
-    with running_tansu() as bootstrap:
-        log.info("Tansu listening on %s", bootstrap)
-        asyncio.run(_api(bootstrap, run_id))
-
-
-async def _subscriber(bootstrap: str, url: str, run_id: str) -> None:
-    for figure in await subscriber_bench.run(bootstrap, url, run_id):
-        emit(figure)
-
-
-def subscriber(run_id: str) -> None:
-    with running_tansu() as bootstrap:
-        log.info("Tansu listening on %s", bootstrap)
-        asyncio.run(_subscriber(bootstrap, load_settings().rabbitmq.url, run_id))
-
-
-async def _tracing(bootstrap: str, run_id: str) -> None:
-    for figure in await tracing_bench.run(bootstrap, run_id):
-        emit(figure)
-
-
-def tracing(run_id: str) -> None:
-    with running_tansu() as bootstrap:
-        log.info("Tansu listening on %s", bootstrap)
-        asyncio.run(_tracing(bootstrap, run_id))
-
-
-async def _flow(bootstrap: str) -> None:
-    for figure in await flow_latency_bench.run(bootstrap):
-        emit(figure)
-
-
-def flow(run_id: str) -> None:
-    with running_tansu() as bootstrap:
-        log.info("Tansu listening on %s", bootstrap)
-        asyncio.run(_flow(bootstrap))
-
-
 # Groups a run without arguments leaves out (none: every group fits in a full run).
 ON_REQUEST: set[str] = set()
 
-GROUPS: dict[str, Callable[[str], None]] = {
-    "messaging": messaging,
-    "outbox": outbox,
-    "api": api,
-    "tracing": tracing,
-    "subscriber": subscriber,
-    "flow": flow,
+GROUPS: dict[str, Callable[[Brokers, str], list[Step]]] = {
+    "messaging": messaging.steps,
+    "outbox": outbox.steps,
+    "api": api.steps,
+    "tracing": tracing.steps,
+    "subscriber": subscriber.steps,
+    "flow": flow.steps,
 }
+
+
+def run_group(group: str, run_id: str) -> None:
+    """Emit the group's figures, each step's as soon as it is done, against a Tansu of its own."""
+    with running_tansu() as bootstrap:
+        log.info("Tansu listening on %s", bootstrap)
+        brokers = Brokers(kafka_bootstrap=bootstrap, rabbitmq_url=load_settings().rabbitmq.url)
+        asyncio.run(_emit(GROUPS[group](brokers, run_id)))
+
+
+async def _emit(steps: Sequence[Step]) -> None:
+    for step in steps:
+        for figure in await step():
+            emit(figure)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -169,7 +101,7 @@ def run_groups(chosen: Sequence[str], timings: list[GroupRun] | None = None) -> 
     for group in chosen:
         group_started = time.monotonic()
         try:
-            GROUPS[group](run_id)
+            run_group(group, run_id)
         except Exception:
             log.exception("%s failed", group)
             failed.append(group)

@@ -1,5 +1,5 @@
 """For the `eda dlq` tests: settings with unique names, a handler that refuses chosen
-events until told otherwise, raw and crash-looped messages, the command run
+events until told otherwise, crash-looped and directly dead-lettered messages, the command run
 in-process, and cleanup of the RabbitMQ objects a test declared."""
 
 from __future__ import annotations
@@ -16,29 +16,24 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import aio_pika
-from aiokafka import AIOKafkaProducer
-
 from eda_cli.main import main
 from shared.envelope import Envelope, encode, wrap
 from shared.errors import PermanentError
 from shared.events import Event, Money, OrderPlacedV1
 from shared.events.orders import OrderLine
+from shared.messaging import (
+    IncomingMessage,
+    Publisher,
+    Subscription,
+)
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
-from shared.messaging.kafka.naming import topic_for
 from shared.messaging.kafka.publisher import create_producer
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
-from shared.messaging.rabbitmq.topology import (
-    dead_letter_exchange_name,
-    dead_letter_queue_name,
-    declare_subscriber_queue,
-    queue_name,
-    unrouted_name,
-)
-from shared.messaging.types import IncomingMessage, Publisher, Subscription
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
 from shared.settings import BrokerKind, Settings
 from tests.support.polling import eventually
+from tests.support.rabbitmq import delete_topology, open_channel
 
 SUBSCRIBER = "orders.order-placed"
 EVENT_TYPE = OrderPlacedV1.event_type
@@ -132,32 +127,12 @@ async def waiting(subscriber: str = SUBSCRIBER) -> dict[str, Any]:
     return listing
 
 
-async def publish_raw(settings: Settings, kind: BrokerKind, body: bytes) -> None:
-    """Bytes no publisher of the system would send, straight onto the event type's topic
-    or routing key."""
-    if kind is BrokerKind.KAFKA:
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            await producer.send_and_wait(topic_for(settings.kafka, EVENT_TYPE), body, b"raw")
-        finally:
-            await producer.stop()
-        return
-    connection = await aio_pika.connect(settings.rabbitmq.url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(settings.rabbitmq.exchange)
-        await exchange.publish(aio_pika.Message(body), routing_key=EVENT_TYPE)
-
-
 async def crash_loop(
     settings: Settings, subscription: Subscription, publisher: Publisher, envelope: Envelope
 ) -> None:
     """Publish to the subscriber's (declared) queue and return the message until the
     broker dead-letters it for the delivery limit, as when a process dies handling it."""
-    connection = await aio_pika.connect(settings.rabbitmq.url)
-    async with connection:
-        channel = await connection.channel()
+    async with open_channel(settings.rabbitmq) as channel:
         queue, _ = await declare_subscriber_queue(channel, settings.rabbitmq, subscription)
         await publisher.publish(envelope)
 
@@ -192,9 +167,7 @@ async def dead_letter_directly(
         finally:
             await producer.stop()
         return
-    connection = await aio_pika.connect(settings.rabbitmq.url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
+    async with open_channel(settings.rabbitmq) as channel:
         _, dlx = await declare_subscriber_queue(channel, settings.rabbitmq, subscription)
         rabbitmq_sink = RabbitMQDeadLetters(subscription)
         rabbitmq_sink.bind(dlx)
@@ -204,9 +177,7 @@ async def dead_letter_directly(
 
 
 async def delete_subscriber_queue(settings: Settings) -> None:
-    connection = await aio_pika.connect(settings.rabbitmq.url)
-    async with connection:
-        channel = await connection.channel()
+    async with open_channel(settings.rabbitmq) as channel:
         await channel.queue_delete(queue_name(settings.rabbitmq, SUBSCRIBER))
 
 
@@ -215,15 +186,4 @@ async def rabbitmq_cleanup(settings: Settings, *subscribers: str) -> AsyncIterat
     try:
         yield
     finally:
-        rabbitmq = settings.rabbitmq
-        connection = await aio_pika.connect(rabbitmq.url)
-        async with connection:
-            channel = await connection.channel()
-            for subscriber in subscribers:
-                name = queue_name(rabbitmq, subscriber)
-                await channel.queue_delete(name)
-                await channel.queue_delete(dead_letter_queue_name(name))
-                await channel.exchange_delete(dead_letter_exchange_name(name))
-            await channel.queue_delete(unrouted_name(rabbitmq))
-            await channel.exchange_delete(rabbitmq.exchange)
-            await channel.exchange_delete(unrouted_name(rabbitmq))
+        await delete_topology(settings.rabbitmq, subscribers)

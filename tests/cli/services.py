@@ -9,14 +9,12 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiomysql
-
 from eda_local.launcher import prepare
 from eda_local.procfile import Layout, procfile
 from eda_local.tansu import free_port
 from shared.settings import load_settings
-from tests.e2e.system import BIN, RunningSystem, drop_databases, stop_all
-from tests.support.mysql import mysql_settings_for_tests
+from tests.e2e.system import BIN, RunningSystem, stop_all
+from tests.support.mysql import drop_databases, mysql_settings_for_tests
 
 SERVICES = ("user-service", "order-service")
 
@@ -59,18 +57,4 @@ async def running_services(kafka: str, log_dir: Path) -> AsyncIterator[RunningSy
         yield system
     finally:
         await stop_all(system)
-        await drop_databases(mysql_settings_for_tests(), layout)
-
-
-async def count_rows(database: str, table: str) -> int:
-    mysql = mysql_settings_for_tests()
-    connection = await aiomysql.connect(
-        host=mysql.host, port=mysql.port, user=mysql.user, password=mysql.password, db=database
-    )
-    try:
-        async with connection.cursor() as cursor:
-            await cursor.execute(f"SELECT COUNT(*) FROM `{table}`")
-            (count,) = await cursor.fetchone()
-    finally:
-        connection.close()
-    return int(count)
+        await drop_databases(mysql, layout.users_database, layout.orders_database)

@@ -22,10 +22,9 @@ import pytest
 from eda_cli.dlq.rabbitmq_store import REFRESH_AT
 from eda_local.tansu import free_port
 from shared.envelope import Envelope
-from shared.messaging.factory import RoutingPublisher, create_consumer
+from shared.messaging import RoutingPublisher, Subscription, create_consumer, dead_letter_queue
 from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
-from shared.messaging.rabbitmq.topology import dead_letter_queue_name, queue_name
-from shared.messaging.types import Subscription
+from shared.messaging.rabbitmq.topology import queue_name
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.cli.dlq_support import (
     EVENT_TYPE,
@@ -37,11 +36,12 @@ from tests.cli.dlq_support import (
     dlq_environment,
     eda_dlq,
     order_placed,
-    publish_raw,
     rabbitmq_cleanup,
     waiting,
 )
-from tests.contract.harness import running
+from tests.support.brokers import HARNESSES
+from tests.support.brokers.protocol import RawMessage
+from tests.support.consumers import running
 from tests.support.polling import eventually
 
 EDA = str(Path(sys.executable).parent / "eda")
@@ -67,7 +67,9 @@ async def test_dead_letters_are_listed_shown_replayed_and_purged(
             consumer = create_consumer(settings, subscription, handler)
             async with running(consumer):
                 await publisher.publish_many([refused[0], flaky, refused[1], healthy])
-                await publish_raw(settings, kind, MALFORMED)
+                await HARNESSES[kind](settings).publish_raw(
+                    EVENT_TYPE, RawMessage(MALFORMED, key=b"raw")
+                )
                 expected = 5 if kind is BrokerKind.RABBITMQ else 4
                 await eventually(
                     lambda: _total_is(expected), timeout=30, interval=0.2, what="dead letters"
@@ -131,7 +133,7 @@ async def _listed(
             == f"Kafka topic {dead_letter_topic_for(settings.kafka, SUBSCRIBER)}"
         )
     else:
-        queue = dead_letter_queue_name(queue_name(settings.rabbitmq, SUBSCRIBER))
+        queue = dead_letter_queue(queue_name(settings.rabbitmq, SUBSCRIBER))
         assert listing["location"] == f"RabbitMQ queue {queue}"
     by_event = {letter["event_id"]: letter for letter in listing["dead_letters"]}
     for envelope in refused:

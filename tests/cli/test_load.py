@@ -14,8 +14,9 @@ import pytest
 import pytest_asyncio
 
 from eda_local.tansu import free_port
-from tests.cli.services import count_rows, running_services
+from tests.cli.services import running_services
 from tests.e2e.system import RunningSystem
+from tests.support.mysql import count_rows, database_pool, mysql_settings_for_tests
 
 EDA = str(Path(sys.executable).parent / "eda")
 
@@ -63,8 +64,13 @@ async def test_a_short_run_places_the_requested_orders(system: RunningSystem) ->
     assert len(progress) >= 3, out
     assert 3 <= elapsed < 15, out
     # Everything the command counted as accepted is in the databases.
-    assert await count_rows(system.layout.users_database, "users") == 5
-    assert await count_rows(system.layout.orders_database, "orders") == 150
+    mysql = mysql_settings_for_tests()
+    async with (
+        database_pool(mysql, system.layout.users_database) as users,
+        database_pool(mysql, system.layout.orders_database) as orders,
+    ):
+        assert await count_rows(users, "users") == 5
+        assert await count_rows(orders, "orders") == 150
     print(f"\n{out}", file=sys.__stderr__)
 
 

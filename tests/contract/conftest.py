@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from shared.settings import BrokerKind
-from tests.contract.harness import BrokerHarness, harness_settings
+from tests.contract.settings import contract_settings
+from tests.support.brokers import HARNESSES
+from tests.support.brokers.protocol import BrokerHarness
 
 
 @pytest.fixture(params=[BrokerKind.KAFKA, BrokerKind.RABBITMQ], ids=["kafka", "rabbitmq"])
@@ -13,7 +15,7 @@ async def broker(
     request: pytest.FixtureRequest, kafka_bootstrap: str
 ) -> AsyncIterator[BrokerHarness]:
     kind: BrokerKind = request.param
-    harness = BrokerHarness(kind, harness_settings(kind, kafka_bootstrap))
+    harness = HARNESSES[kind](contract_settings(kind, kafka_bootstrap))
     try:
         yield harness
     finally:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import aiomysql
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1
 

@@ -12,14 +12,12 @@ from collections.abc import Sequence
 
 import aiomysql
 
-from shared.db.idempotency import UnitOfWorkHandler, idempotent, idempotent_batch
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork, UnitOfWorkHandler, idempotent, idempotent_batch
 from shared.envelope import Envelope, encode
 from shared.errors import PermanentError, TransientError
 from shared.events import Event
+from shared.messaging import Consumer, RoutingPublisher, Subscription, create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, REASON
-from shared.messaging.factory import RoutingPublisher, create_consumer
-from shared.messaging.types import Consumer, Subscription
 from tests.contract.events import (
     EVENT_TYPE,
     create_tables,
@@ -27,7 +25,8 @@ from tests.contract.events import (
     order_confirmed,
     record_effect,
 )
-from tests.contract.harness import BrokerHarness, running
+from tests.support.brokers.protocol import BrokerHarness, RawMessage
+from tests.support.consumers import running
 from tests.support.polling import eventually
 
 
@@ -132,9 +131,9 @@ async def test_poison_in_a_run_is_dead_lettered_and_the_rest_applied_once(
     await broker.provision(subscription)
     publisher = RoutingPublisher(broker.settings)
     await publisher.publish_many(healthy[:2])
-    await broker.publish_raw(EVENT_TYPE, poison[0], key=key)
+    await broker.publish_raw(EVENT_TYPE, RawMessage(poison[0], key=key))
     await publisher.publish_many(healthy[2:4])
-    await broker.publish_raw(EVENT_TYPE, poison[1], key=key)
+    await broker.publish_raw(EVENT_TYPE, RawMessage(poison[1], key=key))
     await publisher.publish_many(healthy[4:])
     async with running(subscriber.consumer(broker, subscription)):
         dead = await broker.read_dead_letters(subscription.subscriber, count=2)

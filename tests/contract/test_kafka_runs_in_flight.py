@@ -14,12 +14,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.messaging.factory import RoutingPublisher, create_consumer
+from shared.messaging import RoutingPublisher, Subscription, create_consumer
 from shared.messaging.kafka.naming import group_for, topic_for
-from shared.messaging.types import Subscription
 from shared.settings import BrokerKind
 from tests.contract.events import EVENT_TYPE, order_confirmed
-from tests.contract.harness import BrokerHarness, harness_settings, running
+from tests.contract.settings import contract_settings
+from tests.support.brokers.kafka import KafkaHarness
+from tests.support.consumers import running
 from tests.support.polling import eventually
 
 SUBJECTS = 8
@@ -62,9 +63,9 @@ class SlowRuns:
 async def test_partitions_overlap_a_partitions_runs_keep_their_order_and_offsets_follow(
     kafka_bootstrap: str,
 ) -> None:
-    settings = harness_settings(BrokerKind.KAFKA, kafka_bootstrap)
+    settings = contract_settings(BrokerKind.KAFKA, kafka_bootstrap)
     kafka = settings.kafka.model_copy(update={"max_poll_records": 3, "runs_in_flight": 3})
-    broker = BrokerHarness(BrokerKind.KAFKA, settings.model_copy(update={"kafka": kafka}))
+    broker = KafkaHarness(settings.model_copy(update={"kafka": kafka}))
     subscription = broker.subscription(EVENT_TYPE)
     subjects = [uuid.uuid4() for _ in range(SUBJECTS)]
     sent = {
@@ -98,7 +99,7 @@ async def test_partitions_overlap_a_partitions_runs_keep_their_order_and_offsets
     assert await committed(broker, subscription) == SUBJECTS * PER_SUBJECT
 
 
-async def committed(broker: BrokerHarness, subscription: Subscription) -> int:
+async def committed(broker: KafkaHarness, subscription: Subscription) -> int:
     """The group's committed offsets summed over the topic's partitions: the number of
     records committed, as every partition starts at offset 0."""
     kafka = broker.settings.kafka

@@ -10,18 +10,16 @@ from collections.abc import AsyncIterator
 
 import aiomysql
 
-from eda_local.tansu import free_port, running_tansu
-from shared.db.sql import placeholders
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork, placeholders
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.messaging.factory import RoutingPublisher, create_consumer
-from shared.outbox.relay import OutboxRelay, outbox_backlog, purge_published
-from shared.outbox.writer import add_to_outbox
-from shared.settings import BrokerKind, OutboxSettings
+from shared.messaging import RoutingPublisher, create_consumer
+from shared.outbox import OutboxRelay, add_to_outbox, purge_published
+from shared.settings import OutboxSettings
 from tests.contract.events import EVENT_TYPE, order_confirmed
-from tests.contract.harness import BrokerHarness, running
-from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.support.brokers.protocol import BrokerHarness
+from tests.support.consumers import running
+from tests.support.outbox import unpublished
 from tests.support.polling import eventually
 
 OUTAGE_S = 3.0
@@ -85,20 +83,7 @@ async def test_two_relays_publish_2000_events_once_each_in_order_per_aggregate(
     assert len({envelope.id for envelope in seen}) == 2000, "an event was published twice"
     assert ids_by_subject(seen) == ids_by_subject(sent)
     assert all(relay.published > 0 for relay in pair), "both relays should have shared the work"
-    assert await outbox_backlog(mysql_pool) == 0
-
-
-@contextlib.asynccontextmanager
-async def behind_a_proxy(broker: BrokerHarness) -> AsyncIterator[tuple[BrokerHarness, FaultProxy]]:
-    """The broker reached only through a fault proxy (Kafka: a private Tansu advertising it)."""
-    if broker.kind is BrokerKind.RABBITMQ:
-        async with fault_proxy("127.0.0.1", 5672) as proxy:
-            yield broker.through(proxy.address), proxy
-        return
-    tansu_port = free_port()
-    async with fault_proxy("127.0.0.1", tansu_port) as proxy:
-        with running_tansu(port=tansu_port, advertised_port=proxy.port) as address:
-            yield broker.through(address), proxy
+    assert await unpublished(mysql_pool) == 0
 
 
 async def test_a_broker_outage_delays_events_and_loses_none(
@@ -107,7 +92,7 @@ async def test_a_broker_outage_delays_events_and_loses_none(
     aggregates = [uuid.uuid4() for _ in range(10)]
     before, during = events_over(200, aggregates), events_over(300, aggregates)
     seen: list[Envelope] = []
-    async with behind_a_proxy(broker) as (proxied, proxy):
+    async with broker.behind_fault_proxy() as (proxied, proxy):
         publisher = RoutingPublisher(proxied.settings)
         relay = OutboxRelay(mysql_pool, publisher, FAST_RELAY)
         subscription = proxied.subscription(EVENT_TYPE)
@@ -120,7 +105,7 @@ async def test_a_broker_outage_delays_events_and_loses_none(
             await write_to_outbox(mysql_pool, during)  # the service keeps accepting work
             relay.wake()
             await asyncio.sleep(OUTAGE_S)  # the length of the outage, not a wait for a result
-            backlog_during_outage = await outbox_backlog(mysql_pool)
+            backlog_during_outage = await unpublished(mysql_pool)
             proxy.restore()
             expected = {envelope.id for envelope in before + during}
             await eventually(
@@ -137,7 +122,7 @@ async def test_a_broker_outage_delays_events_and_loses_none(
     )
     assert backlog_during_outage > 0
     assert ids_by_subject(seen, first_only=True) == ids_by_subject(before + during)
-    assert await outbox_backlog(mysql_pool) == 0
+    assert await unpublished(mysql_pool) == 0
 
 
 async def test_published_rows_are_purged_after_the_retention_and_pending_ones_kept(
@@ -155,4 +140,4 @@ async def test_published_rows_are_purged_after_the_retention_and_pending_ones_ke
 
     assert await purge_published(mysql_pool, retention_s=3 * 3600) == 0
     assert await purge_published(mysql_pool, retention_s=3600, chunk=7) == 30
-    assert await outbox_backlog(mysql_pool) == 5
+    assert await unpublished(mysql_pool) == 5

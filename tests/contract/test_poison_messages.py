@@ -11,7 +11,6 @@ handled, and the consumer task is still running.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections import Counter
@@ -21,9 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import aio_pika
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -31,12 +28,10 @@ from shared.envelope import Envelope, dataschema_for, encode, wrap
 from shared.events import Event, Money, OrderPlacedV1
 from shared.events.orders import OrderLine
 from shared.events.registry import event_types
+from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, EVENT_TYPE, REASON, SUBSCRIBER
-from shared.messaging.factory import create_consumer
-from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
-from shared.messaging.rabbitmq.topology import dead_letter_queue_name
-from shared.settings import BrokerKind
-from tests.contract.harness import BrokerHarness, running
+from tests.support.brokers.protocol import BrokerHarness, RawSession
+from tests.support.consumers import running
 from tests.support.polling import eventually
 
 SUBSCRIBED = OrderPlacedV1.event_type
@@ -315,98 +310,35 @@ _KILLERS: Batch = [
 class PoisonRig:
     """A running consumer, a raw publisher and a dead-letter reader, shared by examples."""
 
-    broker: BrokerHarness
+    session: RawSession
     subscriber: str
     handled: list[str] = field(default_factory=list)
     dead: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
     expected_dead: Counter[bytes] = field(default_factory=Counter)
-    kafka_producer: AIOKafkaProducer | None = None
-    kafka_reader: AIOKafkaConsumer | None = None
-    rabbit_channel: aio_pika.abc.AbstractChannel | None = None
     consumer_task: asyncio.Task[None] | None = None
 
     async def publish(self, bodies: list[bytes], key: bytes) -> None:
-        if self.kafka_producer is not None:
-            topic = topic_for(self.broker.settings.kafka, SUBSCRIBED)
-            sent = [await self.kafka_producer.send(topic, body, key) for body in bodies]
-            for delivery in sent:
-                await delivery
-            return
-        assert self.rabbit_channel is not None
-        exchange = await self.rabbit_channel.get_exchange(self.broker.settings.rabbitmq.exchange)
-        for body in bodies:
-            await exchange.publish(
-                aio_pika.Message(body, headers={"subject": key.decode()}), routing_key=SUBSCRIBED
-            )
+        await self.session.publish(SUBSCRIBED, bodies, key)
 
     async def read_dead_letters(self) -> None:
-        if self.kafka_reader is not None:
-            for records in (await self.kafka_reader.getmany(timeout_ms=50)).values():
-                for record in records:
-                    headers = {name: value.decode() for name, value in record.headers}
-                    self.dead.append((record.value or b"", headers))
-            return
-        assert self.rabbit_channel is not None
-        queue = await self.rabbit_channel.get_queue(dead_letter_queue_name(self.subscriber))
-        while (message := await queue.get(no_ack=True, fail=False)) is not None:
-            headers = {name: str(value) for name, value in (message.headers or {}).items()}
-            self.dead.append((message.body, headers))
+        for message in await self.session.new_dead_letters():
+            self.dead.append((message.body, message.headers))
 
 
 @pytest.fixture
 async def rig(broker: BrokerHarness) -> AsyncIterator[PoisonRig]:
     subscription = broker.subscription(SUBSCRIBED)
     await broker.provision(subscription)
-    rig = PoisonRig(broker, subscription.subscriber)
+    handled: list[str] = []
 
     async def record(event: Event, envelope: Envelope) -> None:
         assert isinstance(event, OrderPlacedV1)
-        rig.handled.append(envelope.id)
+        handled.append(envelope.id)
 
     consumer = create_consumer(broker.settings, subscription, record)
-    async with running(consumer) as task:
-        rig.consumer_task = task
-        if broker.kind is BrokerKind.KAFKA:
-            async with _kafka_tools(broker, subscription.subscriber, rig):
-                yield rig
-        else:
-            connection = await aio_pika.connect(broker.settings.rabbitmq.url)
-            async with connection:
-                rig.rabbit_channel = await connection.channel(publisher_confirms=True)
-                yield rig
+    async with running(consumer) as task, broker.raw_session(subscription.subscriber) as session:
+        yield PoisonRig(session, subscription.subscriber, handled, consumer_task=task)
         assert not task.done(), "the consumer task ended while poison was fed to it"
-
-
-@contextlib.asynccontextmanager
-async def _kafka_tools(
-    broker: BrokerHarness, subscriber: str, rig: PoisonRig
-) -> AsyncIterator[None]:
-    """One producer for every example, and a reader of the dead-letter topic from its start."""
-    kafka = broker.settings.kafka
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=10
-    )
-    await producer.start()
-    try:
-        await reader.start()
-        try:
-            topic = dead_letter_topic_for(kafka, subscriber)
-
-            async def known() -> bool:
-                await reader.topics()
-                return bool(reader.partitions_for_topic(topic))
-
-            await eventually(known, what=f"the dead-letter topic {topic}")
-            partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
-            reader.assign(partitions)
-            await reader.seek_to_beginning(*partitions)
-            rig.kafka_producer, rig.kafka_reader = producer, reader
-            yield
-        finally:
-            await reader.stop()
-    finally:
-        await producer.stop()
 
 
 @settings(

@@ -22,15 +22,15 @@ from pydantic_settings import BaseSettings
 from order_service import config as order_config
 from order_service.entrypoints.app import create_app as create_order_app
 from scaling_operator.settings import OperatorSettings
-from shared.messaging.routing import check_routes
+from shared.messaging import check_routes
+from shared.service import HttpSettings
 from shared.settings import ENV_PREFIX, NESTED_DELIMITER, Settings, load_settings
 from shared.telemetry.tracing import tracing_wanted
 from subscribers.catalog import SUBSCRIBERS
 from subscribers.cli import DEFAULT_PORT as SUBSCRIBER_PORT
 from subscribers.health import health_server
 from tests.deploy.chart import CHART, REPO, Manifest, name, of_kind, pod_templates
-from user_service.bootstrap.settings import DEFAULT_PORT as USER_SERVICE_PORT
-from user_service.bootstrap.settings import ServiceSettings as UserServiceSettings
+from user_service.config import SERVICE as USER_SERVICE
 from user_service.entrypoints.app import create_app as create_user_app
 
 SOURCES = [REPO / "shared" / "src", *sorted((REPO / "services").glob("*/src"))]
@@ -38,8 +38,7 @@ ENVIRONMENTS = ("values-local.yaml", "values-staging.yaml")
 # Settings models, with the prefix their variables carry.
 MODELS: list[tuple[type[BaseSettings], str]] = [
     (Settings, ENV_PREFIX),
-    (UserServiceSettings, ENV_PREFIX),
-    (order_config.ServiceSettings, ENV_PREFIX),
+    (HttpSettings, ENV_PREFIX),
     (order_config.EventHandlerSettings, ENV_PREFIX),
     (OperatorSettings, OperatorSettings.model_config.get("env_prefix") or ""),
 ]
@@ -203,7 +202,7 @@ def test_the_rendered_environment_loads_as_settings(
             assert settings.kafka.idempotent_producer is True, workload
             assert settings.kafka.fetch_max_wait_ms == 500, workload  # real Kafka: the default
             if "EDA_HTTP_PORT" in environment:
-                assert order_config.ServiceSettings().http_host == "0.0.0.0", workload  # noqa: S104
+                assert HttpSettings().http_host == "0.0.0.0", workload  # noqa: S104
             if values_file == "values-local.yaml":
                 assert tracing_wanted(environment), workload
                 assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(":4318"), workload
@@ -231,10 +230,10 @@ def test_ports_probes_and_metrics_match_what_the_processes_serve(
     manifests: dict[str, list[Manifest]],
 ) -> None:
     served = {
-        "user-service": (USER_SERVICE_PORT, _paths(create_user_app(run_relay=False))),
+        "user-service": (USER_SERVICE.http_port, _paths(create_user_app(run_relay=False))),
         "order-service": (
-            order_config.DEFAULT_HTTP_PORT,
-            _paths(create_order_app(order_config.ServiceSettings(), _never)),
+            order_config.SERVICE.http_port,
+            _paths(create_order_app(run_relay=False)),
         ),
     }
     subscriber_app = health_server({}, "127.0.0.1", SUBSCRIBER_PORT).config.app
@@ -260,7 +259,3 @@ def test_ports_probes_and_metrics_match_what_the_processes_serve(
     (container,) = operator["spec"]["template"]["spec"]["containers"]
     assert container["ports"][0]["containerPort"] == OperatorSettings().health_port
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-
-
-async def _never() -> Any:
-    raise AssertionError("the app is only inspected, never started")

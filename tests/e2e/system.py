@@ -16,22 +16,16 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aio_pika
-import aiomysql
 import httpx
 
 from eda_local.launcher import prepare
 from eda_local.procfile import Layout, procfile
 from eda_local.tansu import free_port, free_port_block
-from shared.messaging.rabbitmq.topology import (
-    dead_letter_exchange_name,
-    dead_letter_queue_name,
-    unrouted_name,
-)
 from shared.settings import MySQLSettings, RabbitMQSettings, Settings, load_settings
 from subscribers.catalog import SUBSCRIBERS
-from tests.support.mysql import mysql_settings_for_tests
+from tests.support.mysql import drop_databases, mysql_settings_for_tests, server_connection
 from tests.support.polling import eventually
+from tests.support.rabbitmq import delete_topology
 
 BIN = Path(sys.executable).parent
 
@@ -53,6 +47,9 @@ class RunningSystem:
     log_dir: Path
     commands: dict[str, str] = field(default_factory=dict)
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    # The tests read many customers at once; a few connections at a time leave the
+    # server's connections to the system under test on a busy machine.
+    _reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4), repr=False)
 
     @property
     def users_url(self) -> str:
@@ -97,21 +94,14 @@ class RunningSystem:
 
     async def customer_active(self, user_id: str) -> bool | None:
         """The orders context's projection of a customer (None: not projected yet)."""
-        mysql = mysql_settings_for_tests()
-        connection = await aiomysql.connect(
-            host=mysql.host,
-            port=mysql.port,
-            user=mysql.user,
-            password=mysql.password,
-            db=self.layout.orders_database,
-            autocommit=True,
-        )
-        try:
-            async with connection.cursor() as cursor:
-                await cursor.execute("SELECT active FROM customers WHERE user_id = %s", (user_id,))
-                row = await cursor.fetchone()
-        finally:
-            connection.close()
+        database = self.layout.orders_database
+        async with (
+            self._reads,
+            server_connection(mysql_settings_for_tests(), database) as connection,
+            connection.cursor() as cursor,
+        ):
+            await cursor.execute("SELECT active FROM customers WHERE user_id = %s", (user_id,))
+            row = await cursor.fetchone()
         return None if row is None else bool(row[0])
 
     def log_tail(self, name: str, lines: int = 30) -> str:
@@ -170,9 +160,15 @@ async def running_system(
         yield system
     finally:
         await stop_all(system)
-        await drop_databases(mysql, layout)
+        await drop_databases(mysql, layout.users_database, layout.orders_database)
         if routing != "kafka":
-            await _delete_rabbitmq_resources(unique)
+            rabbitmq = RabbitMQSettings(
+                exchange=environment["EDA_RABBITMQ__EXCHANGE"],
+                queue_prefix=environment["EDA_RABBITMQ__QUEUE_PREFIX"],
+            )
+            await delete_topology(
+                rabbitmq, [subscriber.name for subscriber in SUBSCRIBERS.values()]
+            )
 
 
 def _settings_of(environment: Mapping[str, str]) -> Settings:
@@ -212,31 +208,3 @@ async def stop_all(system: RunningSystem) -> dict[str, int | None]:
             process.kill()
             codes[name] = await process.wait()
     return codes
-
-
-async def drop_databases(mysql: MySQLSettings, layout: Layout) -> None:
-    """Drop both databases of a layout, straight on the server."""
-    connection = await aiomysql.connect(
-        host=mysql.host, port=mysql.port, user=mysql.user, password=mysql.password
-    )
-    try:
-        async with connection.cursor() as cursor:
-            for name in (layout.users_database, layout.orders_database):
-                await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    finally:
-        connection.close()
-
-
-async def _delete_rabbitmq_resources(unique: str) -> None:
-    settings = RabbitMQSettings(exchange=f"events-e2e{unique}")
-    connection = await aio_pika.connect(settings.url)
-    async with connection:
-        channel = await connection.channel()
-        for subscriber in SUBSCRIBERS.values():
-            queue = f"e2e{unique}.{subscriber.name}"
-            await channel.queue_delete(queue)
-            await channel.queue_delete(dead_letter_queue_name(queue))
-            await channel.exchange_delete(dead_letter_exchange_name(queue))
-        await channel.queue_delete(unrouted_name(settings))
-        await channel.exchange_delete(settings.exchange)
-        await channel.exchange_delete(unrouted_name(settings))

@@ -17,8 +17,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from tests.e2e.event_counters import counters
 from tests.e2e.faulty_system import FaultySystem, faulty_system
-from tests.e2e.load import OrderLoad, counters, orders_of, register_users, stats_mismatches
+from tests.e2e.held_orders import orders_of, stats_mismatches
+from tests.e2e.retrying_load import OrderLoad, register_users
 from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(420)]

@@ -11,7 +11,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import aiomysql
 import httpx
 import pytest
 
@@ -19,7 +18,7 @@ from eda_local.checks import reachable
 from eda_local.procfile import Layout, procfile
 from eda_local.tansu import free_port, free_port_block
 from subscribers.catalog import SUBSCRIBERS
-from tests.support.mysql import mysql_settings_for_tests
+from tests.support.mysql import drop_databases, mysql_settings_for_tests
 from tests.support.polling import eventually
 
 
@@ -142,7 +141,7 @@ async def test_make_run_serves_the_flow_and_ctrl_c_stops_every_process(tmp_path:
                 os.killpg(launcher.pid, signal.SIGKILL)
                 await launcher.wait()
         log.close()
-        await _drop_databases(prefix)
+        await drop_databases(mysql_settings_for_tests(), f"{prefix}users", f"{prefix}orders")
 
 
 async def _ready(client: httpx.AsyncClient, url: str) -> bool:
@@ -150,16 +149,3 @@ async def _ready(client: httpx.AsyncClient, url: str) -> bool:
         return (await client.get(f"{url}/readyz")).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-async def _drop_databases(prefix: str) -> None:
-    settings = mysql_settings_for_tests()
-    connection = await aiomysql.connect(
-        host=settings.host, port=settings.port, user=settings.user, password=settings.password
-    )
-    try:
-        async with connection.cursor() as cursor:
-            for name in ("users", "orders"):
-                await cursor.execute(f"DROP DATABASE IF EXISTS `{prefix}{name}`")
-    finally:
-        connection.close()

@@ -13,15 +13,15 @@ from typing import Any
 import aiomysql
 import pytest
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.messaging.kafka.naming import topic_for
 from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings
-from tests.bench.broker_readback import rabbitmq_topology, read_topic
-from tests.bench.delivery_audit import Delivered, audit
-from tests.bench.outbox_data import fill_outbox, outbox_database, outbox_events
-from tests.bench.payloads import EVENT_TYPE
-from tests.bench.relay_bench import kafka_settings
-from tests.bench.relay_process import RelayProcess
+from tests.bench.groups.outbox_relay import kafka_settings
+from tests.bench.measure.broker_readback import rabbitmq_topology, read_topic
+from tests.bench.measure.delivery_audit import Delivered, audit
+from tests.bench.processes.relay import RelayProcess
+from tests.bench.workloads.outbox_data import fill_outbox, outbox_database, outbox_events
+from tests.bench.workloads.payloads import EVENT_TYPE
 from tests.support.mysql import mysql_settings_for_tests
 from tests.support.polling import eventually
 

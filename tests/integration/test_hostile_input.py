@@ -27,9 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from order_service.domain.order import MAX_LINES
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.envelope import decode
 from shared.events import UserRegisteredV1
+from tests.support.mysql import count_rows
 from tests.support.polling import eventually
 from tests.support.service_apps import (
     ORDER_SERVICE,
@@ -37,7 +38,6 @@ from tests.support.service_apps import (
     USER_SERVICE,
     RunningService,
     counting_acquisitions,
-    row_count,
     running_service,
     tables,
 )
@@ -164,8 +164,8 @@ async def test_a_body_over_the_limit_is_413_and_never_reaches_the_database(
     assert response.status_code == 413, response.text
     assert response.json() == {"detail": f"request body larger than {limit} bytes"}
     assert taken() == 0, "a rejected request took a database connection"
-    assert await row_count(service.pool, table) == 0
-    assert await row_count(service.pool, "outbox") == 0
+    assert await count_rows(service.pool, table) == 0
+    assert await count_rows(service.pool, "outbox") == 0
     if framing == "chunked":  # reading stopped at the limit, not at the end of the body
         assert sum(pulled) <= limit + 2 * 4096, (sum(pulled), len(body))
     await assert_still_serving(service, client)
@@ -182,7 +182,7 @@ async def test_the_same_body_exactly_at_the_limit_is_served(
     sent = _chunks(body, 4096, pulled) if framing == "chunked" else body
     response = await client.post(path, content=sent, headers=JSON)
     assert response.status_code == created, response.text
-    assert await row_count(service.pool, table) == 1
+    assert await count_rows(service.pool, table) == 1
 
 
 @contextlib.asynccontextmanager
@@ -228,7 +228,7 @@ async def test_a_chunked_body_over_the_limit_is_413_over_a_real_connection(
 
     assert status_line.startswith(b"HTTP/1.1 413 "), status_line
     assert taken() == 0
-    assert await row_count(service.pool, table) == 0
+    assert await count_rows(service.pool, table) == 0
 
 
 # --- deeply nested JSON ----------------------------------------------------------------
@@ -252,7 +252,7 @@ async def test_json_nested_10000_deep_is_refused_and_the_process_stays_healthy(
         response = await client.post(path, content=NESTED[shape], headers=JSON)
     assert_refusal_explains_itself(response)
     assert taken() == 0
-    assert await row_count(service.pool, table) == 0
+    assert await count_rows(service.pool, table) == 0
     await assert_still_serving(service, client)
 
 
@@ -279,7 +279,7 @@ async def test_an_order_with_more_lines_than_allowed_is_422(
     assert [error["field"] for error in errors] == ["items"], errors
     assert str(MAX_LINES) in errors[0]["message"]
     assert taken() == 0
-    assert await row_count(orders.pool, "orders") == 0
+    assert await count_rows(orders.pool, "orders") == 0
 
 
 async def test_an_order_list_too_big_to_read_is_413(orders: RunningService) -> None:
@@ -341,7 +341,7 @@ async def test_hostile_user_names_and_emails_are_refused_or_stored_verbatim() ->
             if field == "email":  # the lookup by this address finds the user just stored
                 again = await client.post("/users", content=_body(body), headers=JSON)
                 assert again.status_code == 409, (sent, again.text)
-        assert await row_count(users.pool, "users") == sum(stored.values())
+        assert await count_rows(users.pool, "users") == sum(stored.values())
         assert await _registered_events(users) == registered  # the events carry them intact
         # Not all refused: the write and read-back paths really carried these strings.
         assert stored["name"] >= len(HOSTILE_TEXT) // 2, stored
@@ -392,7 +392,7 @@ async def test_hostile_skus_currencies_and_cancel_reasons_are_refused_or_stored_
             assert cancel.status_code == 200, (text, cancel.text)
             assert cancel.json()["reason"] == text
             assert (await client.get(location)).json()["reason"] == text
-        assert await row_count(orders.pool, "orders") == placed
+        assert await count_rows(orders.pool, "orders") == placed
         await _assert_hostile_paths_and_queries_refused(client, "/orders", "order_id")
 
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import aiomysql
 import pytest
 
+from shared.db import UnitOfWork
 from shared.db.idempotency import ClaimRaceError, claim, claim_many, idempotent, idempotent_batch
-from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
 from shared.events import Event
 from tests.contract.events import create_tables, effect_counts, order_confirmed, record_effect

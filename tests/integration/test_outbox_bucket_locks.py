@@ -9,12 +9,12 @@ from typing import cast
 
 import aiomysql
 
-from shared.db.unit_of_work import UnitOfWork
-from shared.messaging.types import Publisher
-from shared.outbox.relay import OutboxRelay
+from shared.db import UnitOfWork
+from shared.messaging import Publisher
+from shared.outbox import OutboxRelay
 from shared.outbox.writer import BUCKETS, add_to_outbox, bucket_of
 from shared.settings import OutboxSettings
-from tests.bench.outbox_data import outbox_events
+from tests.bench.workloads.outbox_data import outbox_events
 
 PENDING = 20_000
 

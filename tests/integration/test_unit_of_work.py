@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import aiomysql
 import pytest
 
-from shared.db.idempotency import idempotent
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork, idempotent
 from shared.envelope import Envelope, wrap
 from shared.events import Event, UserDeactivatedV1
 

@@ -8,8 +8,7 @@ import asyncio
 import pymysql
 import pytest
 
-from shared.db.pool import create_pool
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork, create_pool
 from tests.support.fault_proxy import fault_proxy
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 

@@ -17,13 +17,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from scaling_operator.settings import OperatorConfig, OperatorSettings
-from shared.messaging.rabbitmq.topology import (
-    dead_letter_exchange_name,
-    dead_letter_queue_name,
-    unrouted_name,
-)
 from shared.settings import KafkaSettings, RabbitMQSettings, load_settings
 from tests.support.polling import eventually
+from tests.support.rabbitmq import open_channel
 
 MANAGEMENT_URL = "http://127.0.0.1:15672"
 
@@ -114,9 +110,7 @@ async def consume_and_commit(settings: KafkaSettings, topic: str, group: str, co
 
 
 async def publish_to_exchange(settings: RabbitMQSettings, routing_key: str, count: int) -> None:
-    connection = await aio_pika.connect(settings.url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
+    async with open_channel(settings) as channel:
         exchange = await channel.get_exchange(settings.exchange)
         for first in range(0, count, 500):
             await asyncio.gather(
@@ -128,19 +122,8 @@ async def publish_to_exchange(settings: RabbitMQSettings, routing_key: str, coun
 
 
 async def declare_classic_queue(settings: RabbitMQSettings, queue: str) -> None:
-    connection = await aio_pika.connect(settings.url)
-    async with connection:
-        channel = await connection.channel()
+    async with open_channel(settings) as channel:
         await channel.declare_queue(queue, durable=True)
-
-
-async def ready_messages(settings: RabbitMQSettings, queue: str) -> int:
-    """What a passive declaration reports: the ready messages only."""
-    connection = await aio_pika.connect(settings.url)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(queue, passive=True)
-        return int(declared.declaration_result.message_count or 0)
 
 
 async def management_counts(queue: str) -> tuple[int, int]:
@@ -160,9 +143,7 @@ async def taken_unacknowledged(
 ) -> AsyncIterator[list[AbstractIncomingMessage]]:
     """Deliveries of ``count`` messages held unacknowledged (work in flight) until the
     block ends; the caller acknowledges them."""
-    connection = await aio_pika.connect(settings.url)
-    async with connection:
-        channel = await connection.channel()
+    async with open_channel(settings) as channel:
         await channel.set_qos(prefetch_count=count)
         taken: list[AbstractIncomingMessage] = []
 
@@ -173,16 +154,3 @@ async def taken_unacknowledged(
         await declared.consume(take, no_ack=False)
         await eventually(lambda: len(taken) >= count, timeout=30, what=f"{count} deliveries")
         yield taken
-
-
-async def delete_rabbitmq_topology(settings: RabbitMQSettings, subscriber: str) -> None:
-    connection = await aio_pika.connect(settings.url)
-    async with connection:
-        channel = await connection.channel()
-        queue = f"{settings.queue_prefix}{subscriber}"
-        await channel.queue_delete(queue)
-        await channel.queue_delete(dead_letter_queue_name(queue))
-        await channel.exchange_delete(dead_letter_exchange_name(queue))
-        await channel.queue_delete(unrouted_name(settings))
-        await channel.exchange_delete(settings.exchange)
-        await channel.exchange_delete(unrouted_name(settings))

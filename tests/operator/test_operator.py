@@ -11,23 +11,23 @@ import pytest
 
 from eda_local.tansu import free_port
 from scaling_operator.spec import DEFAULT_MIN_REPLICAS
+from shared.messaging import dead_letter_queue
 from shared.messaging.kafka.naming import dead_letter_topic_for, group_for, topic_for
-from shared.messaging.rabbitmq.topology import dead_letter_queue_name, queue_name
+from shared.messaging.rabbitmq.topology import queue_name
 from tests.operator.brokers import (
     consume_and_commit,
     declare_classic_queue,
-    delete_rabbitmq_topology,
     management_counts,
     operator_config,
     publish_to_exchange,
     publish_to_topic,
-    ready_messages,
     taken_unacknowledged,
     topic_partitions,
 )
 from tests.operator.cluster import NAMESPACE, Cluster, running_operator
 from tests.operator.crd import kafka_source, rabbitmq_source, scaler
 from tests.support.polling import eventually
+from tests.support.rabbitmq import delete_topology, ready_messages
 
 BACKLOG = 5_000
 WINDOW_S = 3
@@ -129,7 +129,7 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
                 what="the first reading of the queue the operator declared",
             )
             # The operator declared the dead-letter queue (passive declarations fail without).
-            assert await ready_messages(rabbitmq, dead_letter_queue_name(queue)) == 0
+            assert await ready_messages(rabbitmq, dead_letter_queue(queue)) == 0
             # Published to the exchange by event type: the operator bound the queue.
             published = time.monotonic()
             await publish_to_exchange(rabbitmq, EVENT_TYPE, BACKLOG)
@@ -174,7 +174,7 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
                 event["message"] for event in cluster.events() if event["reason"] in reasons
             ]
     finally:
-        await delete_rabbitmq_topology(rabbitmq, SUBSCRIBER)
+        await delete_topology(rabbitmq, [SUBSCRIBER])
 
 
 async def _counts_are(queue: str, counts: tuple[int, int]) -> bool:
@@ -285,4 +285,4 @@ async def test_a_queue_the_broker_will_not_redeclare_is_warned_about_once(
             assert len(cluster.events("TopologyNotEnsured")) == 1
             assert not cluster.events("TopologyEnsured")
     finally:
-        await delete_rabbitmq_topology(rabbitmq, SUBSCRIBER)
+        await delete_topology(rabbitmq, [SUBSCRIBER])

@@ -1,4 +1,5 @@
-"""Throwaway MySQL databases for tests: unique names, dropped afterwards."""
+"""MySQL for tests: the server's settings, throwaway databases with unique names,
+connections and pools on a database, dropping databases and counting a table's rows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import aiomysql
 
+from shared.db import UnitOfWork, create_pool
 from shared.settings import MySQLSettings
 
 
@@ -22,17 +24,71 @@ def mysql_settings_for_tests() -> MySQLSettings:
     )
 
 
+async def connect_for_tests(database: str) -> aiomysql.Connection:
+    """An autocommit connection to ``database`` on the tests' server, straight to it (not
+    through any proxy a test puts in front)."""
+    mysql = mysql_settings_for_tests()
+    return await aiomysql.connect(
+        host=mysql.host,
+        port=mysql.port,
+        user=mysql.user,
+        password=mysql.password,
+        db=database,
+        autocommit=True,
+    )
+
+
+@asynccontextmanager
+async def server_connection(
+    settings: MySQLSettings, database: str | None = None
+) -> AsyncIterator[aiomysql.Connection]:
+    """One autocommitting connection to the server (on ``database`` if given)."""
+    connection = await aiomysql.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password,
+        db=database,
+        autocommit=True,
+    )
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@asynccontextmanager
+async def database_pool(settings: MySQLSettings, database: str) -> AsyncIterator[aiomysql.Pool]:
+    """A pool on ``database`` as the services open theirs, closed when the block ends."""
+    pool = await create_pool(settings, database=database)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        await pool.wait_closed()
+
+
 @asynccontextmanager
 async def throwaway_database(settings: MySQLSettings) -> AsyncIterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
-    connection = await aiomysql.connect(
-        host=settings.host, port=settings.port, user=settings.user, password=settings.password
-    )
+    async with server_connection(settings) as connection, connection.cursor() as cursor:
+        await cursor.execute(f"CREATE DATABASE `{name}`")
     try:
-        async with connection.cursor() as cursor:
-            await cursor.execute(f"CREATE DATABASE `{name}`")
         yield name
     finally:
-        async with connection.cursor() as cursor:
+        await drop_databases(settings, name)
+
+
+async def drop_databases(settings: MySQLSettings, *names: str) -> None:
+    async with server_connection(settings) as connection, connection.cursor() as cursor:
+        for name in names:
             await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        connection.close()
+
+
+async def count_rows(pool: aiomysql.Pool, table: str, where: str | None = None) -> int:
+    """Rows of ``table``, or those matching the test's own ``where`` condition."""
+    condition = f" WHERE {where}" if where else ""
+    async with UnitOfWork(pool) as uow:
+        row = await uow.fetchone(f"SELECT COUNT(*) FROM `{table}`{condition}")
+    assert row is not None
+    return int(row[0])

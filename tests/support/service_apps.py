@@ -6,30 +6,50 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import aiomysql
 import httpx
 from fastapi import FastAPI
 
-from order_service.adapters.schema import migrate_database as migrate_orders
-from order_service.bootstrap import bootstrap as bootstrap_orders
-from order_service.config import SOURCE as ORDERS_SOURCE
-from order_service.config import ServiceSettings as OrderServiceSettings
+from order_service.config import SERVICE as ORDER_DEFINITION
 from order_service.entrypoints.app import create_app as create_orders_app
-from shared.db.unit_of_work import UnitOfWork
-from shared.settings import MySQLSettings, Settings, load_settings
+from shared.db import UnitOfWork
+from shared.service import (
+    HttpSettings,
+    ServiceDefinition,
+    ServiceSettings,
+    load_service_settings,
+    migrate_database,
+)
+from shared.settings import MySQLSettings, load_settings
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
-from user_service.bootstrap import ServiceSettings as UserServiceHttpSettings
-from user_service.bootstrap import UserServiceSettings
-from user_service.bootstrap import migrate_database as migrate_users
-from user_service.bootstrap.settings import SOURCE as USERS_SOURCE
+from user_service.config import SERVICE as USER_DEFINITION
 from user_service.entrypoints.app import create_app as create_users_app
 
 USER_SERVICE = "user-service"
 ORDER_SERVICE = "order-service"
 SERVICES = (USER_SERVICE, ORDER_SERVICE)
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    definition: ServiceDefinition
+    create_app: Callable[..., FastAPI]
+
+
+UNDER_TEST = {
+    USER_SERVICE: ServiceUnderTest(USER_DEFINITION, create_users_app),
+    ORDER_SERVICE: ServiceUnderTest(ORDER_DEFINITION, create_orders_app),
+}
+
+
+def settings_for(name: str, mysql: MySQLSettings, **platform: object) -> ServiceSettings:
+    """``name``'s settings on ``mysql``, auth off, HTTP settings from the environment."""
+    definition = UNDER_TEST[name].definition
+    return load_service_settings(
+        definition, load_settings(mysql=mysql, source=definition.source, **platform), HttpSettings()
+    )
 
 
 @dataclass(frozen=True)
@@ -53,21 +73,12 @@ class RunningService:
 def build_app(name: str, mysql: MySQLSettings) -> tuple[FastAPI, int]:
     """The app of ``name`` (USER_SERVICE or ORDER_SERVICE) on ``mysql``, not started, and
     its request body limit. Nothing connects until its lifespan runs."""
-    if name == USER_SERVICE:
-        http = UserServiceHttpSettings()
-        platform = load_settings(source=USERS_SOURCE, mysql=mysql)
-        users = create_users_app(UserServiceSettings(platform, http), run_relay=False)
-        return users, http.max_body_bytes
-    if name == ORDER_SERVICE:
-        order_http = OrderServiceSettings()
-        settings = Settings(mysql=mysql, source=ORDERS_SOURCE)
-        app = create_orders_app(order_http, partial(bootstrap_orders, settings), run_relay=False)
-        return app, order_http.max_body_bytes
-    raise ValueError(f"no service named {name!r}")
+    settings = settings_for(name, mysql)
+    return UNDER_TEST[name].create_app(settings, run_relay=False), settings.http.max_body_bytes
 
 
 async def migrate(name: str, mysql: MySQLSettings) -> None:
-    await (migrate_users if name == USER_SERVICE else migrate_orders)(mysql)
+    await migrate_database(UNDER_TEST[name].definition, mysql)
 
 
 @asynccontextmanager
@@ -93,13 +104,6 @@ async def tables(pool: aiomysql.Pool) -> set[str]:
     async with UnitOfWork(pool) as uow:
         rows = await uow.fetchall("SHOW TABLES")
     return {str(row[0]) for row in rows}
-
-
-async def row_count(pool: aiomysql.Pool, table: str) -> int:
-    async with UnitOfWork(pool) as uow:
-        row = await uow.fetchone(f"SELECT COUNT(*) FROM `{table}`")
-    assert row is not None
-    return int(row[0])
 
 
 @asynccontextmanager

@@ -6,10 +6,11 @@ import argparse
 
 import pytest
 
-from tests.bench.delivery_audit import Delivered, audit
-from tests.bench.latency import percentile, summarise
-from tests.bench.loadgen import Tally, report
-from tests.bench.outbox_data import outbox_events
+from eda_cli.load.tally import Tally
+from tests.bench.measure.delivery_audit import Delivered, audit
+from tests.bench.measure.latency import percentile, summarise
+from tests.bench.processes.orders_load import report
+from tests.bench.workloads.outbox_data import outbox_events
 
 
 def test_audit_counts_duplicates_losses_order_and_foreign_messages() -> None:
@@ -41,12 +42,13 @@ def test_percentiles_are_nearest_rank() -> None:
 
 
 def _open_loop_report(latencies_s: list[float], rate: int) -> dict[str, object]:
-    tally = Tally()
+    tally = Tally("orders", 202)
     for index, latency in enumerate(latencies_s):
         due = index / rate
-        tally.record("202", due, due + latency)
+        tally.started(0.0, waited_for_slot=False)
+        tally.answered("202", latency, at=due + latency)
     args = argparse.Namespace(rate=rate, clients=0, client="raw", duration=len(latencies_s) / rate)
-    return report(tally, args, max_lag=0.0, cpu_s=0.0)
+    return report(tally, args, cpu_s=0.0)
 
 
 def test_an_open_loop_kept_in_step_achieves_the_offered_rate() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.report import Figure
+from tests.bench.figure import Figure
 from tests.bench.reporting import TEMPLATE, write_report
 from tests.bench.reporting.figures import group_of, parse_figures, value_of
 from tests.bench.reporting.machine import Machine

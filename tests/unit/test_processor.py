@@ -1,4 +1,5 @@
-"""The per-message semantics with an in-memory dead-letter sink."""
+"""The per-message semantics of ``process_many``, the path both adapters take, with an
+in-memory dead-letter sink."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from shared.envelope import Envelope, encode, wrap
 from shared.errors import PermanentError, TransientError
 from shared.events import Event, Money, OrderConfirmedV1
-from shared.messaging.processor import MessageProcessor, ProcessingAbandoned
-from shared.messaging.types import Handler, IncomingMessage, Subscription
+from shared.messaging import Handler, IncomingMessage, Subscription
+from shared.messaging.processor import MessageProcessor
 from shared.settings import RetrySettings
 from tests.support.polling import eventually
 
@@ -62,7 +63,7 @@ async def test_a_transient_failure_is_retried_and_then_succeeds() -> None:
     processor = MessageProcessor(
         SUBSCRIPTION, failing(2, TransientError("busy"), calls), sink, FAST_RETRY
     )
-    await processor.process(confirmed_message())
+    assert await processor.process_many([confirmed_message()]) == 1
     assert len(calls) == 3
     assert sink.records == []
 
@@ -74,7 +75,7 @@ async def test_retries_are_bounded_and_then_the_message_is_dead_lettered() -> No
         SUBSCRIPTION, failing(99, KeyError("bug"), calls), sink, FAST_RETRY
     )
     incoming = confirmed_message()
-    await processor.process(incoming)
+    assert await processor.process_many([incoming]) == 1
     assert len(calls) == 3
     [(body, reason, attempts)] = sink.records
     assert body == incoming.body
@@ -88,7 +89,7 @@ async def test_a_permanent_error_from_the_handler_is_dead_lettered_at_once() -> 
     processor = MessageProcessor(
         SUBSCRIPTION, failing(99, PermanentError("no such customer"), calls), sink, FAST_RETRY
     )
-    await processor.process(confirmed_message())
+    assert await processor.process_many([confirmed_message()]) == 1
     assert len(calls) == 1
     assert sink.records[0][1:] == ("PermanentError: no such customer", 1)
 
@@ -99,7 +100,7 @@ async def test_a_message_of_another_type_is_dead_lettered_without_calling_the_ha
     processor = MessageProcessor(
         Subscription("x", "order.placed"), failing(0, KeyError(), calls), sink, FAST_RETRY
     )
-    await processor.process(confirmed_message())
+    assert await processor.process_many([confirmed_message()]) == 1
     assert calls == []
     assert sink.records[0][1].startswith("UnknownEventTypeError")
 
@@ -107,7 +108,7 @@ async def test_a_message_of_another_type_is_dead_lettered_without_calling_the_ha
 async def test_the_dead_letter_publish_is_retried_until_the_broker_confirms() -> None:
     sink = FakeDeadLetters(failures_before_success=2)
     processor = MessageProcessor(SUBSCRIPTION, failing(0, KeyError(), []), sink, FAST_RETRY)
-    await processor.process(message(b"garbage"))
+    assert await processor.process_many([message(b"garbage")]) == 1
     assert len(sink.records) == 1
     assert sink.records[0][1].startswith("NotJsonError")
 
@@ -119,12 +120,13 @@ async def test_stopping_during_a_backoff_abandons_the_message_unacknowledged() -
     processor = MessageProcessor(
         SUBSCRIPTION, failing(99, TransientError("down"), calls), sink, slow_retry
     )
-    processing = asyncio.create_task(processor.process(confirmed_message()))
+    first, second = confirmed_message(), confirmed_message()
+    processing = asyncio.create_task(processor.process_many([first, second]))
     await eventually(lambda: bool(calls), what="the first attempt")
     processor.stop()
-    with pytest.raises(ProcessingAbandoned):
-        await asyncio.wait_for(processing, timeout=5)
+    assert await asyncio.wait_for(processing, timeout=5) == 0  # neither may be acknowledged
     assert sink.records == []
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize(("jitter", "expected"), [(0.0, [0.5, 1.0, 2.0, 2.5]), (1.0, [1, 2, 4, 5])])

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from shared.envelope import Envelope, decode
 from shared.errors import PermanentError, TransientError
 from shared.events import Event
+from shared.messaging import IncomingMessage
 from shared.messaging.processor import MessageProcessor
-from shared.messaging.types import IncomingMessage
 from shared.settings import RetrySettings
 from tests.support.polling import eventually
 from tests.unit.test_processor import (

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import aiomysql
 
-from shared.messaging.types import Publisher
+from shared.messaging import Publisher
 from shared.outbox.relay import HELD_ELSEWHERE, OutboxRelay
 from shared.settings import OutboxSettings
 from tests.support.polling import eventually

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.messaging.routing import broker_for, check_routes
+from shared.messaging import broker_for, check_routes
 from shared.settings import BrokerKind, SettingsError, load_settings, with_service_defaults
 
 

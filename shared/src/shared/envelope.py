@@ -26,6 +26,8 @@ from shared.events.base import Event
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+# How a whole envelope travels as a message body (CloudEvents structured mode).
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 # Plain syntax in the field pattern (portable to any JSON Schema validator);
 # the named groups are only for reading the version back.
 _SCHEMA_URN_PATTERN = r"^urn:eda:event:[a-z][a-z0-9_.-]*:v[0-9]+$"

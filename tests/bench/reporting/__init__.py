@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.bench.report import Figure
+from tests.bench.figure import Figure
 from tests.bench.reporting.markdown import Report, render
 from tests.bench.reporting.plots import draw_all
 from tests.bench.reporting.run import RunInfo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tests.bench.report import Figure
+from tests.bench.figure import Figure
 
 GROUPS = ("messaging", "tracing", "subscriber", "outbox", "api", "flow")
 """The groups of ``python -m tests.bench``, in the order the report shows them."""

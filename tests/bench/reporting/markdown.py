@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.bench.report import Figure
+from tests.bench.figure import Figure
 from tests.bench.reporting.figures import (
     GROUPS,
     OTHER,

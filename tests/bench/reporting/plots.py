@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as Chart
 from matplotlib.ticker import FuncFormatter
 
-from tests.bench.report import Figure
+from tests.bench.figure import Figure
 from tests.bench.reporting.figures import format_number, value_of
 
 BROKERS = (("kafka", "Kafka"), ("rabbitmq", "RabbitMQ"))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from tests.bench.report import Figure
+from tests.bench.figure import Figure
 from tests.bench.reporting.figures import find, format_number
 
 

@@ -5,49 +5,40 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 import httpx
 from fastapi import FastAPI
 
-from order_service.adapters.schema import migrate_database as migrate_orders
-from order_service.bootstrap import bootstrap
-from order_service.config import SOURCE as ORDERS_SOURCE
-from order_service.config import ServiceSettings as OrderServiceSettings
-from order_service.entrypoints.app import create_app as create_orders_app
-from shared.settings import AuthSettings, MySQLSettings, Settings, load_settings
-from tests.support.mysql import mysql_settings_for_tests, throwaway_database
-from user_service.bootstrap import ServiceSettings as UserHttpSettings
-from user_service.bootstrap import UserServiceSettings
-from user_service.bootstrap import migrate_database as migrate_users
-from user_service.bootstrap.settings import SOURCE as USERS_SOURCE
-from user_service.entrypoints.app import create_app as create_users_app
+from shared.http.auth_settings import AuthSettings
+from shared.settings import MySQLSettings
+from tests.support.service_apps import (
+    ORDER_SERVICE,
+    UNDER_TEST,
+    USER_SERVICE,
+    settings_for,
+    throwaway_service_database,
+)
 
 
 @asynccontextmanager
 async def migrated_database(service: str) -> AsyncIterator[MySQLSettings]:
-    server = mysql_settings_for_tests()
-    async with throwaway_database(server) as database:
-        mysql = server.model_copy(update={"database": database})
-        await (migrate_users if service == "users" else migrate_orders)(mysql)
+    name = USER_SERVICE if service == "users" else ORDER_SERVICE
+    async with throwaway_service_database(name) as mysql:
         yield mysql
 
 
-def users_app(mysql: MySQLSettings, auth: AuthSettings | None) -> FastAPI:
+def _app(name: str, mysql: MySQLSettings, auth: AuthSettings | None) -> FastAPI:
     """``auth=None``: the settings as the environment gives them (auth off by default)."""
     overrides = {} if auth is None else {"auth": auth}
-    platform = load_settings(source=USERS_SOURCE, mysql=mysql, **overrides)
-    return create_users_app(
-        UserServiceSettings(platform=platform, service=UserHttpSettings()), run_relay=False
-    )
+    return UNDER_TEST[name].create_app(settings_for(name, mysql, **overrides), run_relay=False)
+
+
+def users_app(mysql: MySQLSettings, auth: AuthSettings | None) -> FastAPI:
+    return _app(USER_SERVICE, mysql, auth)
 
 
 def orders_app(mysql: MySQLSettings, auth: AuthSettings | None) -> FastAPI:
-    """``auth=None``: ``create_app`` without the auth argument, as before auth existed."""
-    start = partial(bootstrap, Settings(mysql=mysql, source=ORDERS_SOURCE))
-    if auth is None:
-        return create_orders_app(OrderServiceSettings(), start, run_relay=False)
-    return create_orders_app(OrderServiceSettings(), start, run_relay=False, auth=auth)
+    return _app(ORDER_SERVICE, mysql, auth)
 
 
 @asynccontextmanager

@@ -1,24 +1,18 @@
-"""Delivering events to the order-service's handlers the way the subscriber runner does:
-through ``idempotent`` (one unit of work, a processed_events claim, one commit)."""
+"""Events of the users context for the order-service's handlers, and what they left."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import aiomysql
 
-from order_service.entrypoints.event_handlers import SUBSCRIPTIONS
-from shared.db.idempotency import UnitOfWorkHandler, idempotent
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.envelope import Envelope, wrap
 from shared.events import UserDeactivatedV1, UserRegisteredV1
+from tests.support.delivery import TRACEPARENT
 
 USER_SERVICE = "urn:eda:user-service"
-TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-
-Handlers = Mapping[str, UnitOfWorkHandler]
 
 
 def user_registered(user_id: uuid.UUID, email: str = "ada@example.com") -> Envelope:
@@ -33,11 +27,6 @@ def user_deactivated(user_id: uuid.UUID) -> Envelope:
     return wrap(
         event, source=USER_SERVICE, correlation_id=f"deactivate-{user_id}", traceparent=TRACEPARENT
     )
-
-
-async def deliver(pool: aiomysql.Pool, handlers: Handlers, envelope: Envelope) -> None:
-    handle = idempotent(pool, SUBSCRIPTIONS[envelope.type], handlers[envelope.type])
-    await handle(envelope.event(), envelope)
 
 
 async def customer_of(pool: aiomysql.Pool, user_id: uuid.UUID) -> tuple[str | None, bool] | None:

@@ -1,36 +1,15 @@
-"""Helpers the order-service integration tests share: outbox reads, row counts, bodies."""
+"""Request bodies, and orders settled as the handlers settle them, for the order-service's
+integration tests."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-import aiomysql
-
-from shared.db.unit_of_work import UnitOfWork
-from shared.envelope import Envelope, decode
-
-
-async def outbox_envelopes(pool: aiomysql.Pool) -> list[Envelope]:
-    """Every outbox row, in insertion order, parsed back into its envelope."""
-    async with UnitOfWork(pool) as uow:
-        rows = await uow.fetchall(
-            "SELECT event_type, aggregate_id, payload FROM outbox ORDER BY id"
-        )
-    envelopes = []
-    for event_type, aggregate_id, payload in rows:
-        envelope = decode(payload.encode())
-        assert (envelope.type, envelope.subject) == (event_type, aggregate_id)
-        envelopes.append(envelope)
-    return envelopes
-
-
-async def count_rows(pool: aiomysql.Pool, table: str) -> int:
-    assert table in {"orders", "order_items", "outbox", "customers"}
-    async with UnitOfWork(pool) as uow:
-        row = await uow.fetchone(f"SELECT COUNT(*) FROM {table}")
-    assert row is not None
-    return int(row[0])
+from order_service.domain import Order
+from order_service.service_layer import transitions
+from order_service.service_layer.causation import Causation
+from shared.service import UseCaseContext
 
 
 def order_body(**overrides: Any) -> dict[str, Any]:
@@ -44,3 +23,35 @@ def order_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def confirm(
+    context: UseCaseContext, order_id: uuid.UUID, causation: Causation | None = None
+) -> Order:
+    """Confirm as the order.placed handler does: ``apply_in`` inside one unit of work."""
+    return await _settle(
+        context, order_id, lambda order: order.confirm(at=context.clock()), causation
+    )
+
+
+async def reject(
+    context: UseCaseContext, order_id: uuid.UUID, reason: str, causation: Causation | None = None
+) -> Order:
+    """Reject as the order.placed handler does: ``apply_in`` inside one unit of work."""
+    return await _settle(
+        context, order_id, lambda order: order.reject(reason, at=context.clock()), causation
+    )
+
+
+async def _settle(
+    context: UseCaseContext,
+    order_id: uuid.UUID,
+    transition: transitions.Transition,
+    causation: Causation | None,
+) -> Order:
+    async with context.unit_of_work() as uow:
+        order = await transitions.apply_in(
+            uow, order_id, transition, causation or Causation(context.source)
+        )
+        await uow.commit()
+    return order

@@ -13,41 +13,35 @@ import aiomysql
 import pytest
 
 from order_service.domain import Order, OrderLine, OrderStatus
-from order_service.entrypoints.event_handlers import event_handlers
 from order_service.service_layer import orders, queries
-from order_service.service_layer.context import UseCaseContext
 from shared.envelope import Envelope, wrap
 from shared.errors import PermanentError, TransientError
 from shared.events import OrderConfirmedV1, OrderRejectedV1
+from shared.service import UseCaseContext
 from shared.settings import Settings
 from tests.integration.order_service.handler_support import (
-    TRACEPARENT,
-    Handlers,
-    deliver,
     processed,
     user_deactivated,
     user_registered,
 )
-from tests.integration.order_service.support import outbox_envelopes
+from tests.support.delivery import TRACEPARENT, deliver
+from tests.support.outbox import outbox_envelopes
 
 LINES = [OrderLine(sku="BOOK-1", quantity=2, unit_price=Decimal("12.50"))]
 WAIT_VARIABLE = "EDA_UNKNOWN_CUSTOMER_WAIT_S"
 
 
-@pytest.fixture
-def handlers(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Handlers:
+@pytest.fixture(autouse=True)
+def default_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(WAIT_VARIABLE, raising=False)
-    return event_handlers(settings)
 
 
 async def place(context: UseCaseContext, pool: aiomysql.Pool, user_id: uuid.UUID) -> Envelope:
     """Place an order over the real use case; return the order.placed its outbox holds,
     carrying a trace context as the relay would publish it."""
-    order = await orders.place_order(
-        context, user_id=user_id, currency="EUR", lines=LINES, correlation_id=f"req-{user_id}"
-    )
+    order = await orders.place_order(context, user_id=user_id, currency="EUR", lines=LINES)
     [placed] = [e for e in await outbox_envelopes(pool) if e.subject == str(order.id)]
-    return placed.model_copy(update={"traceparent": TRACEPARENT})
+    return placed.model_copy(update={"traceparent": TRACEPARENT, "correlationid": f"req-{user_id}"})
 
 
 def aged(placed: Envelope, seconds: float) -> Envelope:
@@ -64,12 +58,12 @@ async def reactions(pool: aiomysql.Pool, placed: Envelope) -> list[Envelope]:
 
 
 async def test_an_active_customers_order_is_confirmed(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
+    await deliver(pool, user_registered(user_id))
     placed = await place(context, pool, user_id)
-    await deliver(pool, handlers, placed)
+    await deliver(pool, placed)
 
     assert (await order_of(context, placed)).status is OrderStatus.CONFIRMED
     [confirmation] = await reactions(pool, placed)
@@ -84,13 +78,13 @@ async def test_an_active_customers_order_is_confirmed(
 
 
 async def test_an_inactive_customers_order_is_rejected(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
-    await deliver(pool, handlers, user_deactivated(user_id))
+    await deliver(pool, user_registered(user_id))
+    await deliver(pool, user_deactivated(user_id))
     placed = await place(context, pool, user_id)  # over HTTP the customer is not checked
-    await deliver(pool, handlers, placed)
+    await deliver(pool, placed)
 
     order = await order_of(context, placed)
     assert (order.status, order.reason) == (OrderStatus.REJECTED, "customer inactive")
@@ -102,28 +96,28 @@ async def test_an_inactive_customers_order_is_rejected(
 
 
 async def test_an_unknown_customer_is_waited_for_then_the_order_confirmed_once_known(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
     placed = await place(context, pool, user_id)
     with pytest.raises(TransientError, match=f"customer {user_id} is not known yet"):
-        await deliver(pool, handlers, placed)
+        await deliver(pool, placed)
     # Rolled back: no claim, so the runner's retry is handled afresh.
     assert await processed(pool, placed.id) == []
     assert (await order_of(context, placed)).status is OrderStatus.PENDING
     assert await reactions(pool, placed) == []
 
-    await deliver(pool, handlers, user_registered(user_id))
-    await deliver(pool, handlers, placed)
+    await deliver(pool, user_registered(user_id))
+    await deliver(pool, placed)
     assert (await order_of(context, placed)).status is OrderStatus.CONFIRMED
     assert [e.type for e in await reactions(pool, placed)] == ["order.confirmed"]
 
 
 async def test_an_unknown_customer_gets_the_order_rejected_after_the_window(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     placed = aged(await place(context, pool, uuid.uuid4()), seconds=31)
-    await deliver(pool, handlers, placed)
+    await deliver(pool, placed)
 
     order = await order_of(context, placed)
     assert (order.status, order.reason) == (OrderStatus.REJECTED, "unknown customer")
@@ -139,23 +133,22 @@ async def test_the_window_is_configurable(
 ) -> None:
     monkeypatch.setenv(WAIT_VARIABLE, "0")
     placed = await place(context, pool, uuid.uuid4())
-    await deliver(pool, event_handlers(settings), placed)
+    await deliver(pool, placed)
     assert (await order_of(context, placed)).reason == "unknown customer"
 
     monkeypatch.setenv(WAIT_VARIABLE, "120")
-    patient = event_handlers(settings)
     with pytest.raises(TransientError):
-        await deliver(pool, patient, aged(await place(context, pool, uuid.uuid4()), seconds=60))
+        await deliver(pool, aged(await place(context, pool, uuid.uuid4()), seconds=60))
 
 
 async def test_an_order_cancelled_before_its_placement_is_judged_is_left_alone(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
+    await deliver(pool, user_registered(user_id))
     placed = await place(context, pool, user_id)
     await orders.cancel_order(context, uuid.UUID(placed.subject))
-    await deliver(pool, handlers, placed)
+    await deliver(pool, placed)
 
     assert (await order_of(context, placed)).status is OrderStatus.CANCELLED
     assert await reactions(pool, placed) == []
@@ -163,28 +156,26 @@ async def test_an_order_cancelled_before_its_placement_is_judged_is_left_alone(
 
 
 async def test_a_cancelled_order_with_an_unknown_customer_is_not_waited_for(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     placed = await place(context, pool, uuid.uuid4())
     await orders.cancel_order(context, uuid.UUID(placed.subject))
-    await deliver(pool, handlers, placed)
+    await deliver(pool, placed)
     assert await reactions(pool, placed) == []
 
 
 async def test_a_redelivered_order_placed_confirms_once(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
+    await deliver(pool, user_registered(user_id))
     placed = await place(context, pool, user_id)
-    await deliver(pool, handlers, placed)
-    await deliver(pool, handlers, placed)
+    await deliver(pool, placed)
+    await deliver(pool, placed)
     assert [e.type for e in await reactions(pool, placed)] == ["order.confirmed"]
 
 
-async def test_an_order_placed_naming_no_stored_order_is_permanent(
-    pool: aiomysql.Pool, handlers: Handlers
-) -> None:
+async def test_an_order_placed_naming_no_stored_order_is_permanent(pool: aiomysql.Pool) -> None:
     _, event = Order.place(
         order_id=uuid.uuid4(),
         user_id=uuid.uuid4(),
@@ -194,18 +185,18 @@ async def test_an_order_placed_naming_no_stored_order_is_permanent(
     )
     stray = wrap(event, source="urn:eda:order-service")
     with pytest.raises(PermanentError, match="no order stored here"):
-        await deliver(pool, handlers, stray)
+        await deliver(pool, stray)
     assert await processed(pool, stray.id) == []
 
 
 async def test_a_deactivation_handled_before_the_placement_cancels_and_the_placement_is_a_no_op(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
+    await deliver(pool, user_registered(user_id))
     placed = await place(context, pool, user_id)
-    await deliver(pool, handlers, user_deactivated(user_id))
-    await deliver(pool, handlers, placed)
+    await deliver(pool, user_deactivated(user_id))
+    await deliver(pool, placed)
 
     order = await order_of(context, placed)
     assert (order.status, order.reason) == (OrderStatus.CANCELLED, "customer deactivated")
@@ -213,13 +204,13 @@ async def test_a_deactivation_handled_before_the_placement_cancels_and_the_place
 
 
 async def test_a_placement_handled_before_the_deactivation_stays_confirmed(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
+    await deliver(pool, user_registered(user_id))
     placed = await place(context, pool, user_id)
-    await deliver(pool, handlers, placed)
-    await deliver(pool, handlers, user_deactivated(user_id))
+    await deliver(pool, placed)
+    await deliver(pool, user_deactivated(user_id))
 
     # Only pending orders are cancelled; the user's stats keep the confirmed one.
     assert (await order_of(context, placed)).status is OrderStatus.CONFIRMED
@@ -227,26 +218,26 @@ async def test_a_placement_handled_before_the_deactivation_stays_confirmed(
 
 
 async def test_a_placement_before_its_customers_registration_ends_confirmed(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
     placed = await place(context, pool, user_id)
     with pytest.raises(TransientError):
-        await deliver(pool, handlers, placed)
-    await deliver(pool, handlers, user_registered(user_id))
-    await deliver(pool, handlers, placed)  # the runner's retry
+        await deliver(pool, placed)
+    await deliver(pool, user_registered(user_id))
+    await deliver(pool, placed)  # the runner's retry
     assert (await order_of(context, placed)).status is OrderStatus.CONFIRMED
 
 
 async def test_placements_judged_while_the_customer_is_deactivated_settle_each_order_once(
-    pool: aiomysql.Pool, context: UseCaseContext, handlers: Handlers
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user_id = uuid.uuid4()
-    await deliver(pool, handlers, user_registered(user_id))
+    await deliver(pool, user_registered(user_id))
     placements = [await place(context, pool, user_id) for _ in range(6)]
     await asyncio.gather(
-        *(deliver(pool, handlers, placed) for placed in placements),
-        deliver(pool, handlers, user_deactivated(user_id)),
+        *(deliver(pool, placed) for placed in placements),
+        deliver(pool, user_deactivated(user_id)),
     )
 
     written = [e for e in await outbox_envelopes(pool) if e.type != "order.placed"]

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from functools import partial
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from eda_local.tansu import free_port
-from order_service.bootstrap import bootstrap
-from order_service.config import SOURCE, ServiceSettings
 from order_service.entrypoints.app import create_app
-from shared.settings import MySQLSettings, Settings
+from shared.service import ServiceSettings
+from shared.settings import MySQLSettings
 from tests.integration.order_service.support import order_body
 from tests.support.polling import eventually
+from tests.support.service_apps import ORDER_SERVICE, settings_for
 
 
 async def test_healthz_answers_and_readyz_wants_the_relay(client: httpx.AsyncClient) -> None:
@@ -26,8 +25,10 @@ async def test_healthz_answers_and_readyz_wants_the_relay(client: httpx.AsyncCli
     assert not_ready.json()["checks"] == {"database": True, "outbox_relay": False}
 
 
-async def test_readyz_is_ready_with_the_database_and_a_running_relay(settings: Settings) -> None:
-    app = create_app(ServiceSettings(), partial(bootstrap, settings), run_relay=True)
+async def test_readyz_is_ready_with_the_database_and_a_running_relay(
+    service_settings: ServiceSettings,
+) -> None:
+    app = create_app(service_settings, run_relay=True)
     async with app.router.lifespan_context(app):
         relay = app.state.runtime.relay
         await eventually(lambda: relay.running, timeout=5, what="the relay task to start")
@@ -47,8 +48,7 @@ async def test_the_openapi_document_lists_the_order_routes(client: httpx.AsyncCl
 @pytest.fixture
 async def unreachable_client() -> AsyncIterator[httpx.AsyncClient]:
     mysql = MySQLSettings(port=free_port(), pool_min_size=0, connect_timeout_s=1)
-    settings = Settings(mysql=mysql, source=SOURCE)
-    app: FastAPI = create_app(ServiceSettings(), partial(bootstrap, settings), run_relay=False)
+    app: FastAPI = create_app(settings_for(ORDER_SERVICE, mysql), run_relay=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://o") as client:

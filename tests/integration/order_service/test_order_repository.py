@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import aiomysql
 
-from order_service.adapters.order_repository import OrderRepository, PageKey
+from order_service.adapters.order_repository import OrderRepository
 from order_service.domain import Order, OrderLine, OrderStatus
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import PageKey, UnitOfWork
 
 START = datetime(2026, 3, 1, 12, 0, 0, 1, tzinfo=UTC)
 
@@ -61,7 +61,7 @@ async def test_a_status_change_is_stored_with_its_reason_and_time(pool: aiomysql
         repository = OrderRepository(uow)
         locked = await repository.get(order.id, for_update=True)
         assert locked == order
-        await repository.update_status(cancelled)
+        await repository.save(cancelled)
         await uow.commit()
     async with UnitOfWork(pool) as uow:
         loaded = await OrderRepository(uow).get(order.id)

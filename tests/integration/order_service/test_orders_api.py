@@ -11,10 +11,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from order_service.service_layer import orders
-from order_service.service_layer.context import UseCaseContext
 from shared.events import OrderCancelledV1, OrderPlacedV1
-from tests.integration.order_service.support import count_rows, order_body, outbox_envelopes
+from shared.service import UseCaseContext
+from tests.integration.order_service.support import confirm, order_body, reject
+from tests.support.mysql import count_rows
+from tests.support.outbox import outbox_envelopes
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ async def test_a_rejected_order_shows_its_reason(
     client: httpx.AsyncClient, context: UseCaseContext
 ) -> None:
     placed = await place(client)
-    await orders.reject_order(context, uuid.UUID(str(placed["id"])), "customer unknown")
+    await reject(context, uuid.UUID(str(placed["id"])), "customer unknown")
     order = (await client.get(f"/orders/{placed['id']}")).json()
     assert (order["status"], order["reason"]) == ("rejected", "customer unknown")
 
@@ -151,7 +152,7 @@ async def test_cancelling_a_confirmed_order_with_a_reason(
     client: httpx.AsyncClient, pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     placed = await place(client)
-    await orders.confirm_order(context, uuid.UUID(str(placed["id"])))
+    await confirm(context, uuid.UUID(str(placed["id"])))
     response = await client.post(
         f"/orders/{placed['id']}/cancel", json={"reason": "found it cheaper"}
     )
@@ -167,7 +168,7 @@ async def test_cancelling_twice_or_a_rejected_order_is_409_and_writes_nothing(
 ) -> None:
     cancelled, rejected = await place(client), await place(client)
     assert (await client.post(f"/orders/{cancelled['id']}/cancel")).status_code == 200
-    await orders.reject_order(context, uuid.UUID(str(rejected["id"])), "no credit")
+    await reject(context, uuid.UUID(str(rejected["id"])), "no credit")
     rows_before = await count_rows(pool, "outbox")
 
     again = await client.post(f"/orders/{cancelled['id']}/cancel")

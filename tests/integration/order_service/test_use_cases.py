@@ -13,14 +13,16 @@ import pytest
 
 from order_service.domain import IllegalTransitionError, Order, OrderLine, OrderStatus
 from order_service.service_layer import orders, queries, transitions
-from order_service.service_layer.context import UseCaseContext
+from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import OrderNotFoundError
-from shared.db.idempotency import idempotent
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork, idempotent
 from shared.envelope import Envelope
 from shared.events import Event, OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderRejectedV1
-from shared.outbox.writer import add_to_outbox
-from tests.integration.order_service.support import count_rows, outbox_envelopes
+from shared.outbox import add_to_outbox
+from shared.service import UseCaseContext
+from tests.integration.order_service.support import confirm, reject
+from tests.support.mysql import count_rows
+from tests.support.outbox import outbox_envelopes
 
 LINES = [OrderLine(sku="BOOK-1", quantity=2, unit_price=Decimal("12.50"))]
 
@@ -34,15 +36,12 @@ async def test_placing_writes_the_order_and_one_order_placed_row(
 ) -> None:
     wakes: list[int] = []
     context = dataclasses.replace(context, after_commit=lambda: wakes.append(1))
-    order = await orders.place_order(
-        context, user_id=uuid.uuid4(), currency="EUR", lines=LINES, correlation_id="req-1"
-    )
+    order = await orders.place_order(context, user_id=uuid.uuid4(), currency="EUR", lines=LINES)
     assert await queries.get_order(context, order.id) == order
     [envelope] = await outbox_envelopes(pool)
     event = envelope.event()
     assert isinstance(event, OrderPlacedV1)
     assert (envelope.subject, envelope.source) == (str(order.id), "urn:eda:order-service")
-    assert envelope.correlationid == "req-1"
     assert event.total.amount == Decimal("25.00")
     assert wakes == [1]
 
@@ -82,11 +81,16 @@ async def test_confirm_and_reject_carry_the_causing_event(
     context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     first, second = await place(context), await place(context)
-    confirmed = await orders.confirm_order(
-        context, first.id, causation_id="placed-1", correlation_id="corr-1"
+    confirmed = await confirm(
+        context,
+        first.id,
+        Causation(context.source, causation_id="placed-1", correlation_id="corr-1"),
     )
-    rejected = await orders.reject_order(
-        context, second.id, "customer is deactivated", causation_id="placed-2", correlation_id="c2"
+    rejected = await reject(
+        context,
+        second.id,
+        "customer is deactivated",
+        Causation(context.source, causation_id="placed-2", correlation_id="c2"),
     )
     assert confirmed.status is OrderStatus.CONFIRMED
     assert (rejected.status, rejected.reason) == (OrderStatus.REJECTED, "customer is deactivated")
@@ -103,7 +107,7 @@ async def test_an_illegal_transition_writes_nothing(
     order = await place(context)
     await orders.cancel_order(context, order.id)
     with pytest.raises(IllegalTransitionError):
-        await orders.confirm_order(context, order.id)
+        await confirm(context, order.id)
     assert (await queries.get_order(context, order.id)).status is OrderStatus.CANCELLED
     assert [e.type for e in await outbox_envelopes(pool)] == ["order.placed", "order.cancelled"]
 
@@ -112,7 +116,7 @@ async def test_changing_an_unknown_order_is_not_found(context: UseCaseContext) -
     with pytest.raises(OrderNotFoundError):
         await orders.cancel_order(context, uuid.uuid4())
     with pytest.raises(OrderNotFoundError):
-        await orders.reject_order(context, uuid.uuid4(), "no")
+        await reject(context, uuid.uuid4(), "no")
 
 
 async def test_concurrent_cancels_of_one_order_succeed_once(
@@ -135,13 +139,11 @@ async def test_a_subscriber_confirms_inside_its_idempotent_unit_of_work(
     [placed] = await outbox_envelopes(pool)
 
     async def confirm(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-        await transitions.confirm_in(
+        await transitions.apply_in(
             uow,
             uuid.UUID(envelope.subject),
-            at=context.clock(),
-            source=context.source,
-            causation_id=envelope.id,
-            correlation_id=envelope.correlationid,
+            lambda order: order.confirm(at=context.clock()),
+            Causation.of(envelope, source=context.source),
         )
 
     handle = idempotent(pool, "order-confirmation", confirm)
@@ -158,7 +160,7 @@ async def test_cancelling_a_confirmed_order_records_previous_status(
     context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     order = await place(context)
-    await orders.confirm_order(context, order.id)
+    await confirm(context, order.id)
     cancelled = await orders.cancel_order(context, order.id, "out of stock")
     assert (cancelled.status, cancelled.reason) == (OrderStatus.CANCELLED, "out of stock")
     event = (await outbox_envelopes(pool))[-1].event()

@@ -10,15 +10,16 @@ import aiomysql
 import httpx
 import pytest
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.events import Money
-from tests.integration.user_service.support import count, outbox
+from shared.service import UseCaseContext, utc_now
+from tests.support.mysql import count_rows
+from tests.support.outbox import outbox_envelopes
 from tests.support.polling import eventually
 from user_service.adapters.users_repository import UserRepository
 from user_service.domain.errors import EmailAlreadyRegisteredError, UserAlreadyDeactivatedError
 from user_service.domain.user import User
 from user_service.service_layer import queries, users
-from user_service.service_layer.context import ServiceContext, utc_now
 
 
 async def test_concurrent_registrations_of_one_email_create_one_user(
@@ -29,8 +30,8 @@ async def test_concurrent_registrations_of_one_email_create_one_user(
         *(client.post("/users", json={"email": email, "name": "Ada"}) for email in spellings)
     )
     assert Counter(response.status_code for response in responses) == {201: 1, 409: 3}
-    assert await count(pool, "users") == 1
-    assert [envelope.type for envelope in await outbox(pool)] == ["user.registered"]
+    assert await count_rows(pool, "users") == 1
+    assert [envelope.type for envelope in await outbox_envelopes(pool)] == ["user.registered"]
 
 
 async def test_concurrent_registrations_of_different_emails_all_succeed(
@@ -40,7 +41,7 @@ async def test_concurrent_registrations_of_different_emails_all_succeed(
         *(client.post("/users", json={"email": f"u{n}@x.io", "name": "U"}) for n in range(8))
     )
     assert {response.status_code for response in responses} == {201}
-    assert len(await outbox(pool)) == 8
+    assert len(await outbox_envelopes(pool)) == 8
 
 
 async def test_concurrent_deactivations_deactivate_once(
@@ -51,7 +52,7 @@ async def test_concurrent_deactivations_deactivate_once(
         *(client.post(f"/users/{user['id']}/deactivate") for _ in range(4))
     )
     assert Counter(response.status_code for response in responses) == {200: 1, 409: 3}
-    assert [envelope.type for envelope in await outbox(pool)] == [
+    assert [envelope.type for envelope in await outbox_envelopes(pool)] == [
         "user.registered",
         "user.deactivated",
     ]
@@ -68,10 +69,10 @@ async def someone_waits_for_a_lock(pool: aiomysql.Pool) -> None:
 
 
 async def test_a_registration_waiting_on_the_unique_index_becomes_a_conflict(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     async with UnitOfWork(pool) as first:
-        await UserRepository(first).add(User.register("ada@example.com", "Ada", now=utc_now()))
+        await UserRepository(first).add(User.register("ada@example.com", "Ada", now=utc_now())[0])
         second = asyncio.create_task(users.register_user(context, "ADA@example.com", "Ada"))
         await someone_waits_for_a_lock(pool)
         await first.commit()
@@ -80,7 +81,7 @@ async def test_a_registration_waiting_on_the_unique_index_becomes_a_conflict(
 
 
 async def test_a_deactivation_waiting_on_the_row_lock_sees_the_first_one(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     user = await users.register_user(context, "ada@example.com", "Ada")
     async with UnitOfWork(pool) as first:
@@ -96,7 +97,7 @@ async def test_a_deactivation_waiting_on_the_row_lock_sees_the_first_one(
 
 
 async def test_two_users_first_spend_in_flight_at_once_do_not_deadlock(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     # Locking a user must not gap-lock user_spend: both inserts would wait on each other.
     ada, bob = [await users.register_user(context, f"{n}@example.com", n) for n in ("ada", "bob")]
@@ -115,7 +116,7 @@ async def test_two_users_first_spend_in_flight_at_once_do_not_deadlock(
 
 
 async def test_spend_stays_exact_when_the_locked_read_sees_an_old_snapshot(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     user = await users.register_user(context, "ada@example.com", "Ada")
     async with UnitOfWork(pool) as late:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from eda_local.tansu import free_port
-from tests.integration.user_service.support import settings_for
 from tests.support.mysql import mysql_settings_for_tests
+from tests.support.service_apps import USER_SERVICE, settings_for
 from user_service.entrypoints.app import create_app
 
 
@@ -19,7 +19,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     nowhere = mysql_settings_for_tests().model_copy(
         update={"port": free_port(), "pool_min_size": 0, "connect_timeout_s": 1.0}
     )
-    app = create_app(settings_for(nowhere), run_relay=False)
+    app = create_app(settings_for(USER_SERVICE, nowhere), run_relay=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://user-service") as http:

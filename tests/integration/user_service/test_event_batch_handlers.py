@@ -10,48 +10,39 @@ from uuid import UUID, uuid4
 import aiomysql
 import pytest
 
-from shared.db.idempotency import idempotent_batch
 from shared.errors import PermanentError, TransientError
 from shared.events import Event, OrderConfirmedV1
+from shared.service import UseCaseContext
 from shared.settings import load_settings
+from subscribers.catalog import subscriber_for
+from subscribers.runner import idempotent_handlers
 from tests.integration.user_service.order_events import (
     cancelled,
     confirmed,
-    deliver,
-    envelope_of,
     money,
 )
-from tests.integration.user_service.support import count
-from user_service.bootstrap.settings import SOURCE
+from tests.support.delivery import deliver, envelope_of
+from tests.support.mysql import count_rows
 from user_service.domain.user import User
-from user_service.entrypoints.event_handlers import (
-    SUBSCRIPTIONS,
-    event_batch_handlers,
-    event_handlers,
-)
 from user_service.service_layer import queries, users
-from user_service.service_layer.context import ServiceContext
 
 CONFIRMED = OrderConfirmedV1.event_type
 
 
 async def deliver_run(pool: aiomysql.Pool, events: list[Event]) -> None:
-    settings = load_settings(source=SOURCE)
-    handle_many = idempotent_batch(
-        pool,
-        SUBSCRIPTIONS[CONFIRMED],
-        event_handlers(settings)[CONFIRMED],
-        handle_together=event_batch_handlers(settings)[CONFIRMED],
-    )
+    """The run as the subscriber runner hands it over: one unit of work, the batch form."""
+    subscriber = subscriber_for(CONFIRMED)
+    settings = load_settings(source=subscriber.source)
+    _, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=lambda: None)
     await handle_many([(event, envelope_of(event)) for event in events])
 
 
-async def stats(context: ServiceContext, user: User) -> tuple[int, dict[str, Decimal]]:
+async def stats(context: UseCaseContext, user: User) -> tuple[int, dict[str, Decimal]]:
     loaded = await queries.get_user(context, user.id)
     return loaded.orders_count, loaded.total_spent
 
 
-async def two_users(context: ServiceContext, tag: str) -> tuple[User, User]:
+async def two_users(context: UseCaseContext, tag: str) -> tuple[User, User]:
     return (
         await users.register_user(context, f"ada-{tag}@example.com", "Ada"),
         await users.register_user(context, f"bob-{tag}@example.com", "Bob"),
@@ -78,7 +69,7 @@ def history_and_run(ada: UUID, bob: UUID) -> tuple[list[Event], list[Event]]:
 
 
 async def test_a_run_has_the_effect_of_handling_its_events_one_at_a_time(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     one_by_one, together = await two_users(context, "a"), await two_users(context, "b")
     before, run = history_and_run(one_by_one[0].id, one_by_one[1].id)
@@ -98,7 +89,7 @@ async def test_a_run_has_the_effect_of_handling_its_events_one_at_a_time(
 
 
 async def test_a_run_of_orders_new_to_the_ledger_counts_each_once(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     ada, bob = await two_users(context, "a")
     twice = uuid4()
@@ -113,23 +104,23 @@ async def test_a_run_of_orders_new_to_the_ledger_counts_each_once(
     )
     assert await stats(context, ada) == (2, {"EUR": Decimal("12.55")})
     assert await stats(context, bob) == (1, {"USD": Decimal("1.00")})
-    assert await count(pool, "order_ledger") == 3
-    assert await count(pool, "order_ledger WHERE confirmed_at IS NOT NULL") == 3
+    assert await count_rows(pool, "order_ledger") == 3
+    assert await count_rows(pool, "order_ledger", "confirmed_at IS NOT NULL") == 3
 
 
 async def test_free_orders_in_a_run_count_and_store_no_zero_spend(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     ada, _ = await two_users(context, "a")
     await deliver_run(
         pool, [confirmed(ada.id, uuid4(), money("0.00")), confirmed(ada.id, uuid4(), money("0.00"))]
     )
     assert await stats(context, ada) == (2, {})
-    assert await count(pool, "user_spend") == 0
+    assert await count_rows(pool, "user_spend") == 0
 
 
 async def test_an_order_new_to_the_ledger_named_for_two_users_in_a_run_changes_nothing(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     ada, bob = await two_users(context, "a")
     order_id = uuid4()
@@ -143,11 +134,11 @@ async def test_an_order_new_to_the_ledger_named_for_two_users_in_a_run_changes_n
         )
     assert await stats(context, ada) == (0, {})
     for table in ("processed_events", "order_ledger"):
-        assert await count(pool, table) == 0
+        assert await count_rows(pool, table) == 0
 
 
 async def test_a_run_naming_an_unknown_user_is_transient_and_leaves_nothing_behind(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     ada, _ = await two_users(context, "a")
     stranger = uuid4()
@@ -161,11 +152,11 @@ async def test_a_run_naming_an_unknown_user_is_transient_and_leaves_nothing_behi
         )
     assert await stats(context, ada) == (0, {})
     for table in ("processed_events", "order_ledger"):
-        assert await count(pool, table) == 0
+        assert await count_rows(pool, table) == 0
 
 
 async def test_conflicting_facts_in_a_run_are_permanent_and_change_nothing(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     ada, bob = await two_users(context, "a")
     order_id = uuid4()
@@ -177,4 +168,4 @@ async def test_conflicting_facts_in_a_run_are_permanent_and_change_nothing(
         )
     assert await stats(context, ada) == (1, {"EUR": Decimal("5.00")})
     assert await stats(context, bob) == (0, {})
-    assert await count(pool, "processed_events") == 1
+    assert await count_rows(pool, "processed_events") == 1

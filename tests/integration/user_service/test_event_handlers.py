@@ -10,44 +10,34 @@ import aiomysql
 import httpx
 import pytest
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.errors import PermanentError, TransientError
-from shared.settings import load_settings
+from shared.service import UseCaseContext
 from tests.integration.user_service.order_events import (
     cancelled,
     confirmed,
-    deliver,
     money,
     rejected,
 )
-from tests.integration.user_service.support import count, outbox
+from tests.support.delivery import deliver
+from tests.support.mysql import count_rows
+from tests.support.outbox import outbox_envelopes
 from user_service.domain.user import User
-from user_service.entrypoints.event_handlers import SUBSCRIPTIONS, event_handlers
 from user_service.service_layer import queries, users
-from user_service.service_layer.context import ServiceContext
 
 
 @pytest.fixture
-async def user(context: ServiceContext) -> User:
+async def user(context: UseCaseContext) -> User:
     return await users.register_user(context, "ada@example.com", "Ada")
 
 
-async def stats(context: ServiceContext, user: User) -> tuple[int, dict[str, Decimal]]:
+async def stats(context: UseCaseContext, user: User) -> tuple[int, dict[str, Decimal]]:
     loaded = await queries.get_user(context, user.id)
     return loaded.orders_count, loaded.total_spent
 
 
-def test_the_handlers_cover_the_users_subscriptions() -> None:
-    assert dict(SUBSCRIPTIONS) == {
-        "order.confirmed": "users.order-confirmed",
-        "order.cancelled": "users.order-cancelled",
-        "order.rejected": "users.order-rejected",
-    }
-    assert set(event_handlers(load_settings())) == set(SUBSCRIPTIONS)
-
-
 async def test_a_confirmed_order_adds_to_the_count_and_the_spend_in_its_currency(
-    pool: aiomysql.Pool, context: ServiceContext, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, user: User
 ) -> None:
     await deliver(pool, confirmed(user.id, uuid4(), money("12.50")))
     await deliver(pool, confirmed(user.id, uuid4(), money("0.05")))
@@ -59,7 +49,7 @@ async def test_a_confirmed_order_adds_to_the_count_and_the_spend_in_its_currency
 
 
 async def test_cancelling_a_confirmed_order_subtracts_exactly_what_it_added(
-    pool: aiomysql.Pool, context: ServiceContext, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, user: User
 ) -> None:
     kept, cancelled_order = uuid4(), uuid4()
     await deliver(pool, confirmed(user.id, kept, money("10.10")))
@@ -69,7 +59,7 @@ async def test_cancelling_a_confirmed_order_subtracts_exactly_what_it_added(
 
 
 async def test_cancelling_the_only_order_leaves_zero_not_a_negative(
-    pool: aiomysql.Pool, context: ServiceContext, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, user: User
 ) -> None:
     order_id = uuid4()
     await deliver(pool, confirmed(user.id, order_id, money("7.00")))
@@ -78,7 +68,7 @@ async def test_cancelling_the_only_order_leaves_zero_not_a_negative(
 
 
 async def test_an_order_cancelled_while_pending_changes_no_statistic(
-    pool: aiomysql.Pool, context: ServiceContext, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, user: User
 ) -> None:
     await deliver(pool, confirmed(user.id, uuid4(), money("3.00")))
     await deliver(pool, cancelled(user.id, uuid4(), money("8.00"), previous_status="pending"))
@@ -104,11 +94,11 @@ async def test_the_handlers_raise_no_events(pool: aiomysql.Pool, user: User) -> 
     await deliver(pool, confirmed(user.id, order_id, money("1.00")))
     await deliver(pool, cancelled(user.id, order_id, money("1.00")))
     await deliver(pool, rejected(user.id, uuid4()))
-    assert [envelope.type for envelope in await outbox(pool)] == ["user.registered"]
+    assert [envelope.type for envelope in await outbox_envelopes(pool)] == ["user.registered"]
 
 
 async def test_a_redelivered_envelope_has_its_effect_once(
-    pool: aiomysql.Pool, context: ServiceContext, client: httpx.AsyncClient, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, client: httpx.AsyncClient, user: User
 ) -> None:
     order_id = uuid4()
     for event in [
@@ -117,12 +107,12 @@ async def test_a_redelivered_envelope_has_its_effect_once(
         rejected(user.id, uuid4()),
     ]:
         envelope = await deliver(pool, event)
-        await deliver(pool, event, envelope)
+        await deliver(pool, envelope)
     cancellation = await deliver(pool, cancelled(user.id, order_id, money("4.00")))
-    await deliver(pool, cancelled(user.id, order_id, money("4.00")), cancellation)
+    await deliver(pool, cancellation)
     assert await stats(context, user) == (1, {"EUR": Decimal("6.00")})
     assert len((await client.get(f"/users/{user.id}/notifications")).json()["items"]) == 1
-    assert await count(pool, "processed_events") == 4
+    assert await count_rows(pool, "processed_events") == 4
 
 
 async def test_a_second_rejection_of_one_order_in_a_new_envelope_notifies_once(
@@ -131,8 +121,8 @@ async def test_a_second_rejection_of_one_order_in_a_new_envelope_notifies_once(
     order_id = uuid4()
     await deliver(pool, rejected(user.id, order_id))
     await deliver(pool, rejected(user.id, order_id))
-    assert await count(pool, "notifications") == 1
-    assert await count(pool, "processed_events") == 2
+    assert await count_rows(pool, "notifications") == 1
+    assert await count_rows(pool, "processed_events") == 2
 
 
 @pytest.mark.parametrize("kind", ["confirmed", "cancelled from confirmed", "pending", "rejected"])
@@ -150,11 +140,11 @@ async def test_an_unknown_user_is_transient_and_leaves_nothing_behind(
         await deliver(pool, event)
     # Not even the claim: a retry after the user appeared would be handled.
     for table in ("processed_events", "order_ledger", "notifications"):
-        assert await count(pool, table) == 0
+        assert await count_rows(pool, table) == 0
 
 
 async def test_conflicting_facts_about_an_order_are_permanent_and_change_nothing(
-    pool: aiomysql.Pool, context: ServiceContext, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, user: User
 ) -> None:
     other = await users.register_user(context, "bob@example.com", "Bob")
     order_id = uuid4()
@@ -168,11 +158,11 @@ async def test_conflicting_facts_about_an_order_are_permanent_and_change_nothing
             await deliver(pool, contradiction)
     assert await stats(context, user) == (1, {"EUR": Decimal("5.00")})
     assert await stats(context, other) == (0, {})
-    assert await count(pool, "processed_events") == 1
+    assert await count_rows(pool, "processed_events") == 1
 
 
 async def test_statistics_that_hold_less_than_the_order_added_are_never_taken_below_zero(
-    pool: aiomysql.Pool, context: ServiceContext, user: User
+    pool: aiomysql.Pool, context: UseCaseContext, user: User
 ) -> None:
     order_id = uuid4()
     await deliver(pool, confirmed(user.id, order_id, money("5.00")))

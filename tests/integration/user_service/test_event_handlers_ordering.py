@@ -13,18 +13,19 @@ import pytest
 
 from shared.errors import PermanentError
 from shared.events import Event, Money
-from tests.integration.user_service.order_events import cancelled, confirmed, deliver, money
-from tests.integration.user_service.support import count
+from shared.service import UseCaseContext
+from tests.integration.user_service.order_events import cancelled, confirmed, money
+from tests.support.delivery import deliver
+from tests.support.mysql import count_rows
 from user_service.domain.user import User
 from user_service.service_layer import queries, users
-from user_service.service_layer.context import ServiceContext
 
 
-async def register(context: ServiceContext, name: str) -> User:
+async def register(context: UseCaseContext, name: str) -> User:
     return await users.register_user(context, f"{name}@example.com", name)
 
 
-async def stats(context: ServiceContext, user: User) -> tuple[int, dict[str, Decimal]]:
+async def stats(context: UseCaseContext, user: User) -> tuple[int, dict[str, Decimal]]:
     loaded = await queries.get_user(context, user.id)
     return loaded.orders_count, loaded.total_spent
 
@@ -45,7 +46,7 @@ def history(user_id: UUID) -> tuple[list[Event], tuple[int, dict[str, Decimal]]]
     ids="-".join,
 )
 async def test_a_cancelled_order_ends_uncounted_whatever_the_arrival_order_and_repeats(
-    pool: aiomysql.Pool, context: ServiceContext, arrivals: tuple[str, ...]
+    pool: aiomysql.Pool, context: UseCaseContext, arrivals: tuple[str, ...]
 ) -> None:
     user = await register(context, "ada")
     await deliver(pool, confirmed(user.id, uuid4(), money("2.50")))
@@ -57,7 +58,7 @@ async def test_a_cancelled_order_ends_uncounted_whatever_the_arrival_order_and_r
 
 
 async def test_a_cancellation_arriving_first_makes_the_later_confirmation_count_nothing(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     user = await register(context, "ada")
     order_id, total = uuid4(), money("12.00")
@@ -65,11 +66,11 @@ async def test_a_cancellation_arriving_first_makes_the_later_confirmation_count_
     assert await stats(context, user) == (0, {})
     await deliver(pool, confirmed(user.id, order_id, total))
     assert await stats(context, user) == (0, {})
-    assert await count(pool, "order_ledger") == 1
+    assert await count_rows(pool, "order_ledger") == 1
 
 
 async def test_a_history_delivered_in_reverse_ends_as_delivered_forward(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     forward, backward = await register(context, "ada"), await register(context, "bob")
     events, _ = history(forward.id)
@@ -83,7 +84,7 @@ async def test_a_history_delivered_in_reverse_ends_as_delivered_forward(
 
 
 async def test_concurrent_deliveries_for_many_users_and_orders_end_exact(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     people = [await register(context, f"user{number}") for number in range(6)]
     deliveries, expected = [], {}
@@ -97,7 +98,7 @@ async def test_concurrent_deliveries_for_many_users_and_orders_end_exact(
 
 
 async def test_a_confirmation_of_an_order_cancelled_while_pending_is_permanent(
-    pool: aiomysql.Pool, context: ServiceContext
+    pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
     # The orders context confirms only pending orders, so this pair means a bug upstream:
     # dead-lettered for a person to look at, never counted.

@@ -11,7 +11,7 @@ import aiomysql
 import httpx
 from fastapi import FastAPI
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.events import Money
 from tests.integration.user_service.support import use_context
 from user_service.adapters.notifications_repository import NotificationRepository

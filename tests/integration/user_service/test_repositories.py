@@ -9,11 +9,11 @@ from uuid import uuid4
 import aiomysql
 import pytest
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import PageKey, UnitOfWork
 from shared.events import Money
 from user_service.adapters.notifications_repository import NotificationRepository
 from user_service.adapters.order_ledger_repository import OrderLedgerRepository
-from user_service.adapters.users_repository import PageKey, UserRepository
+from user_service.adapters.users_repository import UserRepository
 from user_service.domain.errors import EmailAlreadyRegisteredError
 from user_service.domain.notification import Notification
 from user_service.domain.order_ledger import OrderLedgerEntry
@@ -37,7 +37,7 @@ async def load(pool: aiomysql.Pool, user: User) -> User:
 
 
 def new_user(email: str = "ada@example.com", at: datetime = NOW) -> User:
-    return User.register(email, "Ada", now=at)
+    return User.register(email, "Ada", now=at)[0]
 
 
 async def test_an_added_user_reads_back_exactly(pool: aiomysql.Pool) -> None:
@@ -51,7 +51,7 @@ async def test_an_added_user_reads_back_exactly(pool: aiomysql.Pool) -> None:
         "active",
     )
     assert loaded.created_at == NOW  # microseconds and UTC survive
-    assert (loaded.orders_count, loaded.total_spent, loaded.events) == (0, {}, [])
+    assert (loaded.orders_count, loaded.total_spent) == (0, {})
 
 
 async def test_an_unknown_user_is_none(pool: aiomysql.Pool) -> None:
@@ -108,7 +108,7 @@ async def test_pages_follow_created_at_then_id_and_cover_every_user_once(
     after: PageKey | None = None
     while True:
         async with UnitOfWork(pool) as uow:
-            page = await UserRepository(uow).list_page(after, 2)
+            page = await UserRepository(uow).page(after=after, limit=2)
         if not page:
             break
         seen.extend(page)
@@ -121,7 +121,7 @@ async def test_a_page_carries_each_users_spend(pool: aiomysql.Pool) -> None:
     spender.record_confirmed_order(Money(amount=Decimal("12.50"), currency="EUR"))
     await add(pool, spender, other)
     async with UnitOfWork(pool) as uow:
-        page = {user.email: user for user in await UserRepository(uow).list_page(None, 10)}
+        page = {user.email: user for user in await UserRepository(uow).page(after=None, limit=10)}
     assert page["s@example.com"].total_spent == {"EUR": Decimal("12.50")}
     assert page["o@example.com"].total_spent == {}
 

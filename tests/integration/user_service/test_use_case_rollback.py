@@ -7,11 +7,12 @@ from dataclasses import replace
 import aiomysql
 import pytest
 
-from shared.db.unit_of_work import UnitOfWork
-from tests.integration.user_service.support import count, outbox
+from shared.db import UnitOfWork
+from shared.service import UseCaseContext
+from tests.support.mysql import count_rows
+from tests.support.outbox import outbox_envelopes
 from user_service.domain.errors import EmailAlreadyRegisteredError
 from user_service.service_layer import queries, users
-from user_service.service_layer.context import ServiceContext
 
 
 class CommitFails(UnitOfWork):
@@ -29,25 +30,25 @@ class CommitFails(UnitOfWork):
         raise ConnectionError("lost the database at commit")
 
 
-def failing(context: ServiceContext, pool: aiomysql.Pool, woken: list[int]) -> ServiceContext:
+def failing(context: UseCaseContext, pool: aiomysql.Pool, woken: list[int]) -> UseCaseContext:
     return replace(
-        context, unit_of_work=lambda: CommitFails(pool), wake_relay=lambda: woken.append(1)
+        context, unit_of_work=lambda: CommitFails(pool), after_commit=lambda: woken.append(1)
     )
 
 
 async def test_a_failed_registration_leaves_no_user_and_no_event(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     woken: list[int] = []
     with pytest.raises(ConnectionError):
         await users.register_user(failing(context, pool, woken), "ada@example.com", "Ada")
     assert CommitFails.written == (0, 1)  # the event was written before the failure
-    assert (await count(pool, "users"), await count(pool, "outbox")) == (0, 0)
+    assert (await count_rows(pool, "users"), await count_rows(pool, "outbox")) == (0, 0)
     assert woken == []
 
 
 async def test_a_failed_deactivation_leaves_the_user_active_and_no_event(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     user = await users.register_user(context, "ada@example.com", "Ada")
     woken: list[int] = []
@@ -55,24 +56,24 @@ async def test_a_failed_deactivation_leaves_the_user_active_and_no_event(
         await users.deactivate_user(failing(context, pool, woken), user.id)
     assert CommitFails.written == (1, 2)
     assert (await queries.get_user(context, user.id)).status == "active"
-    assert [envelope.type for envelope in await outbox(pool)] == ["user.registered"]
+    assert [envelope.type for envelope in await outbox_envelopes(pool)] == ["user.registered"]
     assert woken == []
 
 
 async def test_a_refused_registration_writes_no_event(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     await users.register_user(context, "ada@example.com", "Ada")
     with pytest.raises(EmailAlreadyRegisteredError):
         await users.register_user(context, "Ada@Example.com", "Ada again")
-    assert [envelope.type for envelope in await outbox(pool)] == ["user.registered"]
+    assert [envelope.type for envelope in await outbox_envelopes(pool)] == ["user.registered"]
 
 
 async def test_a_committed_change_wakes_the_relay_once(
-    context: ServiceContext, pool: aiomysql.Pool
+    context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     woken: list[int] = []
-    awake = replace(context, wake_relay=lambda: woken.append(1))
+    awake = replace(context, after_commit=lambda: woken.append(1))
     user = await users.register_user(awake, "ada@example.com", "Ada")
     await users.deactivate_user(awake, user.id)
     assert woken == [1, 1]

@@ -9,7 +9,7 @@ import aiomysql
 import httpx
 
 from shared.events import UserDeactivatedV1, UserRegisteredV1
-from tests.integration.user_service.support import outbox
+from tests.support.outbox import outbox_envelopes
 
 SOURCE = "urn:eda:user-service"
 
@@ -45,7 +45,7 @@ async def test_registering_returns_the_user_and_writes_user_registered(
     created_at = datetime.fromisoformat(user["created_at"])
     assert created_at.utcoffset() is not None
 
-    [envelope] = await outbox(pool)
+    [envelope] = await outbox_envelopes(pool)
     assert (envelope.type, envelope.subject, envelope.source) == (
         "user.registered",
         user["id"],
@@ -63,7 +63,7 @@ async def test_the_same_email_twice_is_a_conflict_and_writes_nothing(
     response = await client.post("/users", json={"email": "ADA@example.com ", "name": "Other"})
     assert response.status_code == 409
     assert "already registered" in response.json()["detail"]
-    assert len(await outbox(pool)) == 1
+    assert len(await outbox_envelopes(pool)) == 1
 
 
 async def test_invalid_registrations_name_each_bad_field(client: httpx.AsyncClient) -> None:
@@ -122,7 +122,7 @@ async def test_deactivating_returns_the_user_and_writes_user_deactivated(
     assert response.json() == {**user, "status": "deactivated"}
     assert (await client.get(f"/users/{user['id']}")).json()["status"] == "deactivated"
 
-    registered, deactivated = await outbox(pool)
+    registered, deactivated = await outbox_envelopes(pool)
     assert registered.type == "user.registered"
     assert (deactivated.type, deactivated.subject, deactivated.source) == (
         "user.deactivated",
@@ -142,7 +142,7 @@ async def test_deactivating_twice_is_a_conflict_and_writes_nothing_more(
     again = await client.post(f"/users/{user['id']}/deactivate")
     assert again.status_code == 409
     assert "already deactivated" in again.json()["detail"]
-    assert [envelope.type for envelope in await outbox(pool)] == [
+    assert [envelope.type for envelope in await outbox_envelopes(pool)] == [
         "user.registered",
         "user.deactivated",
     ]

@@ -1,4 +1,4 @@
-"""The event handlers' wiring: one subscriber name per event type, the unknown-customer
+"""The orders context's handlers: one subscriber name per event type, the unknown-customer
 window from EDA_UNKNOWN_CUSTOMER_WAIT_S, and a wrong event refused as permanent."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import cast
 import pytest
 
 from order_service.config import load_event_handler_settings
-from order_service.entrypoints.event_handlers import SUBSCRIPTIONS, event_handlers
-from shared.db.unit_of_work import UnitOfWork
+from order_service.entrypoints.event_handlers import EVENT_HANDLERS
+from shared.db import UnitOfWork
 from shared.envelope import wrap
 from shared.errors import PermanentError
 from shared.events import UserDeactivatedV1
@@ -26,12 +26,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_each_event_of_the_orders_context_has_its_subscriber_and_handler() -> None:
-    assert dict(SUBSCRIPTIONS) == {
+    assert {event_type: s.name for event_type, s in EVENT_HANDLERS.names.items()} == {
         "user.registered": "orders.user-registered",
         "user.deactivated": "orders.user-deactivated",
         "order.placed": "orders.order-placed",
     }
-    assert set(event_handlers(Settings())) == set(SUBSCRIPTIONS)
+    assert set(EVENT_HANDLERS.bind(Settings())) == set(EVENT_HANDLERS.names)
 
 
 def test_an_unknown_customer_is_waited_for_thirty_seconds_by_default() -> None:
@@ -49,12 +49,12 @@ def test_a_bad_window_names_its_variable_when_the_handlers_are_built(
 ) -> None:
     monkeypatch.setenv(WAIT_VARIABLE, value)
     with pytest.raises(SettingsError, match=WAIT_VARIABLE):
-        event_handlers(Settings())
+        EVENT_HANDLERS.bind(Settings())
 
 
 async def test_an_event_of_another_type_is_refused_as_permanent_before_any_write() -> None:
     event = UserDeactivatedV1(user_id=uuid.uuid4(), deactivated_at=datetime.now(UTC))
-    handler = event_handlers(Settings())["order.placed"]
+    handler = EVENT_HANDLERS.bind(Settings())["order.placed"].one
     no_database = cast(UnitOfWork, object())
     with pytest.raises(PermanentError, match=r"expected order\.placed v1"):
         await handler(event, wrap(event, source="urn:eda:user-service"), no_database)

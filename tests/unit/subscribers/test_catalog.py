@@ -30,7 +30,7 @@ def test_subscriber_names_name_their_context_and_are_unique() -> None:
 def test_only_order_confirmed_has_a_batch_form_of_its_handler() -> None:
     settings = load_settings()
     with_batch_form = {
-        event_type for event_type, s in SUBSCRIBERS.items() if s.batch_handler(settings)
+        event_type for event_type, s in SUBSCRIBERS.items() if s.handlers(settings).many
     }
     assert with_batch_form == {"order.confirmed"}
 

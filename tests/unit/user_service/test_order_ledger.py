@@ -28,7 +28,7 @@ def new_entry() -> OrderLedgerEntry:
 
 
 def new_user() -> User:
-    return User.register("ada@example.com", "Ada", now=NOW, user_id=USER)
+    return User.register("ada@example.com", "Ada", now=NOW, user_id=USER)[0]
 
 
 def confirmation(entry: OrderLedgerEntry, user: User) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -12,11 +13,11 @@ from user_service.domain.errors import OrderStatsError, UserAlreadyDeactivatedEr
 from user_service.domain.user import ConfirmedOrdersTally, User, UserStatus
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+USER_ID = UUID("0190f5a8-0000-7000-8000-000000000001")
 
 
 def registered(**overrides: str) -> User:
-    user = User.register(overrides.get("email", "ada@example.com"), "Ada", now=NOW)
-    user.pull_events()
+    user, _ = User.register(overrides.get("email", "ada@example.com"), "Ada", now=NOW)
     return user
 
 
@@ -25,20 +26,18 @@ def money(amount: str, currency: str = "EUR") -> Money:
 
 
 def test_registering_normalises_the_email_and_raises_user_registered() -> None:
-    user = User.register("  Ada@Example.COM ", "  Ada Lovelace ", now=NOW)
+    user, event = User.register("  Ada@Example.COM ", "  Ada Lovelace ", now=NOW)
     assert (user.email, user.name, user.status) == ("ada@example.com", "Ada Lovelace", "active")
     assert (user.orders_count, user.total_spent, user.created_at) == (0, {}, NOW)
-    [event] = user.pull_events()
     assert event == UserRegisteredV1(
         user_id=user.id, email="ada@example.com", name="Ada Lovelace", registered_at=NOW
     )
     assert event.aggregate_id == str(user.id)
 
 
-def test_events_are_handed_over_once() -> None:
-    user = User.register("ada@example.com", "Ada", now=NOW)
-    assert len(user.pull_events()) == 1
-    assert user.pull_events() == []
+def test_registering_with_an_id_keeps_it() -> None:
+    user, event = User.register("ada@example.com", "Ada", now=NOW, user_id=USER_ID)
+    assert user.id == event.user_id == USER_ID
 
 
 @pytest.mark.parametrize(
@@ -56,20 +55,17 @@ def test_registering_refuses_a_naive_timestamp() -> None:
 
 
 def test_deactivating_an_active_user_raises_user_deactivated() -> None:
-    user = registered()
-    user.deactivate(NOW)
+    user, event = registered().deactivate(NOW)
     assert user.status is UserStatus.DEACTIVATED
     assert not user.is_active
-    assert user.pull_events() == [UserDeactivatedV1(user_id=user.id, deactivated_at=NOW)]
+    assert event == UserDeactivatedV1(user_id=user.id, deactivated_at=NOW)
 
 
-def test_deactivating_twice_is_a_conflict_and_raises_nothing_new() -> None:
-    user = registered()
-    user.deactivate(NOW)
-    user.pull_events()
+def test_deactivating_twice_is_a_conflict() -> None:
+    user, _ = registered().deactivate(NOW)
     with pytest.raises(UserAlreadyDeactivatedError, match="already deactivated"):
         user.deactivate(NOW)
-    assert user.pull_events() == []
+    assert user.status is UserStatus.DEACTIVATED
 
 
 def test_confirmed_orders_add_up_exactly_per_currency() -> None:

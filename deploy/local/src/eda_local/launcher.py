@@ -23,9 +23,10 @@ from eda_local.checks import MissingServerError, require_servers
 from eda_local.procfile import Layout, procfile
 from eda_local.provision import provision_queues
 from eda_local.tansu import running_tansu
-from order_service.adapters.schema import migrate_database as migrate_orders
+from order_service.config import SERVICE as ORDER_SERVICE
+from shared.service import migrate_database
 from shared.settings import Settings, SettingsError, load_settings
-from user_service.bootstrap.database import migrate_database as migrate_users
+from user_service.config import SERVICE as USER_SERVICE
 
 EMBEDDED_KAFKA_PORT = 9092
 
@@ -95,12 +96,12 @@ async def prepare(settings: Settings, layout: Layout) -> None:
 
 
 async def migrate(settings: Settings, layout: Layout) -> None:
-    for database, run in (
-        (layout.users_database, migrate_users),
-        (layout.orders_database, migrate_orders),
+    for database, service in (
+        (layout.users_database, USER_SERVICE),
+        (layout.orders_database, ORDER_SERVICE),
     ):
         mysql = settings.mysql.model_copy(update={"database": database})
-        applied = await run(mysql)
+        applied = await migrate_database(service, mysql)
         print(f">> database {database}: " + (", ".join(applied) or "up to date"))
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import aio_pika
 
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue
-from shared.messaging.routing import broker_for
-from shared.messaging.types import Subscription
+from shared.messaging import Subscription, broker_for
+from shared.messaging.rabbitmq import declare_subscriber_queue
 from shared.settings import BrokerKind, Settings
 from subscribers.catalog import SUBSCRIBERS
 

@@ -1,42 +1,13 @@
-"""Composition root: settings become a pool, a publisher, an outbox relay and the
-context the use cases run in. Nothing else builds these."""
+"""The order-service's composition root: its definition and the environment become
+its settings; ``shared.service.runtime`` builds the runtime from them when the app starts."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
-from order_service.config import DEFAULT_DATABASE, SOURCE
-from order_service.service_layer.context import UseCaseContext
-from shared.db.pool import create_pool
-from shared.messaging.factory import RoutingPublisher
-from shared.messaging.types import Publisher
-from shared.outbox.relay import OutboxRelay
-from shared.outbox.runtime import OutboxRuntime
+from order_service.config import SERVICE
+from shared.service import ServiceSettings, load_service_settings
 from shared.settings import Settings
-from shared.settings import with_service_defaults as with_defaults
-
-log = logging.getLogger(__name__)
 
 
-def with_service_defaults(settings: Settings) -> Settings:
-    return with_defaults(settings, source=SOURCE, database=DEFAULT_DATABASE)
-
-
-@dataclass
-class OrderServiceRuntime(OutboxRuntime):
-    settings: Settings
-    context: UseCaseContext
-
-
-async def bootstrap(
-    settings: Settings, *, publisher: Publisher | None = None
-) -> OrderServiceRuntime:
-    """Build everything; the relay task starts only when ``start_relay`` is called."""
-    publisher = publisher if publisher is not None else RoutingPublisher(settings)
-    pool = await create_pool(settings.mysql)
-    relay = OutboxRelay(pool, publisher, settings.outbox)
-    context = UseCaseContext(pool=pool, source=settings.source, after_commit=relay.wake)
-    return OrderServiceRuntime(
-        pool=pool, publisher=publisher, relay=relay, settings=settings, context=context
-    )
+def load_settings(platform: Settings | None = None) -> ServiceSettings:
+    """The environment's settings with the order-service's defaults; raises SettingsError."""
+    return load_service_settings(SERVICE, platform)

@@ -1,29 +1,25 @@
-"""The order-service's own settings (HTTP, event handlers) and defaults; shared ones come
-from ``shared``."""
+"""What makes the order-service itself; the settings every service shares come from
+``shared.service``."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.settings import ENV_PREFIX, SettingsError, env_var_name
+from shared.service import ServiceDefinition
+from shared.settings import ENV_PREFIX, load_model
 
-SERVICE_NAME = "order-service"
-SOURCE = f"urn:eda:{SERVICE_NAME}"
-DEFAULT_DATABASE = "orders"
-DEFAULT_HTTP_PORT = 8002
-
-_Loaded = TypeVar("_Loaded", bound=BaseSettings)
-
-
-class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
-
-    http_host: str = Field(default="127.0.0.1", min_length=1)
-    http_port: int = Field(default=DEFAULT_HTTP_PORT, ge=1, le=65535)
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+SERVICE = ServiceDefinition(
+    name="order-service",
+    summary="Orders: place, read, list and cancel; events through the outbox",
+    database="orders",
+    http_port=8002,
+    migrations_dir=Path(__file__).resolve().parent / "migrations",
+    migrations_namespace="order_service",
+    readiness_table="orders",
+)
 
 
 class EventHandlerSettings(BaseSettings):
@@ -36,20 +32,6 @@ class EventHandlerSettings(BaseSettings):
     unknown_customer_wait_s: float = Field(default=30.0, ge=0, le=3600)
 
 
-def load_service_settings(**overrides: object) -> ServiceSettings:
-    return _load(ServiceSettings, overrides)
-
-
 def load_event_handler_settings(**overrides: object) -> EventHandlerSettings:
-    return _load(EventHandlerSettings, overrides)
-
-
-def _load(model: type[_Loaded], overrides: dict[str, object]) -> _Loaded:
-    try:
-        return model(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = [
-            f"  {env_var_name(error['loc'])}: {error['msg']} (got {error.get('input')!r})"
-            for error in exc.errors()
-        ]
-        raise SettingsError("invalid settings:\n" + "\n".join(problems)) from None
+    """Raises SettingsError, naming the variable, for a malformed setting."""
+    return load_model(EventHandlerSettings, overrides)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.settings import Settings, SettingsError, load_settings
+from shared.settings import Settings, load_model, load_settings
 
 ENV_PREFIX = "EDA_OPERATOR__"
 
@@ -76,13 +76,5 @@ def _host_and_port(host: str | None, port: int | None) -> str:
 
 def load_config(**operator_overrides: object) -> OperatorConfig:
     eda = load_settings()
-    try:
-        operator = OperatorSettings(**operator_overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = [
-            f"  {ENV_PREFIX}{'__'.join(str(part) for part in error['loc']).upper()}:"
-            f" {error['msg']} (got {error.get('input')!r})"
-            for error in exc.errors()
-        ]
-        raise SettingsError("invalid settings:\n" + "\n".join(problems)) from None
+    operator = load_model(OperatorSettings, operator_overrides)
     return OperatorConfig(eda, operator)

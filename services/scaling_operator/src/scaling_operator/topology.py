@@ -17,12 +17,11 @@ import asyncio
 import aio_pika
 
 from scaling_operator.spec import KafkaSource, RabbitMQSource, Source
-from shared.events import event_types
-from shared.messaging.kafka.naming import dead_letter_topic_for
-from shared.messaging.kafka.topics import TopicProvisioner
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue
-from shared.messaging.types import Subscription
+from shared.messaging import Subscription, dead_letter_topic
+from shared.messaging.kafka import TopicProvisioner
+from shared.messaging.rabbitmq import declare_subscriber_queue
 from shared.settings import KafkaSettings, RabbitMQSettings
+from shared.subscribers import BY_NAME, UnknownSubscriberError, subscriber_named
 
 
 class UnknownEventTypeError(LookupError):
@@ -40,8 +39,8 @@ async def ensure_topology(
 
 
 async def ensure_kafka_topics(settings: KafkaSettings, source: KafkaSource) -> str:
-    # The group already carries the prefix, as the resource names it.
-    dead_letters = dead_letter_topic_for(_unprefixed(settings), source.consumer_group)
+    # The group carries the prefix, as the resource names it.
+    dead_letters = dead_letter_topic(source.consumer_group)
     provisioner = TopicProvisioner(settings)
     partitions = source.partitions or settings.partitions
     await provisioner.ensure({source.topic}, partitions=partitions)
@@ -67,18 +66,13 @@ async def ensure_rabbitmq_queue(settings: RabbitMQSettings, source: RabbitMQSour
 
 
 def event_type_of_queue(queue: str, prefix: str) -> str:
-    """``<prefix>orders.order-placed`` → ``order.placed``: subscribers are named
-    ``<context>.<event type with dashes>``, matched against the registered event types."""
-    subscriber = queue.removeprefix(prefix)
-    _, _, dashed = subscriber.partition(".")
-    matches = [name for name in event_types() if name.replace(".", "-") == dashed]
-    if len(matches) != 1:
+    """``<prefix>orders.order-placed`` → ``order.placed``: the queue is named after its
+    subscriber, whose event type ``shared.subscribers`` lists."""
+    try:
+        return subscriber_named(queue.removeprefix(prefix)).event_type
+    except UnknownSubscriberError:
+        known = ", ".join(sorted(BY_NAME))
         raise UnknownEventTypeError(
-            f"queue {queue!r} does not name one known event type as"
-            f" {prefix}<context>.<event type with dashes>; known: {', '.join(event_types())}"
-        )
-    return matches[0]
-
-
-def _unprefixed(settings: KafkaSettings) -> KafkaSettings:
-    return settings.model_copy(update={"topic_prefix": ""})
+            f"queue {queue!r} is not {prefix}<subscriber name> for a known subscriber;"
+            f" known: {known}"
+        ) from None

@@ -1,63 +1,50 @@
 """Which context handles which event type, under which subscriber name.
 
-Built from the services' own ``SUBSCRIPTIONS`` tables, so a handler is declared
-once, beside its code."""
+Built from the services' own typed declarations (``EVENT_HANDLERS``), so a handler
+is declared once, beside its code; the names come from ``shared.subscribers``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import ModuleType
+from typing import Any
 
-from order_service import config as order_config
-from order_service.entrypoints import event_handlers as order_handlers
-from shared.db.idempotency import UnitOfWorkBatchHandler, UnitOfWorkHandler
+from order_service.entrypoints.event_handlers import EVENT_HANDLERS as ORDERS
+from shared.handlers import BoundHandlers, ContextHandlers
 from shared.settings import Settings
-from user_service.bootstrap import settings as user_config
-from user_service.entrypoints import event_handlers as user_handlers
+from shared.subscribers import UnknownSubscriberError
+from user_service.entrypoints.event_handlers import EVENT_HANDLERS as USERS
 
-HandlerFactory = Callable[[Settings], Mapping[str, UnitOfWorkHandler]]
-BatchHandlerFactory = Callable[[Settings], Mapping[str, UnitOfWorkBatchHandler]]
+CONTEXTS: tuple[ContextHandlers[Any], ...] = (ORDERS, USERS)
 
 
 @dataclass(frozen=True, slots=True)
 class Subscriber:
     event_type: str
     name: str
-    context: str
-    source: str
-    database: str
-    handlers: HandlerFactory
-    batch_handlers: BatchHandlerFactory | None = None
+    owner: ContextHandlers[Any]
 
-    def handler(self, settings: Settings) -> UnitOfWorkHandler:
-        return self.handlers(settings)[self.event_type]
+    @property
+    def context(self) -> str:
+        return self.owner.context
 
-    def batch_handler(self, settings: Settings) -> UnitOfWorkBatchHandler | None:
-        """The context's form of the handler for a run of events, where it has one."""
-        if self.batch_handlers is None:
-            return None
-        return self.batch_handlers(settings).get(self.event_type)
+    @property
+    def source(self) -> str:
+        return self.owner.source
 
+    @property
+    def database(self) -> str:
+        return self.owner.database
 
-class UnknownSubscriberError(LookupError):
-    pass
-
-
-def _context(context: str, module: ModuleType, source: str, database: str) -> dict[str, Subscriber]:
-    subscriptions: Mapping[str, str] = module.SUBSCRIPTIONS
-    batch_handlers: BatchHandlerFactory | None = getattr(module, "event_batch_handlers", None)
-    return {
-        event_type: Subscriber(
-            event_type, name, context, source, database, module.event_handlers, batch_handlers
-        )
-        for event_type, name in subscriptions.items()
-    }
+    def handlers(self, settings: Settings) -> BoundHandlers:
+        """Raises SettingsError, naming the variable, for a malformed handler setting."""
+        return self.owner.bind(settings)[self.event_type]
 
 
 SUBSCRIBERS: Mapping[str, Subscriber] = {
-    **_context("orders", order_handlers, order_config.SOURCE, order_config.DEFAULT_DATABASE),
-    **_context("users", user_handlers, user_config.SOURCE, user_config.DEFAULT_DATABASE),
+    event_type: Subscriber(event_type, subscriber.name, context)
+    for context in CONTEXTS
+    for event_type, subscriber in context.names.items()
 }
 
 
@@ -69,3 +56,6 @@ def subscriber_for(event_type: str) -> Subscriber:
         raise UnknownSubscriberError(
             f"no subscriber handles {event_type!r}; known event types: {known}"
         ) from None
+
+
+__all__ = ["SUBSCRIBERS", "Subscriber", "UnknownSubscriberError", "subscriber_for"]

@@ -10,7 +10,7 @@ import pymysql
 
 from shared.event_loop import run_on_uvloop
 from shared.heap import freeze_startup_heap
-from shared.messaging.routing import check_routes
+from shared.messaging import check_routes
 from shared.settings import SettingsError, load_settings, with_service_defaults
 from shared.telemetry.setup import TelemetrySetupError, init_telemetry
 from subscribers.catalog import SUBSCRIBERS, UnknownSubscriberError, subscriber_for

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Callable, Sequence
 
 import aiomysql
 
-from shared.db.idempotency import idempotent, idempotent_batch
-from shared.db.pool import create_pool
+from shared.db import create_pool, idempotent, idempotent_batch
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.messaging.factory import RoutingPublisher, create_consumer
-from shared.messaging.types import BatchHandler, Handler, Subscription
-from shared.outbox.relay import OutboxRelay
-from shared.outbox.runtime import OutboxRuntime
+from shared.messaging import (
+    BatchHandler,
+    Handler,
+    RoutingPublisher,
+    Subscription,
+    create_consumer,
+    run_until_signalled,
+)
+from shared.outbox import OutboxRelay, OutboxRuntime
 from shared.settings import Settings
 from subscribers.catalog import Subscriber
 from subscribers.health import health_server
@@ -36,10 +39,10 @@ def idempotent_handlers(
     """The subscriber's handler applied once per event: a run of events per unit of work,
     and one event per unit of work for the processor's fallback; ``after_commit`` follows
     every commit."""
-    handler = subscriber.handler(settings)
-    claimed = idempotent(pool, subscriber.name, handler)
+    handlers = subscriber.handlers(settings)
+    claimed = idempotent(pool, subscriber.name, handlers.one)
     claimed_together = idempotent_batch(
-        pool, subscriber.name, handler, handle_together=subscriber.batch_handler(settings)
+        pool, subscriber.name, handlers.one, handle_together=handlers.many
     )
 
     async def handle(event: Event, envelope: Envelope) -> None:
@@ -72,14 +75,6 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
         return consumer.ready
 
     server = health_server({"database": runtime.database_ready, "consumer": consuming}, host, port)
-    loop = asyncio.get_running_loop()
-
-    def stop(signum: int) -> None:
-        log.info("%s: finishing in-flight work", signal.Signals(signum).name)
-        consumer.stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop, signum)
     runtime.start_relay()
     serving = asyncio.create_task(server.serve(), name="health")
     log.info(
@@ -90,7 +85,7 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
         port,
     )
     try:
-        await consumer.run()
+        await run_until_signalled(consumer)
     finally:
         server.should_exit = True
         await serving

@@ -1,1 +1,50 @@
-"""MySQL helpers (aiomysql): pool, unit of work, idempotent consumption."""
+"""MySQL helpers (aiomysql): pool, unit of work, migrations, idempotent consumption
+and keyset pages. What code outside ``shared`` uses is re-exported here."""
+
+from shared.db.idempotency import (
+    UnitOfWorkBatchHandler,
+    UnitOfWorkHandler,
+    idempotent,
+    idempotent_batch,
+)
+from shared.db.keyset import (
+    InvalidCursorError,
+    Page,
+    PageKey,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
+from shared.db.migrations import (
+    Migration,
+    MigrationError,
+    migrate,
+    platform_migrations,
+    service_migrations,
+)
+from shared.db.pool import create_pool, probe_database
+from shared.db.statements import placeholders, row_placeholders
+from shared.db.unit_of_work import UnitOfWork
+
+__all__ = [
+    "InvalidCursorError",
+    "Migration",
+    "MigrationError",
+    "Page",
+    "PageKey",
+    "UnitOfWork",
+    "UnitOfWorkBatchHandler",
+    "UnitOfWorkHandler",
+    "create_pool",
+    "decode_cursor",
+    "encode_cursor",
+    "idempotent",
+    "idempotent_batch",
+    "migrate",
+    "page_of",
+    "placeholders",
+    "platform_migrations",
+    "probe_database",
+    "row_placeholders",
+    "service_migrations",
+]

@@ -13,12 +13,12 @@ import aiomysql
 import pymysql
 from pymysql.constants import ER
 
-from shared.db.sql import placeholders, row_placeholders
+from shared.db.statements import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
 from shared.errors import TransientError
 from shared.events.base import Event
-from shared.messaging.types import BatchHandler, Handler
+from shared.messaging.protocols import BatchHandler, Handler
 from shared.telemetry.handler_spans import handler_span
 from shared.telemetry.metrics import EVENTS_DUPLICATE
 
@@ -79,7 +79,7 @@ async def _insert_all_new(uow: UnitOfWork, subscriber: str, event_ids: list[str]
 
 async def _claim_the_unclaimed(uow: UnitOfWork, subscriber: str, wanted: list[str]) -> set[str]:
     """Read which were claimed before, insert the rest."""
-    # Only "%s" markers are interpolated into these statements (shared.db.sql).
+    # Only "%s" markers are interpolated into these statements (shared.db.statements).
     rows = await uow.fetchall(
         "SELECT event_id FROM processed_events"  # noqa: S608
         f" WHERE subscriber = %s AND event_id IN ({placeholders(len(wanted))})",

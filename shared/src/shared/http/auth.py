@@ -18,8 +18,8 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.http.auth_settings import AuthSettings
 from shared.http.tokens import Principal, TokenRejectedError, TokenVerifier
-from shared.settings import AuthSettings
 
 __all__ = [
     "AUTH_RESPONSES",

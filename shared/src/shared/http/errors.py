@@ -4,7 +4,7 @@ and 500 without a stack trace. Services raise the domain-neutral errors below.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import pymysql
@@ -44,6 +44,17 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _internal)
 
 
+def install_domain_error_handlers(
+    app: FastAPI, answers: Mapping[type[Exception], int | str]
+) -> None:
+    """A service's own errors as answers: a status code (the message as ``detail``), or a
+    field name for a 422 that names it, shaped like a request validation failure."""
+    for error, answer in answers.items():
+        app.add_exception_handler(
+            error, _status(answer) if isinstance(answer, int) else _invalid_field(answer)
+        )
+
+
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     return [
         {
@@ -59,6 +70,16 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": "invalid request", "errors": field_errors(exc.errors())}, status_code=422
     )
+
+
+def _invalid_field(field: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def respond(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "invalid request", "errors": [{"field": field, "message": str(exc)}]},
+            status_code=422,
+        )
+
+    return respond
 
 
 def _status(code: int) -> Any:

@@ -9,7 +9,7 @@ from uuid import UUID
 import jwt
 from jwt.types import Options
 
-from shared.settings import AuthSettings
+from shared.http.auth_settings import AuthSettings
 
 # Far above any real token; refused before any decoding work.
 MAX_TOKEN_LENGTH = 8192

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.messaging.types import IncomingMessage, Subscription
+from shared.messaging.protocols import IncomingMessage, Subscription
 
 REASON = "x-dead-letter-reason"
 ATTEMPTS = "x-dead-letter-attempts"

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 
 from shared.envelope import Envelope
 from shared.messaging.kafka import KafkaConsumer, KafkaPublisher
-from shared.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
-from shared.messaging.routing import broker_for, check_routes
-from shared.messaging.types import (
+from shared.messaging.protocols import (
     BatchHandler,
     Consumer,
     Handler,
@@ -17,6 +15,8 @@ from shared.messaging.types import (
     Publisher,
     Subscription,
 )
+from shared.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
+from shared.messaging.routing import broker_for, check_routes
 from shared.settings import BrokerKind, Settings
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 
-from shared.messaging.types import Consumer
+from shared.messaging.protocols import Consumer
 
 log = logging.getLogger(__name__)
 

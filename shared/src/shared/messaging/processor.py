@@ -24,7 +24,7 @@ from opentelemetry import context as otel_context
 from shared.envelope import Envelope, decode
 from shared.errors import PermanentError, UnknownEventTypeError
 from shared.events.base import Event
-from shared.messaging.types import (
+from shared.messaging.protocols import (
     BatchHandler,
     DeadLetterSink,
     Handler,
@@ -79,23 +79,6 @@ class MessageProcessor:
 
     def stop(self) -> None:
         self._stopping.set()
-
-    async def process(self, message: IncomingMessage) -> None:
-        span = self._start_span([message])
-        token = otel_context.attach(span.context) if span is not None else None
-        try:
-            try:
-                envelope, event = self._parse(message.body)
-            except PermanentError as exc:
-                await self._dead_letter(message, _reason(exc), attempts=0, span=span)
-            else:
-                await self._handle(message, envelope, event, span, 0)
-            self._consumed.inc()
-        finally:
-            if span is not None:
-                span.end()
-            if token is not None:
-                otel_context.detach(token)
 
     async def process_many(self, messages: Sequence[IncomingMessage]) -> int:
         """Process a run of messages; return how many leading ones reached their outcome

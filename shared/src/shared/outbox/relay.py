@@ -19,9 +19,9 @@ from typing import Any
 
 import aiomysql
 
-from shared.db.sql import placeholders
+from shared.db.statements import placeholders
 from shared.db.unit_of_work import UnitOfWork
-from shared.messaging.types import OutgoingMessage, Publisher
+from shared.messaging.protocols import OutgoingMessage, Publisher
 from shared.outbox.writer import BUCKETS
 from shared.settings import OutboxSettings
 
@@ -213,10 +213,3 @@ async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 
         total += deleted
         if deleted < chunk:
             return total
-
-
-async def outbox_backlog(pool: aiomysql.Pool) -> int:
-    """Rows committed but not yet published."""
-    async with UnitOfWork(pool) as uow:
-        row = await uow.fetchone("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
-    return int(row[0]) if row else 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import aiomysql
 
 from shared.db.unit_of_work import UnitOfWork
-from shared.messaging.types import Publisher
+from shared.messaging.protocols import Publisher
 from shared.outbox.relay import OutboxRelay
 from shared.telemetry.metrics import OUTBOX_BACKLOG
 

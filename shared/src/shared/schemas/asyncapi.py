@@ -12,14 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.envelope import CONTENT_TYPE, SPEC_VERSION
+from shared.envelope import CONTENT_TYPE, SPEC_VERSION, STRUCTURED_CONTENT_TYPE
 from shared.schemas.json_schema import EventSchema, JsonObject
 from shared.settings import RabbitMQSettings
 
 ASYNCAPI_VERSION = "3.0.0"
 ASYNCAPI_FILE = "asyncapi.json"
 DOCUMENT_VERSION = "1.0.0"
-STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 ENVELOPE_SCHEMA = "CloudEventsEnvelope"
 EXCHANGE = str(RabbitMQSettings.model_fields["exchange"].default)
 KAFKA_BINDING_VERSION = "0.5.0"

@@ -24,7 +24,7 @@ from eda_cli.dlq.records import DeadLetter
 from eda_cli.dlq.render import letter_detail, letter_summary, letters_table, table
 from eda_cli.dlq.store import BrokerUnreachableError, DeadLetterNotFoundError, Outcome, Progress
 from eda_cli.dlq.targets import Target, UnknownSubscriberError, every_target, resolve
-from shared.messaging.routing import check_routes
+from shared.messaging import check_routes
 from shared.settings import BrokerKind, Settings, SettingsError, load_settings
 
 USAGE_ERROR = 2
@@ -52,7 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="look on this broker instead of the one the routing settings choose",
     )
     common.add_argument(
-        "--event-type", help="the event type of a subscriber that is not in the catalogue"
+        "--event-type", help="the event type of a subscriber that shared.subscribers does not list"
     )
 
     listing = actions.add_parser(
@@ -196,11 +196,6 @@ async def purge_action(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _overview(settings: Settings, broker: BrokerKind | None, *, as_json: bool) -> int:
     targets = every_target(settings, broker)
-    if not targets:
-        return _fail(
-            "the subscriber catalogue is not installed: name a subscriber and its --event-type",
-            USAGE_ERROR,
-        )
     counts: list[tuple[Target, str, int | None]] = []
     for target in targets:
         async with open_store(settings, target) as store:

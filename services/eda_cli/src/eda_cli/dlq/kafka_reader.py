@@ -18,7 +18,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from eda_cli.dlq.kafka_marks import parse_marker_key
 from eda_cli.dlq.records import DeadLetter, dead_letter
-from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER
+from shared.messaging.kafka import CONTENT_TYPE_HEADER
 from shared.settings import KafkaSettings
 
 _FETCH_MS = 50

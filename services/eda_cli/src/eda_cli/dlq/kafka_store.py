@@ -32,14 +32,14 @@ from eda_cli.dlq.store import (
     Progress,
 )
 from eda_cli.dlq.targets import Target
-from shared.messaging.kafka.naming import (
+from shared.messaging.kafka import (
     CONTENT_TYPE_HEADER,
     STRUCTURED_CONTENT_TYPE,
+    TopicProvisioner,
+    create_producer,
     dead_letter_topic_for,
     topic_for,
 )
-from shared.messaging.kafka.publisher import create_producer
-from shared.messaging.kafka.topics import TopicProvisioner
 from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 

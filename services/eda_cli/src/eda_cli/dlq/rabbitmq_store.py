@@ -44,8 +44,9 @@ from eda_cli.dlq.store import (
     Progress,
 )
 from eda_cli.dlq.targets import Target
-from shared.messaging.rabbitmq.publisher import STRUCTURED_CONTENT_TYPE
-from shared.messaging.rabbitmq.topology import dead_letter_queue_name, queue_name
+from shared.envelope import STRUCTURED_CONTENT_TYPE
+from shared.messaging import dead_letter_queue
+from shared.messaging.rabbitmq import queue_name
 from shared.settings import RabbitMQSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
@@ -71,7 +72,7 @@ class RabbitMQDeadLetterStore:
     def __init__(self, settings: RabbitMQSettings, target: Target) -> None:
         self._settings = settings
         self.queue = queue_name(settings, target.subscriber)
-        self.dead_letter_queue = dead_letter_queue_name(self.queue)
+        self.dead_letter_queue = dead_letter_queue(self.queue)
         self.location = f"RabbitMQ queue {self.dead_letter_queue}"
         self._connection: AbstractConnection | None = None
 

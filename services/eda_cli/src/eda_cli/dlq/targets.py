@@ -1,9 +1,9 @@
 """Which subscribers exist, which event type each handles and which broker carries it.
 
-The names come from the subscriber catalogue (``subscribers.catalog``), the table
-the subscriber processes run from; the broker from the same routing settings the
+The names come from ``shared.subscribers``, the table the subscriber processes run
+from; the broker from the same routing settings the
 services use (``EDA_DEFAULT_BROKER``, ``EDA_ROUTES``), unless ``--broker`` says
-otherwise. A subscriber outside the catalogue can be named with its event type.
+otherwise. A subscriber outside that table can be named with its event type.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shared.messaging.routing import broker_for
+from shared.messaging import broker_for
 from shared.settings import BrokerKind, Settings
+from shared.subscribers import SUBSCRIBER_NAMES
 
 
 class UnknownSubscriberError(LookupError):
@@ -27,13 +28,8 @@ class Target:
 
 
 def known_subscribers() -> Mapping[str, str]:
-    """Subscriber name -> event type, from the catalogue; empty where it is not installed."""
-    try:
-        # Imported here: the catalogue loads both services' handler modules.
-        from subscribers.catalog import SUBSCRIBERS  # noqa: PLC0415
-    except ImportError:
-        return {}
-    return {subscriber.name: subscriber.event_type for subscriber in SUBSCRIBERS.values()}
+    """Subscriber name -> event type."""
+    return {subscriber.name: subscriber.event_type for subscriber in SUBSCRIBER_NAMES}
 
 
 def resolve(
@@ -46,7 +42,7 @@ def resolve(
     known = known_subscribers()
     event_type = event_type or known.get(subscriber)
     if event_type is None:
-        listed = ", ".join(sorted(known)) or "none (the subscribers package is not installed)"
+        listed = ", ".join(sorted(known))
         raise UnknownSubscriberError(
             f"unknown subscriber {subscriber!r}; known subscribers: {listed}"
             " (for another subscriber, name its event type with --event-type)"

@@ -1,7 +1,5 @@
-"""Open-loop load: requests start on a fixed schedule whether or not earlier ones were
-answered, so a slow system shows as latency and errors, not as a quietly lower rate.
-At most ``concurrency`` requests are in flight; a start that has to wait for a slot
-is late, and the tally says how often and how late."""
+"""One ``eda load`` run: check both services answer, register the users, then place
+their orders open-loop (``pacing.open_loop``) with progress lines and a summary."""
 
 from __future__ import annotations
 
@@ -10,18 +8,15 @@ import contextlib
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 import httpx
 
 from eda_cli.load import bodies
 from eda_cli.load.clients import ClientPool
+from eda_cli.load.pacing import Send, open_loop
 from eda_cli.load.plan import LoadPlan
-from eda_cli.load.tally import LATE_S, Tally
-
-Send = Callable[[int], Awaitable[str]]
-"""Send the n-th request; return the status code, or the error's class name."""
+from eda_cli.load.tally import Tally
 
 HEALTHY = 200
 CREATED = 201
@@ -79,46 +74,15 @@ async def check_reachable(clients: ClientPool, name: str, url: str) -> None:
 
 async def paced(plan: LoadPlan, tally: Tally, count: int, send: Send, out: TextIO) -> None:
     """Start ``count`` requests at ``plan.rate`` per second; return when all are answered."""
-    loop = asyncio.get_running_loop()
-    slots = asyncio.Semaphore(plan.concurrency)
-    in_flight: set[asyncio.Task[None]] = set()
-    origin = loop.time()
     tally.started_at = time.monotonic()
     reporter = asyncio.create_task(_report(tally, plan.progress_every_s, out))
-
-    def finished(task: asyncio.Task[None]) -> None:
-        in_flight.discard(task)
-        slots.release()
-
     try:
-        for index in range(count):
-            scheduled = origin + index / plan.rate
-            delay = scheduled - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)  # pacing: the next start is due then
-            asked = loop.time()
-            await slots.acquire()
-            started = loop.time()
-            tally.started(started - scheduled, waited_for_slot=started - asked > LATE_S)
-            # Latency runs from the scheduled start: waiting for a slot counts.
-            task = asyncio.create_task(_timed(send, index, tally, scheduled - loop.time()))
-            in_flight.add(task)
-            task.add_done_callback(finished)
-        if in_flight:
-            await asyncio.wait(set(in_flight))
+        await open_loop(send, tally, rate=plan.rate, count=count, concurrency=plan.concurrency)
     finally:
-        for task in in_flight:
-            task.cancel()
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
         print(tally.progress_line(time.monotonic()), file=out, flush=True)
-
-
-async def _timed(send: Send, index: int, tally: Tally, head_start_s: float) -> None:
-    started = time.monotonic() + head_start_s
-    outcome = await send(index)
-    tally.answered(outcome, time.monotonic() - started)
 
 
 async def _report(tally: Tally, every_s: float, out: TextIO) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 LATE_S = 0.005
 """A start later than this behind its schedule is counted as late (timer jitter is not)."""
+UNANSWERED = "unanswered"
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Tally:
     slot_waits: int = 0
     first_start_at: float | None = None
     last_start_at: float | None = None
+    first_answer_at: float | None = None
     last_answer_at: float | None = None
 
     def started(self, late_s: float, *, waited_for_slot: bool) -> None:
@@ -36,10 +38,18 @@ class Tally:
             self.late_starts += 1
             self.latest_start_s = max(self.latest_start_s, late_s)
 
-    def answered(self, outcome: str, latency_s: float) -> None:
+    def answered(self, outcome: str, latency_s: float, *, at: float | None = None) -> None:
+        """``at``: when, on the monotonic clock (now unless given)."""
         self.outcomes[outcome] += 1
         self.latencies_s.append(latency_s)
-        self.last_answer_at = time.monotonic()
+        at = time.monotonic() if at is None else at
+        self.first_answer_at = at if self.first_answer_at is None else min(self.first_answer_at, at)
+        self.last_answer_at = at if self.last_answer_at is None else max(self.last_answer_at, at)
+
+    def unanswered(self, count: int) -> None:
+        """Requests given up on without an answer: counted among the errors."""
+        if count:
+            self.outcomes[UNANSWERED] += count
 
     @property
     def completed(self) -> int:
@@ -65,6 +75,16 @@ class Tally:
             return None
         elapsed = self.last_start_at - self.first_start_at
         return (self.sent - 1) / elapsed if elapsed > 0 else None
+
+    def ok_rate(self) -> float:
+        """Expected answers per second from the first answer to the last, ``(n - 1)`` over
+        the ``n - 1`` intervals between them: the offered rate when the system kept pace,
+        less when it fell behind. (``n`` over the time from the first start would count a
+        latency in as well, and stay under the offered rate even when in step.)"""
+        if self.first_answer_at is None or self.last_answer_at is None:
+            return 0.0
+        span = max(self.last_answer_at - self.first_answer_at, 1e-9)
+        return max(self.ok - 1, 0) / span
 
     def rate(self, now: float | None = None) -> float:
         """Answers per second since the phase started."""

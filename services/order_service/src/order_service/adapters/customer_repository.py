@@ -7,7 +7,7 @@ from uuid import UUID
 
 from order_service.adapters.rows import customer_from_row, to_db_time
 from order_service.domain import Customer
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 
 _SELECT = "SELECT user_id, email, active, updated_at FROM customers WHERE user_id = %s"
 

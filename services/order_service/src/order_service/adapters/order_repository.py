@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from order_service.adapters.rows import (
@@ -12,8 +10,7 @@ from order_service.adapters.rows import (
     to_db_time,
 )
 from order_service.domain import Order, OrderLine, OrderStatus
-from shared.db.sql import placeholders
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import PageKey, UnitOfWork, placeholders
 
 _SELECT = "SELECT id, user_id, status, currency, reason, created_at, updated_at FROM orders"
 _AFTER = "(created_at > %s OR (created_at = %s AND id > %s))"
@@ -25,14 +22,6 @@ _PAGES = {
     (False, True): _SELECT + " WHERE " + _AFTER + _ORDERED,
     (True, True): _SELECT + " WHERE user_id = %s AND " + _AFTER + _ORDERED,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PageKey:
-    """Where a page starts: after the order with this (created_at, id)."""
-
-    created_at: datetime
-    order_id: UUID
 
 
 class OrderRepository:
@@ -73,7 +62,7 @@ class OrderRepository:
         lines = await self._lines_of([str(order_id)])
         return order_from_row(row, lines[str(order_id)])
 
-    async def update_status(self, order: Order) -> None:
+    async def save(self, order: Order) -> None:
         await self._uow.execute(
             "UPDATE orders SET status = %s, reason = %s, updated_at = %s WHERE id = %s",
             (order.status.value, order.reason, to_db_time(order.updated_at), str(order.id)),
@@ -93,7 +82,7 @@ class OrderRepository:
         args: list[object] = [] if user_id is None else [str(user_id)]
         if after is not None:
             moment = to_db_time(after.created_at)
-            args += [moment, moment, str(after.order_id)]
+            args += [moment, moment, str(after.id)]
         rows = await self._uow.fetchall(
             _PAGES[(user_id is not None, after is not None)], (*args, limit)
         )

@@ -8,88 +8,80 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
-from typing import TypeVar
 
-from order_service.config import load_event_handler_settings
+from order_service.config import SERVICE, load_event_handler_settings
+from order_service.entrypoints.delivery_errors import domain_errors_as_delivery_outcomes
 from order_service.service_layer import acceptance, customers
 from order_service.service_layer.causation import Causation
-from order_service.service_layer.context import utc_now
-from order_service.service_layer.errors import CustomerNotYetKnownError, OrderNotFoundError
-from shared.db.idempotency import UnitOfWorkHandler
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.envelope import Envelope
-from shared.errors import PermanentError, TransientError
-from shared.events import Event, OrderPlacedV1, UserDeactivatedV1, UserRegisteredV1
+from shared.events import OrderPlacedV1, UserDeactivatedV1, UserRegisteredV1
+from shared.handlers import ContextHandlers, On
+from shared.service import utc_now
 from shared.settings import Settings
 
-SUBSCRIPTIONS: Mapping[str, str] = MappingProxyType(
-    {
-        UserRegisteredV1.event_type: "orders.user-registered",
-        UserDeactivatedV1.event_type: "orders.user-deactivated",
-        OrderPlacedV1.event_type: "orders.order-placed",
-    }
-)
 
-_Expected = TypeVar("_Expected", bound=Event)
+@dataclass(frozen=True, slots=True)
+class Dependencies:
+    source: str
+    unknown_customer_wait: timedelta
+    clock: Callable[[], datetime] = utc_now
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Dependencies:
+        """Raises SettingsError, naming the variable, for a malformed handler setting."""
+        wait = load_event_handler_settings().unknown_customer_wait_s
+        return cls(source=settings.source, unknown_customer_wait=timedelta(seconds=wait))
 
 
-def event_handlers(
-    settings: Settings, *, clock: Callable[[], datetime] = utc_now
-) -> Mapping[str, UnitOfWorkHandler]:
-    """Raises SettingsError, naming the variable, for a malformed handler setting."""
-    source = settings.source
-    wait = timedelta(seconds=load_event_handler_settings().unknown_customer_wait_s)
-
-    async def user_registered(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-        registered = _expect(UserRegisteredV1, event)
-        await customers.record_registration(
-            uow, user_id=registered.user_id, email=registered.email, at=clock()
-        )
-
-    async def user_deactivated(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-        deactivated = _expect(UserDeactivatedV1, event)
-        await customers.record_deactivation(
-            uow,
-            user_id=deactivated.user_id,
-            at=clock(),
-            causation=Causation.of(envelope, source=source),
-        )
-
-    async def order_placed(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-        placed = _expect(OrderPlacedV1, event)
-        try:
-            await acceptance.settle_placed_order(
-                uow,
-                placed.order_id,
-                user_id=placed.user_id,
-                placed_at=_aware(envelope.time),
-                now=clock(),
-                wait=wait,
-                causation=Causation.of(envelope, source=source),
-            )
-        except CustomerNotYetKnownError as exc:
-            raise TransientError(str(exc)) from exc
-        except OrderNotFoundError as exc:
-            raise PermanentError(f"{exc}: the order.placed names no order stored here") from exc
-
-    return MappingProxyType(
-        {
-            UserRegisteredV1.event_type: user_registered,
-            UserDeactivatedV1.event_type: user_deactivated,
-            OrderPlacedV1.event_type: order_placed,
-        }
+async def user_registered(
+    registered: UserRegisteredV1, envelope: Envelope, uow: UnitOfWork, deps: Dependencies
+) -> None:
+    await customers.record_registration(
+        uow, user_id=registered.user_id, email=registered.email, at=deps.clock()
     )
 
 
-def _expect(model: type[_Expected], event: Event) -> _Expected:
-    if not isinstance(event, model):
-        raise PermanentError(
-            f"expected {model.event_type} v{model.version}, got {event.event_type} v{event.version}"
+async def user_deactivated(
+    deactivated: UserDeactivatedV1, envelope: Envelope, uow: UnitOfWork, deps: Dependencies
+) -> None:
+    await customers.record_deactivation(
+        uow,
+        user_id=deactivated.user_id,
+        at=deps.clock(),
+        causation=Causation.of(envelope, source=deps.source),
+    )
+
+
+async def order_placed(
+    placed: OrderPlacedV1, envelope: Envelope, uow: UnitOfWork, deps: Dependencies
+) -> None:
+    with domain_errors_as_delivery_outcomes():
+        await acceptance.settle_placed_order(
+            uow,
+            placed.order_id,
+            user_id=placed.user_id,
+            placed_at=_aware(envelope.time),
+            now=deps.clock(),
+            wait=deps.unknown_customer_wait,
+            causation=Causation.of(envelope, source=deps.source),
         )
-    return event
+
+
+EVENT_HANDLERS = ContextHandlers(
+    context="orders",
+    source=SERVICE.source,
+    database=SERVICE.database,
+    dependencies=Dependencies.from_settings,
+    handlers=(
+        On(UserRegisteredV1, user_registered),
+        On(UserDeactivatedV1, user_deactivated),
+        On(OrderPlacedV1, order_placed),
+    ),
+)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from order_service.domain import Order, OrderStatus
-from order_service.service_layer.queries import OrderPage
+from shared.db import Page
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,11})\.[0-9]{2}$"
 
@@ -65,7 +65,7 @@ class OrderPageResponse(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at end")
 
     @classmethod
-    def of(cls, page: OrderPage) -> OrderPageResponse:
+    def of(cls, page: Page[Order]) -> OrderPageResponse:
         return cls(
             items=[OrderResponse.of(order) for order in page.items], next_cursor=page.next_cursor
         )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from order_service.entrypoints.requests import CancelOrderRequest, PlaceOrderRequest
 from order_service.entrypoints.responses import OrderPageResponse, OrderResponse
 from order_service.service_layer import orders, queries
-from order_service.service_layer.context import UseCaseContext
 from shared.http.auth import AUTH_RESPONSES, Caller, Principal, require_admin, require_subject
+from shared.service import UseCaseContext
+from shared.service.dependencies import use_case_context
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=AUTH_RESPONSES)
 
@@ -23,12 +24,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def use_cases(request: Request) -> UseCaseContext:
-    context: UseCaseContext = request.app.state.runtime.context
-    return context
-
-
-Context = Annotated[UseCaseContext, Depends(use_cases)]
+Context = Annotated[UseCaseContext, Depends(use_case_context)]
 
 
 async def _require_owner(

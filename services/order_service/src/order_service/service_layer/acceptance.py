@@ -13,7 +13,7 @@ from order_service.domain.acceptance import judge_placed_order
 from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import CustomerNotYetKnownError, OrderNotFoundError
 from order_service.service_layer.transitions import apply_to_locked
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 
 
 async def settle_placed_order(

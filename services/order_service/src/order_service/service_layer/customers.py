@@ -11,7 +11,7 @@ from order_service.adapters.order_repository import OrderRepository
 from order_service.domain import Customer, IllegalTransitionError, Order
 from order_service.service_layer.causation import Causation
 from order_service.service_layer.transitions import apply_in
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 
 DEACTIVATION_REASON = "customer deactivated"
 

@@ -12,10 +12,6 @@ class OrderNotFoundError(LookupError):
         self.order_id = order_id
 
 
-class InvalidCursorError(ValueError):
-    """A page cursor that this service did not hand out."""
-
-
 class CustomerNotYetKnownError(LookupError):
     """An order's customer has not been registered here yet; it may still be."""
 

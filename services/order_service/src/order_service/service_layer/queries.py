@@ -1,26 +1,22 @@
-"""Read use cases: one order, or a keyset page of orders."""
+"""Reads: one order, or a keyset page of orders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
-from order_service.adapters.order_repository import OrderRepository, PageKey
+from order_service.adapters.order_repository import OrderRepository
 from order_service.domain import Order
-from order_service.service_layer.context import UseCaseContext
 from order_service.service_layer.errors import OrderNotFoundError
-from order_service.service_layer.pagination import decode_cursor, encode_cursor
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import Page, PageKey, decode_cursor, page_of
+from shared.service import UseCaseContext
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPage:
-    items: list[Order]
-    next_cursor: str | None
+def _key(order: Order) -> PageKey:
+    return PageKey(order.created_at, order.id)
 
 
-async def get_order(ctx: UseCaseContext, order_id: UUID) -> Order:
-    async with UnitOfWork(ctx.pool) as uow:
+async def get_order(context: UseCaseContext, order_id: UUID) -> Order:
+    async with context.unit_of_work() as uow:
         order = await OrderRepository(uow).get(order_id)
     if order is None:
         raise OrderNotFoundError(order_id)
@@ -28,15 +24,10 @@ async def get_order(ctx: UseCaseContext, order_id: UUID) -> Order:
 
 
 async def list_orders(
-    ctx: UseCaseContext, *, user_id: UUID | None, cursor: str | None, limit: int
-) -> OrderPage:
-    """Raises InvalidCursorError for a cursor this service did not hand out."""
+    context: UseCaseContext, *, user_id: UUID | None, cursor: str | None, limit: int
+) -> Page[Order]:
+    """Orders by (created_at, id); raises InvalidCursorError for a cursor not issued here."""
     after = decode_cursor(cursor) if cursor is not None else None
-    async with UnitOfWork(ctx.pool) as uow:
-        # One more than asked tells whether another page follows.
-        orders = await OrderRepository(uow).page(user_id=user_id, after=after, limit=limit + 1)
-    items = orders[:limit]
-    if len(orders) <= limit:
-        return OrderPage(items, None)
-    last = items[-1]
-    return OrderPage(items, encode_cursor(PageKey(last.created_at, last.id)))
+    async with context.unit_of_work() as uow:
+        found = await OrderRepository(uow).page(user_id=user_id, after=after, limit=limit + 1)
+    return page_of(found, limit, _key)

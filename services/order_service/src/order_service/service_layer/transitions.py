@@ -3,23 +3,22 @@
 The row is locked before the domain decides and before the outbox insert, so two
 writers of one order are serialised and its events reach the outbox in order.
 A subscriber that already holds a unit of work (``shared.db.idempotency``) calls
-``confirm_in`` or ``reject_in`` (or ``apply_in`` with the causing event's
-``Causation``) and commits together with its processed mark.
+``apply_in`` with the causing event's ``Causation`` and commits together with its
+processed mark.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from uuid import UUID
 
 from order_service.adapters.order_repository import OrderRepository
 from order_service.domain import Order
 from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import OrderNotFoundError
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.events import Event
-from shared.outbox.writer import add_to_outbox
+from shared.outbox import add_to_outbox
 
 Transition = Callable[[Order], tuple[Order, Event]]
 
@@ -43,58 +42,6 @@ async def apply_to_locked(
 ) -> Order:
     """``apply_in`` for an order the caller read ``for_update`` in this unit of work."""
     changed, event = transition(locked)
-    await OrderRepository(uow).update_status(changed)
+    await OrderRepository(uow).save(changed)
     await add_to_outbox(uow, [causation.wrap(event)])
     return changed
-
-
-async def change_order(
-    uow: UnitOfWork,
-    order_id: UUID,
-    transition: Transition,
-    *,
-    source: str,
-    correlation_id: str | None = None,
-    causation_id: str | None = None,
-) -> Order:
-    causation = Causation(source, correlation_id=correlation_id, causation_id=causation_id)
-    return await apply_in(uow, order_id, transition, causation)
-
-
-async def confirm_in(
-    uow: UnitOfWork,
-    order_id: UUID,
-    *,
-    at: datetime,
-    source: str,
-    causation_id: str | None,
-    correlation_id: str | None,
-) -> Order:
-    return await change_order(
-        uow,
-        order_id,
-        lambda order: order.confirm(at=at),
-        source=source,
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-    )
-
-
-async def reject_in(
-    uow: UnitOfWork,
-    order_id: UUID,
-    reason: str,
-    *,
-    at: datetime,
-    source: str,
-    causation_id: str | None,
-    correlation_id: str | None,
-) -> Order:
-    return await change_order(
-        uow,
-        order_id,
-        lambda order: order.reject(reason, at=at),
-        source=source,
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from user_service.adapters.rows import from_column, to_column
 from user_service.domain.notification import Notification
 

@@ -9,13 +9,12 @@ from uuid import UUID
 
 import pymysql
 
-from shared.db.sql import placeholders, row_placeholders
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork, placeholders, row_placeholders
 from shared.events import Money
 from user_service.adapters.rows import from_column, is_duplicate_of, to_column
 from user_service.domain.order_ledger import CancelledFrom, OrderLedgerEntry
 
-# Only "%s" markers are interpolated into the statements for many orders (shared.db.sql).
+# Only "%s" markers are interpolated into the statements for many orders (shared.db.statements).
 _INSERT_NEW = (
     "INSERT INTO order_ledger (order_id, user_id, currency, amount) VALUES {}"
     " ON DUPLICATE KEY UPDATE order_id = order_id"

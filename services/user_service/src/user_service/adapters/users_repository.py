@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pymysql
 
-from shared.db.sql import placeholders, row_placeholders
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import PageKey, UnitOfWork, placeholders, row_placeholders
 from user_service.adapters.rows import from_column, is_duplicate_of, to_column
 from user_service.domain.errors import EmailAlreadyRegisteredError
 from user_service.domain.user import ConfirmedOrdersTally, User, UserStatus
@@ -36,21 +33,13 @@ _LOCK_USER = (
     "SELECT id, email, name, status, orders_count, created_at FROM users WHERE id = %s FOR UPDATE"
 )
 _SELECT_SPEND = "SELECT currency, amount FROM user_spend WHERE user_id = %s"
-# Only "%s" markers are interpolated into the statements for many users (shared.db.sql).
+# Only "%s" markers are interpolated into the statements for many users (shared.db.statements).
 _LOCK_USERS = "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE"
 _ADD_ORDERS = "UPDATE users SET orders_count = orders_count + %s WHERE id IN ({})"
 _ADD_SPENDS = (
     "INSERT INTO user_spend (user_id, currency, amount) VALUES {}"
     " ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class PageKey:
-    """Where a page of users ordered by (created_at, id) continues."""
-
-    created_at: datetime
-    id: UUID
 
 
 class UserRepository:
@@ -144,7 +133,7 @@ class UserRepository:
                 [value for row in spends for value in row],
             )
 
-    async def list_page(self, after: PageKey | None, limit: int) -> list[User]:
+    async def page(self, *, after: PageKey | None, limit: int) -> list[User]:
         if after is None:
             return _users_from(await self._uow.fetchall(_SELECT_FIRST_PAGE, (limit,)))
         continues = to_column(after.created_at)

@@ -1,4 +1,7 @@
-"""The user aggregate: registration, deactivation and order statistics."""
+"""The user aggregate: registration, deactivation and order statistics.
+
+A change that raises an event returns the changed user together with that event, and
+the caller persists both in one transaction, as the order aggregate does."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from shared.events import Event, Money, UserDeactivatedV1, UserRegisteredV1
+from shared.events import Money, UserDeactivatedV1, UserRegisteredV1
 from user_service.domain.errors import OrderStatsError, UserAlreadyDeactivatedError
 from user_service.domain.values import exact_amount, normalise_email, normalise_name
 
@@ -32,11 +35,11 @@ class User:
     total_spent: dict[str, Decimal] = field(default_factory=dict)
     # Net change per currency since loading: the repository adds it to what is stored.
     spend_changes: dict[str, Decimal] = field(default_factory=dict, repr=False)
-    # Raised by changes since loading; the service layer puts them in the outbox.
-    events: list[Event] = field(default_factory=list, repr=False)
 
     @classmethod
-    def register(cls, email: str, name: str, now: datetime, user_id: UUID | None = None) -> User:
+    def register(
+        cls, email: str, name: str, now: datetime, user_id: UUID | None = None
+    ) -> tuple[User, UserRegisteredV1]:
         if now.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
         user = cls(
@@ -46,25 +49,20 @@ class User:
             status=UserStatus.ACTIVE,
             created_at=now,
         )
-        user.events.append(
-            UserRegisteredV1(user_id=user.id, email=user.email, name=user.name, registered_at=now)
+        event = UserRegisteredV1(
+            user_id=user.id, email=user.email, name=user.name, registered_at=now
         )
-        return user
-
-    def pull_events(self) -> list[Event]:
-        """Hand over the events raised so far; each is handed over once."""
-        events, self.events = self.events, []
-        return events
+        return user, event
 
     @property
     def is_active(self) -> bool:
         return self.status is UserStatus.ACTIVE
 
-    def deactivate(self, now: datetime) -> None:
+    def deactivate(self, now: datetime) -> tuple[User, UserDeactivatedV1]:
         if not self.is_active:
             raise UserAlreadyDeactivatedError(self.id)
         self.status = UserStatus.DEACTIVATED
-        self.events.append(UserDeactivatedV1(user_id=self.id, deactivated_at=now))
+        return self, UserDeactivatedV1(user_id=self.id, deactivated_at=now)
 
     def record_confirmed_order(self, total: Money) -> None:
         """Count a confirmed order and add its total; a deactivated user's late orders count too."""

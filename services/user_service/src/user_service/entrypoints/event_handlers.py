@@ -8,33 +8,24 @@ batch form of the handler does the same for the whole run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from types import MappingProxyType
-from typing import TypeVar
+from collections.abc import Sequence
 
-from shared.db.idempotency import UnitOfWorkBatchHandler, UnitOfWorkHandler
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.envelope import Envelope
-from shared.errors import PermanentError
-from shared.events import Event, OrderCancelledV1, OrderConfirmedV1, OrderRejectedV1
+from shared.events import OrderCancelledV1, OrderConfirmedV1, OrderRejectedV1
+from shared.handlers import ContextHandlers, On
 from shared.settings import Settings
+from user_service.config import SERVICE
 from user_service.domain.order_ledger import CancelledFrom
 from user_service.entrypoints.delivery_errors import domain_errors_as_delivery_outcomes
 from user_service.service_layer import order_outcomes
 
-SUBSCRIPTIONS: Mapping[str, str] = MappingProxyType(
-    {
-        OrderConfirmedV1.event_type: "users.order-confirmed",
-        OrderCancelledV1.event_type: "users.order-cancelled",
-        OrderRejectedV1.event_type: "users.order-rejected",
-    }
-)
 
-_E = TypeVar("_E", bound=Event)
+def no_dependencies(settings: Settings) -> None:
+    """These handlers need no setting."""
 
 
-def _confirmed_order(event: Event) -> order_outcomes.ConfirmedOrder:
-    confirmed = _expect(event, OrderConfirmedV1)
+def _confirmed_order(confirmed: OrderConfirmedV1) -> order_outcomes.ConfirmedOrder:
     return order_outcomes.ConfirmedOrder(
         order_id=confirmed.order_id,
         user_id=confirmed.user_id,
@@ -43,8 +34,10 @@ def _confirmed_order(event: Event) -> order_outcomes.ConfirmedOrder:
     )
 
 
-async def order_confirmed(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-    order = _confirmed_order(event)
+async def order_confirmed(
+    confirmed: OrderConfirmedV1, envelope: Envelope, uow: UnitOfWork, deps: None
+) -> None:
+    order = _confirmed_order(confirmed)
     with domain_errors_as_delivery_outcomes():
         await order_outcomes.count_confirmed_order(
             uow,
@@ -55,14 +48,17 @@ async def order_confirmed(event: Event, envelope: Envelope, uow: UnitOfWork) -> 
         )
 
 
-async def orders_confirmed(events: Sequence[tuple[Event, Envelope]], uow: UnitOfWork) -> None:
+async def orders_confirmed(
+    events: Sequence[tuple[OrderConfirmedV1, Envelope]], uow: UnitOfWork, deps: None
+) -> None:
     orders = [_confirmed_order(event) for event, _ in events]
     with domain_errors_as_delivery_outcomes():
         await order_outcomes.count_confirmed_orders(uow, orders)
 
 
-async def order_cancelled(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-    cancelled = _expect(event, OrderCancelledV1)
+async def order_cancelled(
+    cancelled: OrderCancelledV1, envelope: Envelope, uow: UnitOfWork, deps: None
+) -> None:
     with domain_errors_as_delivery_outcomes():
         await order_outcomes.uncount_cancelled_order(
             uow,
@@ -74,8 +70,9 @@ async def order_cancelled(event: Event, envelope: Envelope, uow: UnitOfWork) -> 
         )
 
 
-async def order_rejected(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
-    rejected = _expect(event, OrderRejectedV1)
+async def order_rejected(
+    rejected: OrderRejectedV1, envelope: Envelope, uow: UnitOfWork, deps: None
+) -> None:
     with domain_errors_as_delivery_outcomes():
         await order_outcomes.notify_order_rejected(
             uow,
@@ -86,31 +83,14 @@ async def order_rejected(event: Event, envelope: Envelope, uow: UnitOfWork) -> N
         )
 
 
-_HANDLERS: Mapping[str, UnitOfWorkHandler] = MappingProxyType(
-    {
-        OrderConfirmedV1.event_type: order_confirmed,
-        OrderCancelledV1.event_type: order_cancelled,
-        OrderRejectedV1.event_type: order_rejected,
-    }
+EVENT_HANDLERS = ContextHandlers(
+    context="users",
+    source=SERVICE.source,
+    database=SERVICE.database,
+    dependencies=no_dependencies,
+    handlers=(
+        On(OrderConfirmedV1, order_confirmed, handle_many=orders_confirmed),
+        On(OrderCancelledV1, order_cancelled),
+        On(OrderRejectedV1, order_rejected),
+    ),
 )
-
-
-_BATCH_HANDLERS: Mapping[str, UnitOfWorkBatchHandler] = MappingProxyType(
-    {OrderConfirmedV1.event_type: orders_confirmed}
-)
-
-
-def event_handlers(settings: Settings) -> Mapping[str, UnitOfWorkHandler]:
-    """Event type -> handler. These handlers need no setting; ``settings`` is the contract."""
-    return _HANDLERS
-
-
-def event_batch_handlers(settings: Settings) -> Mapping[str, UnitOfWorkBatchHandler]:
-    """Event type -> the handler's form for a run of events, where it has one."""
-    return _BATCH_HANDLERS
-
-
-def _expect(event: Event, model: type[_E]) -> _E:
-    if not isinstance(event, model):
-        raise PermanentError(f"expected {model.event_type} v{model.version}, got {event!r}")
-    return event

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db import UnitOfWork
 from shared.events import Money
 from user_service.adapters.notifications_repository import NotificationRepository
 from user_service.adapters.order_ledger_repository import OrderLedgerRepository

@@ -24,7 +24,7 @@ from shared.messaging.kafka.naming import group_for, topic_for
 from shared.messaging.kafka.publisher import create_producer
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.processor import MessageProcessor
-from shared.messaging.types import BatchHandler, Handler, IncomingMessage, Subscription
+from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import KafkaSettings, RetrySettings
 from shared.telemetry.metrics import KAFKA_CONSUMER_LAG
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE

@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaProducer
 from shared.messaging.dead_letter_record import dead_letter_headers
 from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, dead_letter_topic_for
 from shared.messaging.kafka.topics import TopicProvisioner
-from shared.messaging.types import IncomingMessage, Subscription
+from shared.messaging.protocols import IncomingMessage, Subscription
 from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 

@@ -11,7 +11,7 @@ from shared.envelope import Envelope
 from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
 from shared.messaging.kafka.partitioner import partition_for
 from shared.messaging.kafka.topics import TopicProvisioner
-from shared.messaging.types import OutgoingMessage
+from shared.messaging.protocols import OutgoingMessage
 from shared.settings import KafkaSettings
 from shared.telemetry.messaging_spans import PublishItem, publishing
 from shared.telemetry.metrics import count_published

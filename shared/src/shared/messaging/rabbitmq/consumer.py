@@ -17,9 +17,9 @@ from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from shared.messaging.processor import MessageProcessor
+from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
-from shared.messaging.types import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import RabbitMQSettings, RetrySettings
 from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE

@@ -8,7 +8,7 @@ from aio_pika import DeliveryMode
 from aio_pika.abc import AbstractExchange, FieldValue
 
 from shared.messaging.dead_letter_record import dead_letter_headers
-from shared.messaging.types import IncomingMessage, Subscription
+from shared.messaging.protocols import IncomingMessage, Subscription
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 

@@ -9,17 +9,15 @@ import aio_pika
 from aio_pika import DeliveryMode
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
-from shared.envelope import Envelope
+from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope
+from shared.messaging.protocols import OutgoingMessage
 from shared.messaging.rabbitmq.topology import declare_events_exchange
-from shared.messaging.types import OutgoingMessage
 from shared.settings import RabbitMQSettings
 from shared.telemetry.messaging_spans import PublishItem, publishing
 from shared.telemetry.metrics import count_published
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 SYSTEM = "rabbitmq"
-
-STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 
 
 def to_message(

@@ -13,7 +13,8 @@ from __future__ import annotations
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, FieldValue
 
-from shared.messaging.types import Subscription
+from shared.messaging.names import dead_letter_exchange, dead_letter_queue
+from shared.messaging.protocols import Subscription
 from shared.settings import RabbitMQSettings
 
 QUORUM: dict[str, FieldValue] = {"x-queue-type": "quorum"}
@@ -25,14 +26,6 @@ def unrouted_name(settings: RabbitMQSettings) -> str:
 
 def queue_name(settings: RabbitMQSettings, subscriber: str) -> str:
     return f"{settings.queue_prefix}{subscriber}"
-
-
-def dead_letter_exchange_name(subscriber: str) -> str:
-    return f"{subscriber}.dlx"
-
-
-def dead_letter_queue_name(subscriber: str) -> str:
-    return f"{subscriber}.dlq"
 
 
 async def declare_events_exchange(
@@ -58,16 +51,16 @@ async def declare_subscriber_queue(
     events = await declare_events_exchange(channel, settings)
     name = queue_name(settings, subscription.subscriber)
     dlx = await channel.declare_exchange(
-        dead_letter_exchange_name(name), ExchangeType.FANOUT, durable=True
+        dead_letter_exchange(name), ExchangeType.FANOUT, durable=True
     )
-    dlq = await channel.declare_queue(dead_letter_queue_name(name), durable=True, arguments=QUORUM)
+    dlq = await channel.declare_queue(dead_letter_queue(name), durable=True, arguments=QUORUM)
     await dlq.bind(dlx)
     queue = await channel.declare_queue(
         name,
         durable=True,
         arguments={
             **QUORUM,
-            "x-dead-letter-exchange": dead_letter_exchange_name(name),
+            "x-dead-letter-exchange": dead_letter_exchange(name),
             "x-delivery-limit": settings.delivery_limit,
         },
     )

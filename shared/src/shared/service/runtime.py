@@ -1,0 +1,39 @@
+"""The live objects one service process shares: pool, publisher, relay and the
+use cases' context. Nothing else builds these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from shared.db.pool import create_pool
+from shared.db.unit_of_work import UnitOfWork
+from shared.messaging.factory import RoutingPublisher
+from shared.messaging.protocols import Publisher
+from shared.outbox.relay import OutboxRelay
+from shared.outbox.runtime import OutboxRuntime
+from shared.service.context import UseCaseContext
+from shared.service.settings import ServiceSettings
+
+
+@dataclass
+class ServiceRuntime(OutboxRuntime):
+    settings: ServiceSettings
+    context: UseCaseContext
+
+
+async def start_runtime(
+    settings: ServiceSettings, *, publisher: Publisher | None = None
+) -> ServiceRuntime:
+    """Build everything; the relay task starts only when ``start_relay`` is called, and
+    nothing connects to a broker until the relay has rows to publish."""
+    platform = settings.platform
+    publisher = publisher if publisher is not None else RoutingPublisher(platform)
+    pool = await create_pool(platform.mysql)
+    relay = OutboxRelay(pool, publisher, platform.outbox)
+    context = UseCaseContext(
+        unit_of_work=partial(UnitOfWork, pool), source=platform.source, after_commit=relay.wake
+    )
+    return ServiceRuntime(
+        pool=pool, publisher=publisher, relay=relay, settings=settings, context=context
+    )

@@ -1,0 +1,45 @@
+"""The rates of ``shared``'s own publisher and consumer, which the messaging and tracing
+groups compare with hand-written loops and FastStream."""
+
+from __future__ import annotations
+
+import asyncio
+
+from shared.envelope import Envelope
+from shared.messaging import Publisher, Subscription, create_consumer
+from shared.settings import Settings
+from tests.bench.measure.timing import DeliveryRecorder, messages_per_second
+from tests.bench.workloads.payloads import EVENT_TYPE, chunks
+
+CONSUME_TIMEOUT_S = 120.0
+
+
+async def publish_rate(
+    publisher: Publisher, warm_up: list[Envelope], timed: list[Envelope], chunk_size: int
+) -> float:
+    """Publish ``warm_up`` untimed (topic or exchange, metadata), then ``timed`` in chunks;
+    return messages per second of the timed part."""
+    await publisher.start()
+    try:
+        await publisher.publish_many(warm_up)
+
+        async def work() -> None:
+            for chunk in chunks(timed, chunk_size):
+                await publisher.publish_many(chunk)
+
+        return await messages_per_second(len(timed), work)
+    finally:
+        await publisher.close()
+
+
+async def consume_with_shared(settings: Settings, subscriber: str, expected: int) -> float:
+    """Consume ``expected`` messages as ``subscriber``; return messages per second."""
+    recorder = DeliveryRecorder(expected)
+    consumer = create_consumer(settings, Subscription(subscriber, EVENT_TYPE), recorder.handle)
+    running = asyncio.create_task(consumer.run())
+    try:
+        await recorder.wait(CONSUME_TIMEOUT_S, running)
+    finally:
+        consumer.stop()
+        await running
+    return recorder.rate

@@ -1,0 +1,79 @@
+"""With its relay running, a service publishes committed outbox rows at once, in order
+per aggregate (RabbitMQ on a private exchange here; no subscriber is bound yet)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import aiomysql
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shared.envelope import decode
+from shared.service import ServiceSettings
+from shared.settings import BrokerKind
+from tests.integration.services.changes import TWO_CHANGES
+from tests.support.outbox import unpublished
+from tests.support.polling import eventually
+from tests.support.service_apps import UNDER_TEST
+
+
+@pytest.fixture
+async def on_rabbitmq(service_settings: ServiceSettings) -> AsyncIterator[ServiceSettings]:
+    platform = service_settings.platform
+    rabbitmq = platform.rabbitmq.model_copy(update={"exchange": f"relay-{uuid.uuid4().hex}"})
+    platform = platform.model_copy(
+        update={"default_broker": BrokerKind.RABBITMQ, "rabbitmq": rabbitmq}
+    )
+    yield ServiceSettings(service_settings.service, platform, service_settings.http)
+    connection = await aio_pika.connect(rabbitmq.url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(f"{rabbitmq.exchange}.unrouted")
+        await channel.exchange_delete(rabbitmq.exchange)
+        await channel.exchange_delete(f"{rabbitmq.exchange}.unrouted")
+
+
+@pytest.fixture
+async def relaying_app(service_name: str, on_rabbitmq: ServiceSettings) -> AsyncIterator[FastAPI]:
+    app = UNDER_TEST[service_name].create_app(on_rabbitmq, run_relay=True)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def test_changes_are_published_in_order_and_marked_sent(
+    service_name: str, relaying_app: FastAPI, on_rabbitmq: ServiceSettings
+) -> None:
+    pool: aiomysql.Pool = relaying_app.state.runtime.pool
+    changes, event_types = TWO_CHANGES[service_name]
+    transport = httpx.ASGITransport(app=relaying_app)
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{service_name}") as client:
+        await eventually(lambda: _ready(client), timeout=10, what="relay running, database up")
+        subject = await changes(client)
+
+    async def all_sent() -> bool:
+        return await unpublished(pool) == 0
+
+    await eventually(all_sent, timeout=20, what="outbox drained")
+    rabbitmq = on_rabbitmq.platform.rabbitmq
+    connection = await aio_pika.connect(rabbitmq.url)
+    async with connection:
+        channel = await connection.channel()
+        # No subscriber is bound yet, so the messages wait in the exchange's parking queue.
+        queue = await channel.get_queue(f"{rabbitmq.exchange}.unrouted")
+        received = []
+        for _ in event_types:
+            message = await queue.get(timeout=5)
+            received.append(decode(message.body))
+            await message.ack()
+    assert [(envelope.type, envelope.subject) for envelope in received] == [
+        (event_type, subject) for event_type in event_types
+    ]
+    assert {envelope.source for envelope in received} == {f"urn:eda:{service_name}"}
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200

@@ -1,0 +1,66 @@
+"""``<service> serve`` as a real process: ready with its relay running, it answers, and
+SIGTERM ends it cleanly with exit code 0."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+
+from eda_local.tansu import free_port
+from shared.settings import MySQLSettings
+from tests.integration.services.changes import LISTED
+from tests.support.polling import eventually
+
+
+async def test_serve_becomes_ready_answers_and_stops_cleanly_on_sigterm(
+    service_name: str, mysql: MySQLSettings, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
+    env.update(
+        {
+            f"EDA_MYSQL__{key.upper()}": str(getattr(mysql, key))
+            for key in ("host", "port", "user", "password", "database")
+        }
+    )
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / service_name),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def ready() -> bool:
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return process.returncode is not None  # stop waiting for a dead process
+
+            await eventually(ready, timeout=30, what=f"{service_name} ready")
+            assert process.returncode is None, log_path.read_text()
+            listed = await client.get(LISTED[service_name])
+            assert listed.json() == {"items": [], "next_cursor": None}
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()
+    output = log_path.read_text()
+    assert "Traceback" not in output
+    assert "Application shutdown complete" in output
