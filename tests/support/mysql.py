@@ -24,10 +24,12 @@ def mysql_settings_for_tests() -> MySQLSettings:
     )
 
 
-async def connect_for_tests(database: str) -> aiomysql.Connection:
-    """An autocommit connection to ``database`` on the tests' server, straight to it (not
-    through any proxy a test puts in front)."""
-    mysql = mysql_settings_for_tests()
+async def connect_for_tests(
+    database: str | None, settings: MySQLSettings | None = None
+) -> aiomysql.Connection:
+    """An autocommit connection to ``database`` on the tests' server (or on ``settings``'),
+    straight to it (not through any proxy a test puts in front)."""
+    mysql = settings or mysql_settings_for_tests()
     return await aiomysql.connect(
         host=mysql.host,
         port=mysql.port,
@@ -43,14 +45,7 @@ async def server_connection(
     settings: MySQLSettings, database: str | None = None
 ) -> AsyncIterator[aiomysql.Connection]:
     """One autocommitting connection to the server (on ``database`` if given)."""
-    connection = await aiomysql.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        db=database,
-        autocommit=True,
-    )
+    connection = await connect_for_tests(database, settings)
     try:
         yield connection
     finally:
