@@ -35,10 +35,22 @@ async def delete_topology(settings: RabbitMQSettings, subscribers: Iterable[str]
     with its unrouted pair: everything the shared topology declares for them."""
     async with open_channel(settings) as channel:
         for subscriber in subscribers:
-            queue = queue_name(settings, subscriber)
-            await channel.queue_delete(queue)
-            await channel.queue_delete(dead_letter_queue(queue))
-            await channel.exchange_delete(dead_letter_exchange(queue))
-        await channel.queue_delete(unrouted_name(settings))
-        await channel.exchange_delete(settings.exchange)
-        await channel.exchange_delete(unrouted_name(settings))
+            await delete_subscriber_queue(channel, settings, subscriber)
+        await delete_exchanges(channel, settings)
+
+
+async def delete_subscriber_queue(
+    channel: AbstractChannel, settings: RabbitMQSettings, subscriber: str
+) -> None:
+    """The subscriber's queue and its dead-letter exchange and queue."""
+    queue = queue_name(settings, subscriber)
+    await channel.queue_delete(queue)
+    await channel.queue_delete(dead_letter_queue(queue))
+    await channel.exchange_delete(dead_letter_exchange(queue))
+
+
+async def delete_exchanges(channel: AbstractChannel, settings: RabbitMQSettings) -> None:
+    """The events exchange and its unrouted exchange and queue."""
+    await channel.queue_delete(unrouted_name(settings))
+    await channel.exchange_delete(settings.exchange)
+    await channel.exchange_delete(unrouted_name(settings))

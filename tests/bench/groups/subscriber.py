@@ -43,11 +43,9 @@ from shared.messaging import (
     BatchHandler,
     Handler,
     Subscription,
-    dead_letter_exchange,
-    dead_letter_queue,
 )
 from shared.messaging.factory import create_broker_publisher, create_consumer
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name, unrouted_name
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
 from shared.service import migrate_database
 from shared.settings import BrokerKind, MySQLSettings, Settings, load_settings
 from subscribers.catalog import Subscriber, subscriber_for
@@ -58,6 +56,7 @@ from tests.bench.measure.rounds import side_by_side
 from tests.bench.measure.timing import wait_until
 from tests.bench.processes.subscriber import SubscriberProcess, SubscriberReport
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+from tests.support.rabbitmq import delete_exchanges, delete_subscriber_queue, open_channel
 from user_service.config import SERVICE as USER_SERVICE
 
 log = logging.getLogger("bench")
@@ -454,10 +453,7 @@ async def destination(settings: Settings, subscription: Subscription) -> AsyncIt
         try:
             yield
         finally:
-            name = queue_name(settings.rabbitmq, subscription.subscriber)
-            await channel.queue_delete(name)
-            await channel.queue_delete(dead_letter_queue(name))
-            await channel.exchange_delete(dead_letter_exchange(name))
+            await delete_subscriber_queue(channel, settings.rabbitmq, subscription.subscriber)
 
 
 async def prefill(settings: Settings, envelopes: list[Envelope]) -> None:
@@ -487,12 +483,8 @@ async def _until_queued(settings: Settings, count: int) -> None:
 
 
 async def _delete_exchanges(settings: Settings) -> None:
-    connection = await aio_pika.connect(settings.rabbitmq.url)
-    async with connection:
-        channel = await connection.channel()
-        await channel.exchange_delete(settings.rabbitmq.exchange)
-        await channel.queue_delete(unrouted_name(settings.rabbitmq))
-        await channel.exchange_delete(unrouted_name(settings.rabbitmq))
+    async with open_channel(settings.rabbitmq) as channel:
+        await delete_exchanges(channel, settings.rabbitmq)
 
 
 def steps(brokers: Brokers, run_id: str) -> list[Step]:

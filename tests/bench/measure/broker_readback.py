@@ -12,11 +12,12 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.messaging import Subscription, dead_letter_exchange, dead_letter_queue
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name, unrouted_name
+from shared.messaging import Subscription
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
 from shared.settings import KafkaSettings, RabbitMQSettings
 from tests.bench.measure.delivery_audit import Delivered
 from tests.bench.workloads.payloads import EVENT_TYPE
+from tests.support.rabbitmq import delete_exchanges, delete_subscriber_queue
 
 READ_BATCH = 5_000
 
@@ -101,18 +102,13 @@ class RabbitTopology:
         return received
 
     async def delete_subscriber(self, subscriber: str) -> None:
-        name = queue_name(self.settings, subscriber)
-        await self.channel.queue_delete(name)
-        await self.channel.queue_delete(dead_letter_queue(name))
-        await self.channel.exchange_delete(dead_letter_exchange(name))
+        await delete_subscriber_queue(self.channel, self.settings, subscriber)
         self._subscribers.discard(subscriber)
 
     async def delete_all(self) -> None:
         for subscriber in sorted(self._subscribers):
             await self.delete_subscriber(subscriber)
-        await self.channel.exchange_delete(self.settings.exchange)
-        await self.channel.queue_delete(unrouted_name(self.settings))
-        await self.channel.exchange_delete(unrouted_name(self.settings))
+        await delete_exchanges(self.channel, self.settings)
 
 
 @asynccontextmanager

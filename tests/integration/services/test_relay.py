@@ -6,18 +6,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-import aio_pika
 import aiomysql
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from shared.envelope import decode
+from shared.messaging.rabbitmq.topology import unrouted_name
 from shared.service import ServiceSettings
 from shared.settings import BrokerKind
 from tests.integration.services.changes import TWO_CHANGES
 from tests.support.outbox import unpublished
 from tests.support.polling import eventually
+from tests.support.rabbitmq import delete_topology, open_channel
 from tests.support.service_apps import UNDER_TEST
 
 
@@ -29,12 +30,7 @@ async def on_rabbitmq(service_settings: ServiceSettings) -> AsyncIterator[Servic
         update={"default_broker": BrokerKind.RABBITMQ, "rabbitmq": rabbitmq}
     )
     yield ServiceSettings(service_settings.service, platform, service_settings.http)
-    connection = await aio_pika.connect(rabbitmq.url)
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(f"{rabbitmq.exchange}.unrouted")
-        await channel.exchange_delete(rabbitmq.exchange)
-        await channel.exchange_delete(f"{rabbitmq.exchange}.unrouted")
+    await delete_topology(rabbitmq, [])
 
 
 @pytest.fixture
@@ -59,11 +55,9 @@ async def test_changes_are_published_in_order_and_marked_sent(
 
     await eventually(all_sent, timeout=20, what="outbox drained")
     rabbitmq = on_rabbitmq.platform.rabbitmq
-    connection = await aio_pika.connect(rabbitmq.url)
-    async with connection:
-        channel = await connection.channel()
+    async with open_channel(rabbitmq) as channel:
         # No subscriber is bound yet, so the messages wait in the exchange's parking queue.
-        queue = await channel.get_queue(f"{rabbitmq.exchange}.unrouted")
+        queue = await channel.get_queue(unrouted_name(rabbitmq))
         received = []
         for _ in event_types:
             message = await queue.get(timeout=5)
