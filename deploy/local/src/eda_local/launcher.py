@@ -2,8 +2,9 @@
 
 Checks MySQL and RabbitMQ, starts an embedded Kafka-compatible broker (Tansu) on
 127.0.0.1:9092 unless EDA_KAFKA__BOOTSTRAP_SERVERS names a Kafka, migrates both
-databases, then hands over to honcho, which prefixes and interleaves the logs and
-stops every process on Ctrl-C.
+databases, then runs every process under the supervisor. Ctrl-C (or SIGTERM) stops
+the HTTP services, lets the subscribers drain the embedded broker, stops them, and
+stops the broker last; a second Ctrl-C stops everything at once.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ import argparse
 import asyncio
 import contextlib
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from eda_local.checks import MissingServerError, require_servers
-from eda_local.procfile import Layout, procfile
+from eda_local.procfile import Layout, commands
 from eda_local.provision import provision_queues
+from eda_local.stopping import run_until_stopped
 from eda_local.tansu import running_tansu
 from order_service.config import SERVICE as ORDER_SERVICE
 from shared.service import migrate_database
@@ -29,6 +28,7 @@ from shared.settings import Settings, SettingsError, load_settings
 from user_service.config import SERVICE as USER_SERVICE
 
 EMBEDDED_KAFKA_PORT = 9092
+KAFKA_NAME = "kafka"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,10 +46,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, MissingServerError) as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
-    with kafka(args.kafka_port) as environment:
-        asyncio.run(prepare(settings, layout))
-        print(banner(layout, environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]), flush=True)
-        return supervise(layout, environment)
+    try:
+        with kafka(args.kafka_port) as environment:
+            asyncio.run(prepare(settings, layout))
+            print(banner(layout, environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]), flush=True)
+            kafka_settings = settings.kafka.model_copy(
+                update={"bootstrap_servers": environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]}
+            )
+            outcome = asyncio.run(
+                run_until_stopped(
+                    commands(layout),
+                    environment,
+                    settings.model_copy(update={"kafka": kafka_settings}),
+                    _name_width(),
+                )
+            )
+    except KeyboardInterrupt:  # Ctrl-C while no process runs yet (or any more)
+        print("make run: interrupted", flush=True)
+        return 130
+    print(f"make run: {outcome.summary}", flush=True)
+    return outcome.code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
 @contextlib.contextmanager
 def kafka(port: int) -> Iterator[dict[str, str]]:
-    # Commands of the Procfile are found in this environment's bin folder.
+    # Commands of the system are found in this environment's bin folder.
     bin_folder = str(Path(sys.executable).parent)
     environment = {**os.environ, "PATH": f"{bin_folder}{os.pathsep}{os.environ.get('PATH', '')}"}
     # People read these logs in a terminal; JSON lines are for log collectors.
@@ -85,6 +101,8 @@ def kafka(port: int) -> Iterator[dict[str, str]]:
             }
         )
         yield environment
+    # Stopped last, after every process that used it.
+    print(f"{KAFKA_NAME:<{_name_width()}} | stopped", flush=True)
 
 
 async def prepare(settings: Settings, layout: Layout) -> None:
@@ -105,24 +123,8 @@ async def migrate(settings: Settings, layout: Layout) -> None:
         print(f">> database {database}: " + (", ".join(applied) or "up to date"))
 
 
-def supervise(layout: Layout, environment: dict[str, str]) -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "Procfile"
-        path.write_text(procfile(layout))
-        honcho = [sys.executable, "-m", "honcho", "start", "-f", str(path), "-d", os.getcwd()]
-        supervisor = subprocess.Popen(honcho, env=environment)
-        # Ctrl-C reaches honcho too (same process group); SIGTERM is passed on. Either
-        # way the launcher waits for honcho to stop every process before the embedded
-        # broker goes away, so no process outlives `make run`.
-        signal.signal(signal.SIGTERM, lambda *_: supervisor.terminate())
-        interrupted = False
-        while True:
-            try:
-                code = supervisor.wait()
-            except KeyboardInterrupt:
-                interrupted = True
-                continue
-            return 0 if interrupted else code
+def _name_width() -> int:
+    return max(len(KAFKA_NAME), *(len(command.name) for command in commands(Layout())))
 
 
 def banner(layout: Layout, kafka_address: str) -> str:

@@ -1,4 +1,4 @@
-"""The processes of the system, one line each, in Procfile form for honcho."""
+"""The processes of the system: one command each, also written in Procfile form."""
 
 from __future__ import annotations
 
@@ -27,18 +27,47 @@ class Layout:
         return self.users_database if context == "users" else self.orders_database
 
 
-def procfile(layout: Layout) -> str:
-    lines = [
-        f"user-service: EDA_MYSQL__DATABASE={layout.users_database}"
-        f" user-service serve --port {layout.users_port}",
-        f"order-service: EDA_MYSQL__DATABASE={layout.orders_database}"
-        f" order-service serve --port {layout.orders_port}",
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    database: str
+    argv: tuple[str, ...]
+    # The HTTP services take orders and start every flow: they stop before the
+    # subscribers, which then drain what is left.
+    is_service: bool
+
+    def line(self) -> str:
+        return f"{self.name}: EDA_MYSQL__DATABASE={self.database} {' '.join(self.argv)}"
+
+
+def commands(layout: Layout) -> list[Command]:
+    result = [
+        Command(
+            "user-service",
+            layout.users_database,
+            ("user-service", "serve", "--port", str(layout.users_port)),
+            is_service=True,
+        ),
+        Command(
+            "order-service",
+            layout.orders_database,
+            ("order-service", "serve", "--port", str(layout.orders_port)),
+            is_service=True,
+        ),
     ]
     for event_type, port in layout.subscriber_ports().items():
         database = layout.database_of(SUBSCRIBERS[event_type].context)
         # Procfile names allow no dots: user.registered runs as "user-registered".
-        lines.append(
-            f"{event_type.replace('.', '-')}: EDA_MYSQL__DATABASE={database}"
-            f" subscriber {event_type} --port {port}"
+        result.append(
+            Command(
+                event_type.replace(".", "-"),
+                database,
+                ("subscriber", event_type, "--port", str(port)),
+                is_service=False,
+            )
         )
-    return "\n".join(lines) + "\n"
+    return result
+
+
+def procfile(layout: Layout) -> str:
+    return "\n".join(command.line() for command in commands(layout)) + "\n"

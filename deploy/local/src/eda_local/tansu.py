@@ -83,6 +83,9 @@ def _run(port: int, advertised_port: int, log: IO[bytes] | int) -> Iterator[str]
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Out of the terminal's process group: Ctrl-C must not stop the broker before
+        # the processes that use it.
+        start_new_session=True,
     )
     try:
         wait_for_port("127.0.0.1", port, timeout_s=15)
