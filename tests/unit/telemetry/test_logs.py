@@ -53,3 +53,42 @@ def test_one_variable_sets_the_level() -> None:
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+def _lines_shown(environment: dict[str, str], records: list[logging.LogRecord]) -> list[str]:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure_logging("svc", environment)
+        (handler,) = root.handlers
+        return [record.name for record in records if handler.filter(record)]
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+
+
+def _at(name: str, level: int) -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 1, "message", (), None)
+
+
+LIBRARY_AND_OWN = [
+    _at("aiokafka.consumer.group_coordinator", logging.INFO),
+    _at("aio_pika.robust_connection", logging.INFO),
+    _at("uvicorn.error", logging.INFO),
+    _at("aiokafka.conn", logging.WARNING),
+    _at("shared.messaging.kafka.consumer", logging.INFO),
+    _at("subscribers.runner", logging.INFO),
+]
+
+
+def test_the_console_shows_library_info_only_at_debug() -> None:
+    shown = _lines_shown({"EDA_LOG_FORMAT": "console"}, LIBRARY_AND_OWN)
+    assert shown == ["aiokafka.conn", "shared.messaging.kafka.consumer", "subscribers.runner"]
+    every = [record.name for record in LIBRARY_AND_OWN]
+    debug = {"EDA_LOG_FORMAT": "console", "EDA_LOG_LEVEL": "DEBUG"}
+    assert _lines_shown(debug, LIBRARY_AND_OWN) == every
+
+
+def test_json_lines_keep_library_info() -> None:
+    every = [record.name for record in LIBRARY_AND_OWN]
+    assert _lines_shown({"EDA_LOG_FORMAT": "json"}, LIBRARY_AND_OWN) == every

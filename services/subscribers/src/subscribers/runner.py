@@ -77,7 +77,8 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
     server = health_server({"database": runtime.database_ready, "consumer": consuming}, host, port)
     runtime.start_relay()
     serving = asyncio.create_task(server.serve(), name="health")
-    log.info(
+    # The consumer says when it is ready, with its broker and partitions or queue.
+    log.debug(
         "subscriber %s consuming %s; health on http://%s:%d/healthz",
         subscriber.name,
         subscriber.event_type,

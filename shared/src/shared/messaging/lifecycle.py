@@ -23,5 +23,6 @@ async def run_until_signalled(consumer: Consumer) -> None:
 
 
 def _stop(consumer: Consumer, signum: int) -> None:
-    log.info("received %s: finishing in-flight work", signal.Signals(signum).name)
+    # The process's supervisor (make run, Kubernetes) reports the stop itself.
+    log.debug("received %s: finishing in-flight work", signal.Signals(signum).name)
     consumer.stop()

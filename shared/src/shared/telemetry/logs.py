@@ -2,7 +2,10 @@
 
 ``EDA_LOG_LEVEL`` sets the level (default INFO) and ``EDA_LOG_FORMAT`` the format
 (``json`` or ``console``). Each JSON line carries timestamp, level, logger, message,
-service, and the trace and span id of the span current when it was logged."""
+service, and the trace and span id of the span current when it was logged. The
+console shows the INFO lines of libraries (aiokafka, aio-pika, uvicorn...) only at
+``EDA_LOG_LEVEL=DEBUG``: a person reads the system's own lines and every warning;
+JSON lines stay complete for log collectors."""
 
 from __future__ import annotations
 
@@ -16,6 +19,10 @@ from datetime import UTC, datetime
 from opentelemetry import trace
 
 FORMATS = ("json", "console")
+# The project's own packages; every other logger is a library's.
+OWN_PACKAGES = frozenset(
+    {"shared", "user_service", "order_service", "subscribers", "scaling_operator", "eda_cli"}
+)
 
 
 class LogConfigError(ValueError):
@@ -51,6 +58,13 @@ class ConsoleFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
 
 
+class LibraryInfoFilter(logging.Filter):
+    """Let a library's record through from WARNING up; the project's at any level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.partition(".")[0] in OWN_PACKAGES
+
+
 def configure_logging(service: str, environ: Mapping[str, str] | None = None) -> None:
     """Replace the root handlers with one on stderr in the configured format and level."""
     environ = os.environ if environ is None else environ
@@ -65,6 +79,8 @@ def configure_logging(service: str, environ: Mapping[str, str] | None = None) ->
         raise LogConfigError(f"EDA_LOG_FORMAT={log_format!r}: use one of {', '.join(FORMATS)}")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service) if log_format == "json" else ConsoleFormatter())
+    if log_format == "console" and level > logging.DEBUG:
+        handler.addFilter(LibraryInfoFilter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

@@ -22,6 +22,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
 from shared.messaging.kafka.naming import group_for, topic_for
 from shared.messaging.kafka.publisher import create_producer
+from shared.messaging.kafka.stopping import LibraryProblems, stop_quietly
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
@@ -81,12 +82,15 @@ class KafkaConsumer:
         self._committed: dict[TopicPartition, int] = {}
         self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
         self._lag_measured_at = 0.0
+        self._announced = False
+        self._library_problems = LibraryProblems()
 
     @property
     def ready(self) -> bool:
         return self._ready
 
     def stop(self) -> None:
+        self._library_problems.start()
         self._stopping.set()
         self._processor.stop()
 
@@ -96,14 +100,16 @@ class KafkaConsumer:
         await self._producer.start()
         try:
             await self._consumer.start()
-            try:
-                self._ready = True
-                await self._consume()
-            finally:
-                self._ready = False
-                await self._consumer.stop()
+            self._ready = True
+            await self._consume()
         finally:
-            await self._producer.stop()
+            self._ready = False
+            await stop_quietly(
+                self._subscription.subscriber,
+                self._settings.bootstrap_servers,
+                (self._consumer.stop, self._producer.stop),
+                self._library_problems,
+            )
 
     async def _consume(self) -> None:
         try:
@@ -201,6 +207,20 @@ class KafkaConsumer:
                 log.warning("commit failed (%s); retrying", exc)
                 await asyncio.sleep(_COMMIT_RETRY_S)
 
+    def announce(self, assigned: set[TopicPartition]) -> None:
+        """One line when the first partitions arrive, one on each later rebalance."""
+        partitions = ", ".join(str(tp.partition) for tp in sorted(assigned)) or "none"
+        log.info(
+            "%s %s: %s from Kafka at %s (topic %s, partitions %s)",
+            self._subscription.subscriber,
+            "reassigned" if self._announced else "ready",
+            self._subscription.event_type,
+            self._settings.bootstrap_servers,
+            self._topic,
+            partitions,
+        )
+        self._announced = True
+
     async def _measure_lag(self) -> None:
         """Lag of the assigned partitions: the last high watermark the fetches saw minus
         the committed offset (or the position, before the first commit)."""
@@ -231,7 +251,8 @@ class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._consumer.finish_runs()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        """Nothing to prepare: runs start as records arrive."""
+        """Nothing to prepare (runs start as records arrive): only say so."""
+        self._consumer.announce(assigned)
 
 
 def _trace_headers(headers: Sequence[tuple[str, bytes]]) -> tuple[str, str | None] | None:

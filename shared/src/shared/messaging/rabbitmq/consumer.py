@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -77,6 +78,13 @@ class RabbitMQConsumer:
             try:
                 tag = await queue.consume(self._buffer.put, no_ack=False)
                 self._ready = True
+                log.info(
+                    "%s ready: %s from RabbitMQ at %s (queue %s)",
+                    self._subscription.subscriber,
+                    self._subscription.event_type,
+                    _address(self._settings.url),
+                    queue.name,
+                )
                 await self._stopping.wait()
                 self._ready = False
                 try:
@@ -158,6 +166,12 @@ class RabbitMQConsumer:
         except (ChannelInvalidStateError, AMQPError) as exc:
             # The channel was lost: the broker redelivers these; idempotency absorbs it.
             log.warning("ack failed, messages will be redelivered: %s", exc)
+
+
+def _address(url: str) -> str:
+    """host:port of an AMQP URL, without its credentials."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5672}"
 
 
 def _trace_headers(headers: Mapping[str, object]) -> tuple[str, str | None] | None:
