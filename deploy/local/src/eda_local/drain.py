@@ -58,9 +58,19 @@ async def wait_until_drained(
                 await asyncio.sleep(_POLL_S)
             return True
         finally:
-            await offsets.stop()
+            await _stop(offsets)
     finally:
         await admin.close()
+
+
+async def _stop(consumer: AIOKafkaConsumer) -> None:
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        # aiokafka re-raises the cancellation of a task of its own: it is stopped.
 
 
 async def _backlog(

@@ -5,7 +5,6 @@ itself stops after this, last. A second signal kills everything at once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,51 +33,76 @@ async def run_until_stopped(
     """Start every process; on the first SIGINT or SIGTERM stop the HTTP services, let
     the subscribers drain the embedded broker, then stop them; on a second signal
     kill everything at once. A process that ends by itself stops the rest."""
-    supervisor = Supervisor(width=width)
-    requested = asyncio.Event()
-    signals = 0
-
-    def on_signal() -> None:
-        nonlocal signals
-        signals += 1
-        requested.set()
-        if signals > 1:
-            supervisor.kill()
-
+    run = _Run(every, settings, Supervisor(width=width))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, on_signal)
+        loop.add_signal_handler(signum, run.on_signal)
     for command in every:
-        await supervisor.start(
-            command.name,
-            command.argv,
-            {**environment, "EDA_MYSQL__DATABASE": command.database},
+        await run.supervisor.start(
+            command.name, command.argv, {**environment, "EDA_MYSQL__DATABASE": command.database}
         )
-    ended = asyncio.create_task(supervisor.first_end())
-    asked = asyncio.create_task(requested.wait())
-    await asyncio.wait({ended, asked}, return_when=asyncio.FIRST_COMPLETED)
-    supervisor.stopping = True
-    asked.cancel()
-    if not ended.done():
-        ended.cancel()
-    services = [c.name for c in every if c.is_service]
-    subscribers = [c.name for c in every if not c.is_service]
-    await supervisor.stop(services, STOP_GRACE_S)
-    if signals < 2:
-        with contextlib.suppress(KafkaError, OSError):
-            await wait_until_drained(settings, DRAIN_TIMEOUT_S, cancelled=lambda: signals > 1)
-    await supervisor.stop(subscribers, STOP_GRACE_S)
-    await supervisor.wait_all()
-    return _outcome(supervisor.codes(), ended, signals)
+    try:
+        return await run.until_stopped()
+    except BaseException:
+        run.supervisor.kill()  # no process outlives the launcher
+        await run.supervisor.wait_all()
+        raise
 
 
-def _outcome(codes: Mapping[str, int | None], ended: asyncio.Task[str], signals: int) -> Outcome:
-    if ended.done() and not ended.cancelled():
-        name = ended.result()
-        return Outcome(1, f"stopped every process because {name} {describe_exit(codes[name] or 0)}")
-    if signals > 1:
-        return Outcome(130, "stopped every process at once")
-    failed = [name for name, code in codes.items() if code != 0]
-    if failed:
-        return Outcome(1, "stopped; not cleanly: " + ", ".join(failed))
-    return Outcome(0, "every process stopped cleanly")
+class _Run:
+    def __init__(self, every: Sequence[Command], settings: Settings, supervisor: Supervisor):
+        self.supervisor = supervisor
+        self._every = every
+        self._settings = settings
+        self._signals = 0
+        self._requested = asyncio.Event()
+
+    def on_signal(self) -> None:
+        self._signals += 1
+        self._requested.set()
+        if self.forced:
+            self.supervisor.kill()
+
+    @property
+    def forced(self) -> bool:
+        return self._signals > 1
+
+    async def until_stopped(self) -> Outcome:
+        ended = asyncio.create_task(self.supervisor.first_end())
+        asked = asyncio.create_task(self._requested.wait())
+        await asyncio.wait({ended, asked}, return_when=asyncio.FIRST_COMPLETED)
+        self.supervisor.stopping = True
+        for task in (ended, asked):
+            if not task.done():
+                task.cancel()
+        await self.supervisor.stop([c.name for c in self._every if c.is_service], STOP_GRACE_S)
+        if not self.forced:
+            await self._drain()
+        await self.supervisor.stop([c.name for c in self._every if not c.is_service], STOP_GRACE_S)
+        await self.supervisor.wait_all()
+        first = ended.result() if ended.done() and not ended.cancelled() else None
+        return self._outcome(first)
+
+    async def _drain(self) -> None:
+        try:
+            drained = await wait_until_drained(
+                self._settings, DRAIN_TIMEOUT_S, cancelled=lambda: self.forced
+            )
+        except (KafkaError, OSError) as exc:
+            drained, problem = False, f"({exc})"
+        else:
+            problem = f"within {DRAIN_TIMEOUT_S:.0f} s"
+        if not drained and not self.forced:
+            print(f"make run: the subscribers did not drain Kafka {problem}", flush=True)
+
+    def _outcome(self, first: str | None) -> Outcome:
+        codes = self.supervisor.codes()
+        if first is not None:
+            why = describe_exit(codes[first] or 0)
+            return Outcome(1, f"stopped every process because {first} {why}")
+        if self.forced:
+            return Outcome(130, "stopped every process at once")
+        failed = [name for name, code in codes.items() if code != 0]
+        if failed:
+            return Outcome(1, "stopped; not cleanly: " + ", ".join(failed))
+        return Outcome(0, "every process stopped cleanly")
