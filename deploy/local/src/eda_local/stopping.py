@@ -37,16 +37,21 @@ async def run_until_stopped(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, run.on_signal)
-    for command in every:
-        await run.supervisor.start(
-            command.name, command.argv, {**environment, "EDA_MYSQL__DATABASE": command.database}
-        )
     try:
+        for command in every:
+            await run.supervisor.start(
+                command.name,
+                command.argv,
+                {**environment, "EDA_MYSQL__DATABASE": command.database},
+            )
         return await run.until_stopped()
     except BaseException:
         run.supervisor.kill()  # no process outlives the launcher
         await run.supervisor.wait_all()
         raise
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 class _Run:

@@ -15,6 +15,8 @@ import signal
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+_LINE_LIMIT = 1 << 20
+
 
 @dataclass
 class _Supervised:
@@ -38,6 +40,7 @@ class Supervisor:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
+            limit=_LINE_LIMIT,
         )
         output = asyncio.create_task(self._copy_output(name, process))
         ended = asyncio.create_task(self._watch(name, process, output))
@@ -59,13 +62,14 @@ class Supervisor:
         running = [self._processes[name] for name in names]
         for item in running:
             _signal_group(item.process, signal.SIGTERM)
-        ended = [item.ended for item in running]
-        if not ended:
+        if not running:
             return
-        _, late = await asyncio.wait(ended, timeout=grace_s)
+        await asyncio.wait([item.ended for item in running], timeout=grace_s)
+        late = [item for item in running if not item.ended.done()]
+        for item in late:
+            _signal_group(item.process, signal.SIGKILL)
         if late:
-            self.kill()
-            await asyncio.wait(late)
+            await asyncio.wait([item.ended for item in late])
 
     def kill(self) -> None:
         for item in self._processes.values():
@@ -75,8 +79,15 @@ class Supervisor:
         await asyncio.gather(*(item.ended for item in self._processes.values()))
 
     async def _copy_output(self, name: str, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        async for raw in process.stdout:
+        stream = process.stdout
+        assert stream is not None
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # a line longer than the limit: the rest, in pieces
+                raw = await stream.read(_LINE_LIMIT)
+            if not raw:
+                return
             self.line(name, raw.decode(errors="replace").rstrip("\n"))
 
     async def _watch(
