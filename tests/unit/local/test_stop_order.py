@@ -11,6 +11,7 @@ import pytest
 
 from eda_local.procfile import Command
 from eda_local.stopping import run_until_stopped
+from eda_local.tansu import free_port
 from shared.settings import BrokerKind, Settings
 
 # Exits 0 on SIGTERM after saying so, like the system's processes.
@@ -29,18 +30,33 @@ NO_KAFKA = Settings(default_broker=BrokerKind.RABBITMQ)
 
 def polite(name: str, *, is_service: bool, then: str = "") -> Command:
     script = POLITE.format(name=name, then=then)
-    return Command(name, "db", (sys.executable, "-c", script), is_service=is_service)
+    return Command(
+        name, "db", (sys.executable, "-c", script), is_service=is_service, port=free_port()
+    )
+
+
+def _after(ready: Path, code: str) -> str:
+    """``code`` once the web stand-in handles SIGTERM (it then writes ``ready``)."""
+    return (
+        "import os, pathlib, signal, time\n"
+        f"while not pathlib.Path({str(ready)!r}).exists(): time.sleep(0.01)\n"
+        f"{code}"
+    )
 
 
 async def test_a_process_that_ends_by_itself_stops_the_others(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    ready = tmp_path / "web-ready"
+    web = polite("web", is_service=True, then=f"open({str(ready)!r}, 'w').close()")
     crash = Command(
-        "crasher", "db", (sys.executable, "-c", "print('boom'); exit(3)"), is_service=False
+        "crasher",
+        "db",
+        (sys.executable, "-c", _after(ready, "print('boom'); exit(3)")),
+        is_service=False,
+        port=free_port(),
     )
-    outcome = await run_until_stopped(
-        [polite("web", is_service=True), crash], dict(os.environ), NO_KAFKA, width=7
-    )
+    outcome = await run_until_stopped([web, crash], dict(os.environ), NO_KAFKA, width=7)
     assert outcome.code == 1
     assert outcome.summary == "stopped every process because crasher exited with code 3"
     lines = capsys.readouterr().out.splitlines()
@@ -54,15 +70,8 @@ async def test_the_services_stop_before_the_subscribers(
 ) -> None:
     ready = tmp_path / "web-ready"
     web = polite("web", is_service=True, then=f"open({str(ready)!r}, 'w').close()")
-    # Once both handle SIGTERM, the subscriber asks the launcher (its parent) to stop.
     sub = polite(
-        "sub",
-        is_service=False,
-        then=(
-            f"import os, pathlib\n"
-            f"while not pathlib.Path({str(ready)!r}).exists(): time.sleep(0.01)\n"
-            f"os.kill(os.getppid(), signal.SIGTERM)"
-        ),
+        "sub", is_service=False, then=_after(ready, "os.kill(os.getppid(), signal.SIGTERM)")
     )
     outcome = await run_until_stopped([web, sub], dict(os.environ), NO_KAFKA, width=7)
     lines = capsys.readouterr().out.splitlines()

@@ -35,6 +35,7 @@ class Command:
     # The HTTP services take orders and start every flow: they stop before the
     # subscribers, which then drain what is left.
     is_service: bool
+    port: int
 
     def line(self) -> str:
         return f"{self.name}: EDA_MYSQL__DATABASE={self.database} {' '.join(self.argv)}"
@@ -47,12 +48,14 @@ def commands(layout: Layout) -> list[Command]:
             layout.users_database,
             ("user-service", "serve", "--port", str(layout.users_port)),
             is_service=True,
+            port=layout.users_port,
         ),
         Command(
             "order-service",
             layout.orders_database,
             ("order-service", "serve", "--port", str(layout.orders_port)),
             is_service=True,
+            port=layout.orders_port,
         ),
     ]
     for event_type, port in layout.subscriber_ports().items():
@@ -64,6 +67,7 @@ def commands(layout: Layout) -> list[Command]:
                 database,
                 ("subscriber", event_type, "--port", str(port)),
                 is_service=False,
+                port=port,
             )
         )
     return result

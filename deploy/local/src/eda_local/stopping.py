@@ -5,6 +5,7 @@ itself stops after this, last. A second signal kills everything at once."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from aiokafka.errors import KafkaError
 
 from eda_local.drain import wait_until_drained
 from eda_local.procfile import Command
+from eda_local.readiness import announce_when_ready
 from eda_local.supervisor import Supervisor, describe_exit
 from shared.settings import Settings
 
@@ -44,6 +46,7 @@ async def run_until_stopped(
                 command.argv,
                 {**environment, "EDA_MYSQL__DATABASE": command.database},
             )
+        run.announce_services()
         return await run.until_stopped()
     except BaseException:
         run.supervisor.kill()  # no process outlives the launcher
@@ -54,6 +57,11 @@ async def run_until_stopped(
             loop.remove_signal_handler(signum)
 
 
+def _say_ready(run: _Run, command: Command) -> None:
+    url = f"http://127.0.0.1:{command.port}"
+    run.supervisor.line(command.name, f"ready: {url} (API docs: {url}/docs)")
+
+
 class _Run:
     def __init__(self, every: Sequence[Command], settings: Settings, supervisor: Supervisor):
         self.supervisor = supervisor
@@ -61,6 +69,14 @@ class _Run:
         self._settings = settings
         self._signals = 0
         self._requested = asyncio.Event()
+        self._announcements: list[asyncio.Task[None]] = []
+
+    def announce_services(self) -> None:
+        for command in self._every:
+            if command.is_service:
+                say = functools.partial(_say_ready, self, command)
+                announcement = announce_when_ready("127.0.0.1", command.port, say)
+                self._announcements.append(asyncio.create_task(announcement))
 
     def on_signal(self) -> None:
         self._signals += 1
@@ -77,7 +93,7 @@ class _Run:
         asked = asyncio.create_task(self._requested.wait())
         await asyncio.wait({ended, asked}, return_when=asyncio.FIRST_COMPLETED)
         self.supervisor.stopping = True
-        for task in (ended, asked):
+        for task in (ended, asked, *self._announcements):
             if not task.done():
                 task.cancel()
         await self.supervisor.stop([c.name for c in self._every if c.is_service], STOP_GRACE_S)
