@@ -131,3 +131,33 @@ async def test_a_second_ctrl_c_stops_everything_at_once(
         assert "Traceback" not in output
         assert output.splitlines()[-1] == "make run: stopped every process at once"
         assert not launcher.still_answering()
+
+
+async def test_the_console_says_once_when_each_process_is_ready(
+    tmp_path: Path, ports: Ports, prefix: str
+) -> None:
+    subscribers = {
+        event_type: f" ready: {event_type} from Kafka at 127.0.0.1:{ports.kafka}"
+        f" (topic {event_type}, partitions 0, 1, 2, 3, 4, 5)"
+        for event_type in SUBSCRIBERS
+    }
+    services = {
+        "user-service": f"{'user-service':<{WIDTH}} | ready: http://127.0.0.1:{ports.users}",
+        "order-service": f"{'order-service':<{WIDTH}} | ready: http://127.0.0.1:{ports.orders}",
+    }
+    expected = [*subscribers.values(), *services.values()]
+    async with launched(ports, prefix, tmp_path / "run.log") as launcher:
+        await launcher.wait_ready()
+        await eventually(
+            lambda: all(line in launcher.output() for line in expected),
+            timeout=60,
+            what="a ready line for every process",
+        )
+        output = launcher.output()
+        launcher.ctrl_c()
+        assert await launcher.exit_code() == 0
+    for line in expected:
+        assert output.count(line) == 1, line
+    # Libraries' INFO lines are for EDA_LOG_LEVEL=DEBUG.
+    assert " INFO    aiokafka" not in output
+    assert " INFO    uvicorn" not in output
