@@ -73,6 +73,9 @@ class OutboxSettings(BaseModel):
     # Buckets (of 16) one lane locks per pass: less than all, so lanes and replicas share.
     buckets_per_pass: int = Field(default=8, ge=1, le=16)
     idle_poll_s: float = Field(default=0.2, gt=0)
+    # An idle relay looks less and less often, up to this: its own process's commits
+    # wake it at once, so only rows of processes that died before their relay ran wait.
+    idle_poll_max_s: float = Field(default=2.0, gt=0)
     # Another look when every bucket with pending rows was held by other lanes or relays.
     held_poll_s: float = Field(default=0.01, gt=0)
     retention_s: float = Field(default=86_400, ge=0)

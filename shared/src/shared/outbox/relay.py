@@ -80,6 +80,7 @@ class OutboxRelay:
 
     async def _lane(self, wakeup: asyncio.Event) -> None:
         failures = 0
+        idle_poll = IdlePoll(self._settings.idle_poll_s, self._settings.idle_poll_max_s)
         while not self._stopping.is_set():
             wakeup.clear()  # a wake from here on means: pass again
             try:
@@ -94,7 +95,9 @@ class OutboxRelay:
             if published == HELD_ELSEWHERE:
                 await _wait(wakeup, self._settings.held_poll_s)
             elif published == 0:
-                await _wait(wakeup, self._settings.idle_poll_s)
+                idle_poll.after(woken=await _wait(wakeup, idle_poll.next_s))
+            else:
+                idle_poll.reset()
 
     async def _pass(self, wakeup: asyncio.Event) -> int:
         self._in_pass.append(wakeup)
@@ -194,9 +197,32 @@ async def _any_pending(uow: UnitOfWork) -> bool:
     return row is not None
 
 
-async def _wait(wakeup: asyncio.Event, timeout: float) -> None:
+async def _wait(wakeup: asyncio.Event, timeout: float) -> bool:
+    """Wait for a wake or the timeout; whether it was a wake."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wakeup.wait(), timeout=timeout)
+    return wakeup.is_set()
+
+
+class IdlePoll:
+    """How long an idle lane waits before it looks again: ``first_s``, doubling after
+    each look that found nothing and was not woken, up to ``max_s``.
+
+    The process wakes its relay on each of its own commits, so a poll only finds rows
+    that another process committed (a replica that died before its relay ran, a tool).
+    Polling every 0.2 s in every process was most of an idle system's database work.
+    """
+
+    def __init__(self, first_s: float, max_s: float) -> None:
+        self._first_s = first_s
+        self._max_s = max(first_s, max_s)
+        self.next_s = first_s
+
+    def after(self, *, woken: bool) -> None:
+        self.next_s = self._first_s if woken else min(self._max_s, self.next_s * 2)
+
+    def reset(self) -> None:
+        self.next_s = self._first_s
 
 
 async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
