@@ -40,6 +40,11 @@ class KafkaSettings(BaseModel):
     idempotent_producer: bool = True
     # Tansu answers a waiting fetch only at its deadline: local runs want a small value.
     fetch_max_wait_ms: int = Field(default=500, ge=1)
+    # After a second without records, fetches wait this long instead (unset: no change).
+    # For brokers that answer only at the deadline (Tansu): an idle consumer then sends
+    # a few fetches a second rather than a hundred, and the first record after idle
+    # waits up to this long.
+    idle_fetch_max_wait_ms: int | None = Field(default=None, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     max_poll_records: int = Field(default=500, ge=1)
     # Runs (one partition's records of a fetch) handled at once: one is parsed while
