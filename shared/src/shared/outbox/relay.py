@@ -251,7 +251,9 @@ async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 
     """Delete rows published longer ago than the retention, in chunks; return how many."""
     total = 0
     while True:
-        async with UnitOfWork(pool) as uow:
+        # The relay's isolation (no SET on its connections), and no gap locks that
+        # could hold up writers' inserts.
+        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
             deleted = await uow.execute(
                 "DELETE FROM outbox WHERE published_at IS NOT NULL"
                 " AND published_at < CURRENT_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",
