@@ -1,7 +1,8 @@
-"""An idle relay looks less and less often; a wake or a pass that found rows brings it
-back to its first poll. A pass that took fewer rows than it could is not followed by
-another unless a wake came. No database and no clock: the passes are stand-ins and the
-waits are recorded and answered at once."""
+"""An idle relay looks on its own less and less often; a look of its own that found rows
+brings it back to its first poll, passes that wakes asked for leave it as it is. A pass
+that took fewer rows than it could is not followed by another unless a wake came. No
+database and no clock: the passes are stand-ins and the waits are recorded and
+answered at once."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def test_an_idle_lane_doubles_its_wait_up_to_the_most() -> None:
     seen = []
     for _ in range(7):
         seen.append(poll.next_s)
-        poll.after(woken=False)
+        poll.found(False)
     assert seen == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0]
 
 
@@ -72,13 +73,17 @@ def test_the_relay_waits_longer_after_each_empty_pass(monkeypatch: pytest.Monkey
     assert waits == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
 
 
-def test_a_wake_brings_the_first_poll_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the third wait ends by a wake (a commit of the process): the next is the first again
-    waits = waits_of(ScriptedRelay([EMPTY] * 6), {2}, monkeypatch)
-    assert waits == [0.2, 0.4, 0.8, 0.2, 0.4, 0.8]
+def test_passes_that_wakes_asked_for_leave_the_poll_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the waits numbered 2 to 4 end by wakes (the process's commits): their passes,
+    # with or without rows, neither lengthen nor shorten the lane's own looks
+    outcomes = [EMPTY, EMPTY, EMPTY, SOME, SOME, EMPTY]
+    waits = waits_of(ScriptedRelay(outcomes), {2, 3, 4}, monkeypatch)
+    assert waits == [0.2, 0.4, 0.8, 0.8, 0.8, 0.8]
 
 
-def test_a_pass_that_found_rows_brings_the_first_poll_back(
+def test_a_look_of_its_own_that_found_rows_brings_the_first_poll_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     waits = waits_of(ScriptedRelay([EMPTY, EMPTY, EMPTY, SOME, EMPTY, EMPTY]), set(), monkeypatch)
