@@ -107,9 +107,7 @@ class OutboxRelay:
             if may_have_left_rows:
                 continue  # pass again at once
             if not woken:
-                # A look of the lane's own (no wake asked for it): rows it found came
-                # from elsewhere, and more may follow soon; none found, look later.
-                idle_poll.found(published > 0)
+                idle_poll.looked()
             # Rows committed since the pass looked wake this lane; a look without a wake
             # right after a pass found nothing nearly every time (three statements).
             woken = await _wait(wakeup, idle_poll.next_s)
@@ -231,22 +229,23 @@ async def _wait(wakeup: asyncio.Event, timeout: float) -> bool:
 
 class IdlePoll:
     """How long a lane waits for a wake before it looks on its own: ``first_s``,
-    doubling after each such look that found nothing, up to ``max_s``; back to
-    ``first_s`` when one found rows.
+    doubling after each such look, up to ``max_s``.
 
     The process wakes its relay on each of its own commits, so a look of the lane's own
-    only finds rows that another process committed (a replica that died before its
-    relay ran, a tool). Polling every 0.2 s in every process was most of an idle
-    system's database work.
+    only finds rows that another process committed and did not relay (it died before
+    its relay ran, or is a tool). Polling every 0.2 s in every process was most of an
+    idle system's database work; and a look that found rows was no reason to look more
+    often: under load it found the rows of the processes beside it, which relay them
+    anyway. A look that took all it could passes again at once, so a dead process's
+    backlog still drains in one go.
     """
 
     def __init__(self, first_s: float, max_s: float) -> None:
-        self._first_s = first_s
         self._max_s = max(first_s, max_s)
         self.next_s = first_s
 
-    def found(self, rows: bool) -> None:
-        self.next_s = self._first_s if rows else min(self._max_s, self.next_s * 2)
+    def looked(self) -> None:
+        self.next_s = min(self._max_s, self.next_s * 2)
 
 
 async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
