@@ -46,6 +46,9 @@ class KafkaSettings(BaseModel):
     # waits up to this long.
     idle_fetch_max_wait_ms: int | None = Field(default=None, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    # Handled offsets are committed together at most this often (0: after each run);
+    # a crash redelivers up to this long's handled records, which idempotency absorbs.
+    commit_interval_ms: int = Field(default=100, ge=0, le=60_000)
     max_poll_records: int = Field(default=500, ge=1)
     # Runs (one partition's records of a fetch) handled at once: one is parsed while
     # the database works on another. Runs of one partition still go one after another.

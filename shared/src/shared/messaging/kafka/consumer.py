@@ -5,8 +5,9 @@ Each partition's records of a fetched batch are handed to the processor as one r
 order, one after the other; runs of different partitions, of this batch or of the
 next ones, go concurrently, up to ``runs_in_flight``, so that the next run is parsed
 while the database works on the previous one. A run's offset is committed after every
-message of it was handled or dead-lettered, never before; partitions being revoked
-wait for their runs first.
+message of it was handled or dead-lettered, never before, together with the other
+runs' handled within ``commit_interval_ms``; partitions being revoked wait for their
+runs and those commits first.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
 from shared.messaging.kafka.fetch_wait import FetchWait, set_fetch_max_wait
 from shared.messaging.kafka.naming import group_for, topic_for
+from shared.messaging.kafka.offset_commits import OffsetCommits
 from shared.messaging.kafka.publisher import create_producer
 from shared.messaging.kafka.stopping import LibraryProblems, stop_quietly
 from shared.messaging.kafka.topics import TopicProvisioner
@@ -85,6 +87,7 @@ class KafkaConsumer:
         self._lag_measured_at = 0.0
         self._announced = False
         self._library_problems = LibraryProblems()
+        self._commits = OffsetCommits(self._commit, settings.commit_interval_ms / 1000)
         self._fetch_wait = FetchWait(
             settings.fetch_max_wait_ms, settings.idle_fetch_max_wait_ms, time.monotonic()
         )
@@ -158,7 +161,7 @@ class KafkaConsumer:
             return False
         done = await self._process_partition(records)
         if done:
-            await self._commit({tp: records[done - 1].offset + 1})
+            self._commits.handled(tp, records[done - 1].offset + 1)
         return done == len(records)
 
     async def _wait_for_room(self) -> None:
@@ -179,11 +182,13 @@ class KafkaConsumer:
         for run in self._in_flight:
             run.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._commits.cancel()
 
     async def finish_runs(self) -> None:
-        """Wait for every run started so far (their commits included)."""
+        """Wait for every run started so far, then commit their offsets."""
         if self._in_flight:
             await asyncio.wait(self._in_flight)
+        await self._commits.flush()
 
     async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
         """Process in order; return how many leading records reached their outcome."""
