@@ -20,6 +20,7 @@ from shared.settings import OutboxSettings
 
 FIRST_S = 0.2
 MAX_S = 2.0
+LINGER_S = 0.005
 EMPTY = PassOutcome(0)
 SOME = PassOutcome(5)
 FULL = PassOutcome(500, may_have_left_rows=True)
@@ -29,7 +30,9 @@ class ScriptedRelay(OutboxRelay):
     """One lane whose passes publish what ``outcomes`` says, then stop the relay."""
 
     def __init__(self, outcomes: list[PassOutcome]) -> None:
-        settings = OutboxSettings(lanes=1, idle_poll_s=FIRST_S, idle_poll_max_s=MAX_S)
+        settings = OutboxSettings(
+            lanes=1, idle_poll_s=FIRST_S, idle_poll_max_s=MAX_S, linger_s=LINGER_S
+        )
         super().__init__(cast(aiomysql.Pool, None), cast(Publisher, None), settings)
         self._outcomes: Iterator[PassOutcome] = iter(outcomes)
 
@@ -42,6 +45,20 @@ class ScriptedRelay(OutboxRelay):
 
     async def _purge_when_due(self) -> None:
         return None
+
+
+def lingers_of(
+    relay: ScriptedRelay, woken_at: set[int], monkeypatch: pytest.MonkeyPatch
+) -> list[float]:
+    """The lingers the lane took, its waits answered as ``waits_of`` answers them."""
+    lingers: list[float] = []
+
+    async def recorded(seconds: float) -> None:
+        lingers.append(seconds)
+
+    monkeypatch.setattr(relay_module, "_pause", recorded)
+    waits_of(relay, woken_at, monkeypatch)
+    return lingers
 
 
 def waits_of(
@@ -105,3 +122,16 @@ def test_a_wake_during_a_partial_pass_makes_the_lane_pass_again(
     # the wait after the partial pass ends by a wake: the next wait is the first again
     waits = waits_of(ScriptedRelay([SOME, EMPTY, EMPTY]), {0}, monkeypatch)
     assert waits == [0.2, 0.2, 0.4]
+
+
+def test_a_wake_soon_after_a_pass_that_published_lingers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # both waits after passes that published end by wakes: both wait for more commits
+    lingers = lingers_of(ScriptedRelay([SOME, SOME, EMPTY]), {0, 1}, monkeypatch)
+    assert lingers == [LINGER_S, LINGER_S]
+
+
+def test_a_wake_after_a_quiet_spell_passes_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nothing was published before: the first event after idle is not held up
+    assert lingers_of(ScriptedRelay([EMPTY, EMPTY, EMPTY]), {0, 1}, monkeypatch) == []

@@ -84,6 +84,9 @@ class OutboxSettings(BaseModel):
     # An idle relay looks less and less often, up to this: its own process's commits
     # wake it at once, so only rows of processes that died before their relay ran wait.
     idle_poll_max_s: float = Field(default=2.0, gt=0)
+    # A wake within 0.1 s of the last pass that published waits this long for more
+    # commits to share the pass (0: none); a wake after a quiet spell passes at once.
+    linger_s: float = Field(default=0.005, ge=0, le=1)
     # Another look when every bucket with pending rows was held by other lanes or relays.
     held_poll_s: float = Field(default=0.01, gt=0)
     retention_s: float = Field(default=86_400, ge=0)
