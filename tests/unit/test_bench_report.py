@@ -73,6 +73,17 @@ FIGURE_LINES = [
         for p, ms in zip((50, 90, 99), values, strict=True)
     ),
     _line("flow.post_to_stats.kafka.highest_rate_with_p99_under_1s", 400, "orders/s"),
+    *(
+        _line(f"system.kafka.{rate}_per_s.{process}.cpu_per_order", ms, "ms")
+        for rate, scale in ((100, 1.0), (200, 0.7))
+        for process, ms in (
+            ("mariadb", 2.0 * scale),
+            ("kafka", 1.2 * scale),
+            ("order-service", 1.0),
+        )
+    ),
+    _line("system.kafka.100_per_s.cpu_per_order", 4.2, "ms"),
+    _line("system.kafka.idle.cores", 0.08, "cores"),
     "",
 ]
 

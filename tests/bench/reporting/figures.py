@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.bench.figure import Figure
 
-GROUPS = ("messaging", "tracing", "subscriber", "outbox", "api", "flow")
+GROUPS = ("messaging", "tracing", "subscriber", "outbox", "api", "flow", "system")
 """The groups of ``python -m tests.bench``, in the order the report shows them."""
 OTHER = "other"
 
@@ -30,6 +30,7 @@ def group_of(name: str) -> str:
         ("outbox.", "outbox"),
         ("api.", "api"),
         ("flow.", "flow"),
+        ("system.", "system"),
     ):
         if name.startswith(prefix):
             return group

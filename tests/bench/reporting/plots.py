@@ -233,6 +233,65 @@ def flow_latency(figures: Sequence[Figure], path: Path) -> bool:
     return True
 
 
+_SYSTEM_CPU = re.compile(
+    r"^system\.(?P<broker>\w+)\.(?P<rate>\d+)_per_s\.(?P<process>[\w-]+)\.cpu_per_order$"
+)
+SYSTEM_CPU_TARGET = 6.0
+"""All processes summed, at 100 orders/s."""
+_PROCESS_COLOURS = (
+    "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3",
+    "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd",
+)  # fmt: skip
+
+
+def system_points(figures: Sequence[Figure]) -> dict[str, dict[str, dict[int, float]]]:
+    """broker → process → offered rate → ms of CPU per order."""
+    points: dict[str, dict[str, dict[int, float]]] = {}
+    for figure in figures:
+        match = _SYSTEM_CPU.match(figure.name)
+        if match is not None:
+            by_process = points.setdefault(match["broker"], {})
+            by_process.setdefault(match["process"], {})[int(match["rate"])] = figure.value
+    return points
+
+
+def system_cpu(figures: Sequence[Figure], path: Path) -> bool:
+    """CPU per order of each process, stacked, against the offered rate, per broker."""
+    points = system_points(figures)
+    brokers = [(broker, title) for broker, title in BROKERS if broker in points]
+    if not brokers:
+        return False
+    chart, axes = _chart(columns=len(brokers), width=5.5 * len(brokers) + 1.0, height=4.4)
+    for ax, (broker, title) in zip(axes, brokers, strict=True):
+        by_process = points[broker]
+        rates = sorted({rate for by_rate in by_process.values() for rate in by_rate})
+        labels = [str(rate) for rate in rates]
+        bottom = [0.0] * len(rates)
+        # the costliest process at the bottom, where its share is easiest to read
+        order = sorted(by_process, key=lambda name: -sum(by_process[name].values()))
+        for index, process in enumerate(order):
+            heights = [by_process[process].get(rate, 0.0) for rate in rates]
+            colour = _PROCESS_COLOURS[index % len(_PROCESS_COLOURS)]
+            ax.bar(labels, heights, bottom=bottom, label=process, color=colour)
+            bottom = [low + high for low, high in zip(bottom, heights, strict=True)]
+        ax.axhline(
+            SYSTEM_CPU_TARGET,
+            color=TARGET_COLOUR,
+            linestyle="dashed",
+            linewidth=1,
+            label="target at 100/s",
+        )
+        ax.set_xlabel("offered load (orders/s)")
+        ax.set_ylabel("CPU per order, all processes (ms)")
+        ax.grid(alpha=0.3, axis="y")
+        ax.set_title(title, fontsize=10)
+    handles, names = axes[0].get_legend_handles_labels()
+    chart.legend(handles, names, loc="outside lower center", ncols=6, fontsize=7)
+    chart.suptitle("CPU per order by process vs offered load (make run on one machine)")
+    _save(chart, path)
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Plot:
     key: str
@@ -261,6 +320,12 @@ PLOTS: tuple[Plot, ...] = (
         "flow-latency.png",
         "End-to-end latency percentiles at several offered loads",
         flow_latency,
+    ),
+    Plot(
+        "system",
+        "system-cpu-per-order.png",
+        "CPU per order of each process of the system at several offered loads",
+        system_cpu,
     ),
 )
 

@@ -24,9 +24,10 @@ class On(Enum):
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<": operator.lt,
+    "<=": operator.le,
     "==": operator.eq,
 }
-_SHOWN = {">=": "≥", "<": "<", "==": "="}
+_SHOWN = {">=": "≥", "<": "<", "<=": "≤", "==": "="}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,12 @@ TARGETS: tuple[Target, ...] = (
     # the whole flow: POST /orders response to the user's stats
     *_each_broker(lambda b: Target(f"flow.post_to_stats.{b}.200_per_s.p99", "<", 100)),
     *_each_broker(lambda b: Target(f"flow.post_to_stats.{b}.errors", "==", 0)),
+    # the whole system's cost, as make run runs it (CPU per order first)
+    *_each_broker(lambda b: Target(f"system.{b}.idle.cores", "<=", 0.10)),
+    *_each_broker(lambda b: Target(f"system.{b}.first_after_idle.handled", "<=", 250)),
+    *_each_broker(lambda b: Target(f"system.{b}.100_per_s.cpu_per_order", "<=", 6)),
+    *_each_broker(lambda b: Target(f"system.{b}.100_per_s.statements_per_order", "<=", 20)),
+    *_each_broker(lambda b: Target(f"system.{b}.highest_rate_with_p99_under_250ms", ">=", 600)),
 )
 
 
