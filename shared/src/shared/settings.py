@@ -40,7 +40,7 @@ class KafkaSettings(BaseModel):
     idempotent_producer: bool = True
     # Tansu answers a waiting fetch only at its deadline: local runs want a small value.
     fetch_max_wait_ms: int = Field(default=500, ge=1)
-    # After a second without records, fetches wait this long instead (unset: no change).
+    # After 5 s without records, fetches wait this long instead (unset: no change).
     # For brokers that answer only at the deadline (Tansu): an idle consumer then sends
     # a few fetches a second rather than a hundred, and the first record after idle
     # waits up to this long.

@@ -16,8 +16,9 @@ from aiokafka import AIOKafkaConsumer
 
 log = logging.getLogger(__name__)
 
-IDLE_AFTER_S = 1.0
-"""No records for this long and the consumer counts as idle."""
+IDLE_AFTER_S = 5.0
+"""No records for this long and the consumer counts as idle: a person trying the API
+by hand, a request every few seconds, keeps the short wait."""
 
 
 class FetchWait:
