@@ -39,6 +39,7 @@ from eda_cli.load.tally import Tally
 from tests.bench.figure import Figure, log
 from tests.bench.groups import Brokers, Step
 from tests.bench.measure.latency import LatencySummary, summarise
+from tests.bench.processes.make_run import AS_MAKE_RUN
 from tests.bench.workloads.http_client import HttpPool
 from tests.bench.workloads.order_bodies import ORDERS_PATH, order_body
 from tests.e2e.system import RunningSystem, running_system
@@ -61,9 +62,6 @@ BODIES = 2_000
 ANSWER_GRACE_S = 30.0
 ARRIVAL_TIMEOUT_S = 180.0
 ACCEPTED = 202
-AS_MAKE_RUN = {"EDA_OUTBOX__IDLE_POLL_S": "0.2"}
-"""The end-to-end suite polls the outbox every 50 ms to finish sooner; `make run` and the
-services poll at their default, and wake the relay on each commit in any case."""
 
 
 async def run(kafka_bootstrap: str) -> list[Figure]:

@@ -37,14 +37,13 @@ import httpx
 
 from eda_cli.load.pacing import Send, open_loop
 from eda_cli.load.tally import Tally
-from eda_local.launcher import EMBEDDED_KAFKA_ENVIRONMENT
-from shared.settings import KafkaSettings, OutboxSettings, RetrySettings
 from tests.bench.figure import Figure, log
 from tests.bench.groups import Brokers, Step
 from tests.bench.groups.flow import ACCEPTED, register_users
 from tests.bench.measure.latency import LatencySummary, summarise
 from tests.bench.measure.process_cpu import CpuUse, cpu_used, pid_listening_on, read_cpu
 from tests.bench.measure.statements import StatementCounts, read_statements
+from tests.bench.processes.make_run import AS_MAKE_RUN
 from tests.bench.processes.private_mariadb import private_mariadb
 from tests.bench.workloads.http_client import HttpPool
 from tests.bench.workloads.order_bodies import ORDERS_PATH, order_body
@@ -74,18 +73,6 @@ POLL_S = 0.5
 
 _Load = tuple[int, int]
 """Orders per second, and for how many seconds."""
-
-_RETRY = RetrySettings()
-AS_MAKE_RUN: Mapping[str, str] = {
-    **EMBEDDED_KAFKA_ENVIRONMENT,
-    # what the end-to-end suite shortens to finish sooner, back at what `make run` uses
-    "EDA_OUTBOX__IDLE_POLL_S": str(OutboxSettings().idle_poll_s),
-    "EDA_KAFKA__SESSION_TIMEOUT_MS": str(KafkaSettings().session_timeout_ms),
-    "EDA_RETRY__INITIAL_BACKOFF_S": str(_RETRY.initial_backoff_s),
-    "EDA_RETRY__MAX_BACKOFF_S": str(_RETRY.max_backoff_s),
-    "EDA_RETRY__MAX_ATTEMPTS": str(_RETRY.max_attempts),
-    "EDA_LOG_FORMAT": "console",
-}
 
 
 async def run(kafka_bootstrap: str) -> list[Figure]:
