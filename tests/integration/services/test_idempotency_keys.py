@@ -184,7 +184,7 @@ async def test_a_malformed_key_is_a_400(
     service_name: str, client: httpx.AsyncClient, pool: aiomysql.Pool, key: str, says: str
 ) -> None:
     creation = CREATIONS[service_name]
-    headers = [("content-type", b"application/json"), ("idempotency-key", key.encode("latin-1"))]
+    headers = [(b"content-type", b"application/json"), (b"idempotency-key", key.encode("latin-1"))]
     answer = await client.post(creation.path, content=creation.body, headers=headers)
     assert answer.status_code == 400
     assert says in answer.json()["detail"]
