@@ -15,7 +15,7 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(retries, "MAX_WAIT_S", 0.0)
 
 
-def server(*answers: int | type[Exception]) -> tuple[httpx.AsyncClient, list[str]]:
+def server(*answers: int | type[httpx.TransportError]) -> tuple[httpx.AsyncClient, list[str]]:
     keys: list[str] = []
     remaining = list(answers)
 
