@@ -35,7 +35,17 @@ from uuid import uuid4
 from eda_local.tansu import running_tansu
 from shared.settings import load_settings
 from tests.bench.figure import configure_logging, emit, figures_copied_to, log
-from tests.bench.groups import Brokers, Step, api, flow, messaging, outbox, subscriber, tracing
+from tests.bench.groups import (
+    Brokers,
+    Step,
+    api,
+    flow,
+    messaging,
+    outbox,
+    subscriber,
+    system,
+    tracing,
+)
 from tests.bench.reporting import FIGURES, MARKDOWN, RUN_INFO, shown_path, write_report
 from tests.bench.reporting.figures import load_figures
 from tests.bench.reporting.machine import describe_machine
@@ -51,6 +61,7 @@ GROUPS: dict[str, Callable[[Brokers, str], list[Step]]] = {
     "tracing": tracing.steps,
     "subscriber": subscriber.steps,
     "flow": flow.steps,
+    "system": system.steps,
 }
 
 

@@ -4,6 +4,8 @@ claim, one commit), on the caller's pool."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiomysql
 
 from shared.envelope import Envelope, wrap
@@ -23,14 +25,21 @@ def envelope_of(event: Event) -> Envelope:
 
 
 async def deliver(
-    pool: aiomysql.Pool, message: Event | Envelope, *, settings: Settings | None = None
+    pool: aiomysql.Pool,
+    message: Event | Envelope,
+    *,
+    settings: Settings | None = None,
+    after_commit: Callable[[], None] | None = None,
 ) -> Envelope:
     """Handle one delivery of ``message`` (a bare event becomes a new message); the
-    handlers are built from ``settings`` (default: the environment's), as at start-up."""
+    handlers are built from ``settings`` (default: the environment's), as at start-up.
+    ``after_commit`` stands where the runner puts its relay's wake."""
     envelope = message if isinstance(message, Envelope) else envelope_of(message)
     subscriber = subscriber_for(envelope.type)
     settings = settings or load_settings(source=subscriber.source)
-    handle, _ = idempotent_handlers(subscriber, settings, pool, after_commit=_nothing)
+    handle, _ = idempotent_handlers(
+        subscriber, settings, pool, after_commit=after_commit or _nothing
+    )
     await handle(envelope.event(), envelope)
     return envelope
 

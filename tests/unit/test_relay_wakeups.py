@@ -11,7 +11,7 @@ from typing import Any, cast
 import aiomysql
 
 from shared.messaging import Publisher
-from shared.outbox.relay import HELD_ELSEWHERE, OutboxRelay
+from shared.outbox.relay import HELD_ELSEWHERE, OutboxRelay, PassOutcome
 from shared.settings import OutboxSettings
 from tests.support.polling import eventually
 
@@ -33,7 +33,7 @@ class RecordingRelay(OutboxRelay):
         for _ in range(count):
             self.permits.release()
 
-    async def relay_once(self) -> int:
+    async def relay_pass(self) -> PassOutcome:
         self.passes += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -41,7 +41,7 @@ class RecordingRelay(OutboxRelay):
             await self.permits.acquire()
         finally:
             self.in_flight -= 1
-        return self.outcome
+        return PassOutcome(self.outcome)
 
     async def _purge_when_due(self) -> None:
         return None

@@ -40,6 +40,11 @@ class KafkaSettings(BaseModel):
     idempotent_producer: bool = True
     # Tansu answers a waiting fetch only at its deadline: local runs want a small value.
     fetch_max_wait_ms: int = Field(default=500, ge=1)
+    # After a second without records, fetches wait this long instead (unset: no change).
+    # For brokers that answer only at the deadline (Tansu): an idle consumer then sends
+    # a few fetches a second rather than a hundred, and the first record after idle
+    # waits up to this long.
+    idle_fetch_max_wait_ms: int | None = Field(default=None, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     max_poll_records: int = Field(default=500, ge=1)
     # Runs (one partition's records of a fetch) handled at once: one is parsed while
@@ -73,6 +78,9 @@ class OutboxSettings(BaseModel):
     # Buckets (of 16) one lane locks per pass: less than all, so lanes and replicas share.
     buckets_per_pass: int = Field(default=8, ge=1, le=16)
     idle_poll_s: float = Field(default=0.2, gt=0)
+    # An idle relay looks less and less often, up to this: its own process's commits
+    # wake it at once, so only rows of processes that died before their relay ran wait.
+    idle_poll_max_s: float = Field(default=2.0, gt=0)
     # Another look when every bucket with pending rows was held by other lanes or relays.
     held_poll_s: float = Field(default=0.01, gt=0)
     retention_s: float = Field(default=86_400, ge=0)

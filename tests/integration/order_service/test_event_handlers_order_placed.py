@@ -248,3 +248,18 @@ async def test_placements_judged_while_the_customer_is_deactivated_settle_each_o
         assert order.status in {OrderStatus.CONFIRMED, OrderStatus.CANCELLED}
         [event] = [e for e in written if e.subject == placed.subject]
         assert event.type == f"order.{order.status.value}"
+
+
+async def test_the_relay_is_woken_only_by_commits_that_wrote_events(
+    pool: aiomysql.Pool, context: UseCaseContext
+) -> None:
+    """A wake makes the relay look: after a commit without events it looks in vain."""
+    user_id = uuid.uuid4()
+    wakes: list[str] = []
+    registered = user_registered(user_id)
+    await deliver(pool, registered, after_commit=lambda: wakes.append("user.registered"))
+    placed = await place(context, pool, user_id)
+    await deliver(pool, placed, after_commit=lambda: wakes.append("order.placed"))
+    await deliver(pool, placed, after_commit=lambda: wakes.append("order.placed again"))
+
+    assert wakes == ["order.placed"], "only the confirmation wrote an event"

@@ -29,6 +29,14 @@ from user_service.config import SERVICE as USER_SERVICE
 
 EMBEDDED_KAFKA_PORT = 9092
 KAFKA_NAME = "kafka"
+# Tansu refuses the idempotent producer and answers fetches only at their deadline:
+# a short one keeps local latency low, and a longer one once a consumer is idle keeps
+# idle consumers from fetching a hundred times a second.
+EMBEDDED_KAFKA_ENVIRONMENT = {
+    "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",
+    "EDA_KAFKA__FETCH_MAX_WAIT_MS": "10",
+    "EDA_KAFKA__IDLE_FETCH_MAX_WAIT_MS": "100",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,15 +99,7 @@ def kafka(port: int) -> Iterator[dict[str, str]]:
         return
     print(f">> starting the embedded Kafka (Tansu) on 127.0.0.1:{port}")
     with running_tansu(port=port) as address:
-        environment.update(
-            {
-                "EDA_KAFKA__BOOTSTRAP_SERVERS": address,
-                # Tansu refuses the idempotent producer and answers fetches only at
-                # their deadline: a short one keeps local latency low.
-                "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",
-                "EDA_KAFKA__FETCH_MAX_WAIT_MS": "10",
-            }
-        )
+        environment.update({"EDA_KAFKA__BOOTSTRAP_SERVERS": address, **EMBEDDED_KAFKA_ENVIRONMENT})
         yield environment
     # Stopped last, after every process that used it.
     print(f"{KAFKA_NAME:<{_name_width()}} | stopped", flush=True)

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import aiomysql
 
 from shared.db import create_pool, idempotent, idempotent_batch
-from shared.envelope import Envelope
-from shared.events import Event
 from shared.messaging import (
     BatchHandler,
     Handler,
@@ -38,21 +36,16 @@ def idempotent_handlers(
 ) -> tuple[Handler, BatchHandler]:
     """The subscriber's handler applied once per event: a run of events per unit of work,
     and one event per unit of work for the processor's fallback; ``after_commit`` follows
-    every commit."""
+    every commit that wrote events to the outbox."""
     handlers = subscriber.handlers(settings)
-    claimed = idempotent(pool, subscriber.name, handlers.one)
-    claimed_together = idempotent_batch(
-        pool, subscriber.name, handlers.one, handle_together=handlers.many
+    handle = idempotent(pool, subscriber.name, handlers.one, after_outbox_commit=after_commit)
+    handle_many = idempotent_batch(
+        pool,
+        subscriber.name,
+        handlers.one,
+        handle_together=handlers.many,
+        after_outbox_commit=after_commit,
     )
-
-    async def handle(event: Event, envelope: Envelope) -> None:
-        await claimed(event, envelope)
-        after_commit()
-
-    async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
-        await claimed_together(events)
-        after_commit()
-
     return handle, handle_many
 
 

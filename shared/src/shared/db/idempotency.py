@@ -105,8 +105,20 @@ async def _claim_the_unclaimed(uow: UnitOfWork, subscriber: str, wanted: list[st
     return set(fresh)
 
 
-def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler) -> Handler:
-    """Wrap a handler so it runs in one unit of work at most once per event id."""
+def _no_op() -> None:
+    return None
+
+
+def idempotent(
+    pool: aiomysql.Pool,
+    subscriber: str,
+    handler: UnitOfWorkHandler,
+    *,
+    after_outbox_commit: Callable[[], None] = _no_op,
+) -> Handler:
+    """Wrap a handler so it runs in one unit of work at most once per event id;
+    ``after_outbox_commit`` follows each commit that wrote outbox rows (the relay's
+    wake: a wake after a commit without events only made the relay look in vain)."""
 
     async def handle(event: Event, envelope: Envelope) -> None:
         # READ COMMITTED: no gap locks, so handlers of different aggregates that insert
@@ -121,6 +133,8 @@ def idempotent(pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler)
                 return
             await handler(event, envelope, uow)
             await uow.commit()
+        if uow.wrote_outbox:
+            after_outbox_commit()
 
     return handle
 
@@ -131,10 +145,12 @@ def idempotent_batch(
     handler: UnitOfWorkHandler,
     *,
     handle_together: UnitOfWorkBatchHandler | None = None,
+    after_outbox_commit: Callable[[], None] = _no_op,
 ) -> BatchHandler:
     """Wrap a handler so a run of events is handled in one unit of work, in order, each
     event at most once per event id (a repeat within the run counts once). With
-    ``handle_together`` the newly claimed events go to it in one call instead."""
+    ``handle_together`` the newly claimed events go to it in one call instead.
+    ``after_outbox_commit`` as in ``idempotent``."""
 
     async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
         if not events:
@@ -158,6 +174,8 @@ def idempotent_batch(
                 for event, envelope in claimed:
                     await handler(event, envelope, uow)
             await uow.commit()
+        if uow.wrote_outbox:
+            after_outbox_commit()
         if len(claimed) < len(events):
             EVENTS_DUPLICATE.labels(events[0][1].type, subscriber).inc(len(events) - len(claimed))
 

@@ -25,6 +25,8 @@ class UnitOfWork:
         self._isolation = isolation or DEFAULT_ISOLATION
         self._connection: aiomysql.Connection | None = None
         self._committed = False
+        self.wrote_outbox = False
+        """Set by the outbox writer: the commit has events for the relay."""
 
     @property
     def connection(self) -> aiomysql.Connection:
@@ -49,6 +51,7 @@ class UnitOfWork:
             raise
         self._connection = connection
         self._committed = False
+        self.wrote_outbox = False
         return self
 
     async def __aexit__(

@@ -15,7 +15,8 @@ import contextlib
 import logging
 import random
 import time
-from typing import Any
+from collections import Counter
+from typing import Any, NamedTuple
 
 import aiomysql
 
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 
 HELD_ELSEWHERE = -1
 """What a pass returns when every bucket with pending rows was locked by others."""
+
+
+class PassOutcome(NamedTuple):
+    published: int
+    """Rows sent, or ``HELD_ELSEWHERE``."""
+    may_have_left_rows: bool = False
+    """The pass took as many buckets, or as many rows of a bucket, as it could."""
 
 
 class OutboxRelay:
@@ -80,10 +88,11 @@ class OutboxRelay:
 
     async def _lane(self, wakeup: asyncio.Event) -> None:
         failures = 0
+        idle_poll = IdlePoll(self._settings.idle_poll_s, self._settings.idle_poll_max_s)
         while not self._stopping.is_set():
             wakeup.clear()  # a wake from here on means: pass again
             try:
-                published = await self._pass(wakeup)
+                published, may_have_left_rows = await self._pass(wakeup)
                 failures = 0
             except Exception as exc:  # a broker or database outage delays, never drops
                 failures += 1
@@ -94,35 +103,46 @@ class OutboxRelay:
             if published == HELD_ELSEWHERE:
                 await _wait(wakeup, self._settings.held_poll_s)
             elif published == 0:
-                await _wait(wakeup, self._settings.idle_poll_s)
+                idle_poll.after(woken=await _wait(wakeup, idle_poll.next_s))
+            else:
+                idle_poll.reset()
+                if not may_have_left_rows:
+                    # Rows committed since the pass looked woke this lane; a look
+                    # without a wake found nothing after most passes (three statements).
+                    idle_poll.after(woken=await _wait(wakeup, idle_poll.next_s))
 
-    async def _pass(self, wakeup: asyncio.Event) -> int:
+    async def _pass(self, wakeup: asyncio.Event) -> PassOutcome:
         self._in_pass.append(wakeup)
         try:
-            published = await self.relay_once()
+            outcome = await self.relay_pass()
             if wakeup is self._wakeups[0]:
                 await self._purge_when_due()
-            return published
+            return outcome
         finally:
             self._in_pass.remove(wakeup)
 
     async def relay_once(self) -> int:
+        """One pass; rows sent, or ``HELD_ELSEWHERE``."""
+        return (await self.relay_pass()).published
+
+    async def relay_pass(self) -> PassOutcome:
         """One pass: lock buckets, publish their pending rows, mark them; return rows
         sent, or ``HELD_ELSEWHERE`` when rows are pending only in buckets that other
         lanes or relays hold (worth another look soon, not at the next idle poll)."""
         async with UnitOfWork(self._pool, isolation="READ COMMITTED") as uow:
             buckets = await self._lock_buckets(uow)
             if not buckets:
-                return HELD_ELSEWHERE if await _any_pending(uow) else 0
-            rows = await self._pending_rows(uow, buckets)
+                return PassOutcome(HELD_ELSEWHERE if await _any_pending(uow) else 0)
+            share = -(-self._settings.batch_size // len(buckets))
+            rows = await self._pending_rows(uow, buckets, share)
             if not rows:
-                return 0
+                return PassOutcome(0)
             await self._publisher.publish_encoded(
                 [
                     OutgoingMessage(
                         event_id, event_type, aggregate_id, payload.encode(), parent, state
                     )
-                    for _, event_id, event_type, aggregate_id, payload, parent, state in rows
+                    for _, _, event_id, event_type, aggregate_id, payload, parent, state in rows
                 ]
             )
             await uow.execute(
@@ -132,7 +152,9 @@ class OutboxRelay:
             )
             await uow.commit()
             self.published += len(rows)
-            return len(rows)
+            per_bucket = Counter(row[1] for row in rows)
+            full = self._saturated or max(per_bucket.values()) >= share
+            return PassOutcome(len(rows), may_have_left_rows=full)
 
     async def _lock_buckets(self, uow: UnitOfWork) -> list[int]:
         """Lock up to ``buckets_per_pass`` buckets that have pending rows and that no
@@ -162,15 +184,18 @@ class OutboxRelay:
         self._saturated = len(locked) == wanted
         return locked
 
-    async def _pending_rows(self, uow: UnitOfWork, buckets: list[int]) -> list[tuple[Any, ...]]:
-        """Each bucket's oldest pending rows, in id order within the bucket.
+    async def _pending_rows(
+        self, uow: UnitOfWork, buckets: list[int], share: int
+    ) -> list[tuple[Any, ...]]:
+        """Each bucket's oldest pending rows (up to ``share``), in id order within the
+        bucket.
 
         One indexed range per bucket (no sort over every pending row); order across
         buckets does not matter, as an aggregate never changes bucket.
         """
-        share = -(-self._settings.batch_size // len(buckets))
         per_bucket = (
-            "(SELECT id, event_id, event_type, aggregate_id, payload, traceparent, tracestate"
+            "(SELECT id, bucket, event_id, event_type, aggregate_id, payload, traceparent,"
+            " tracestate"
             " FROM outbox"
             " WHERE published_at IS NULL AND bucket = %s ORDER BY id LIMIT %s)"
         )
@@ -194,9 +219,32 @@ async def _any_pending(uow: UnitOfWork) -> bool:
     return row is not None
 
 
-async def _wait(wakeup: asyncio.Event, timeout: float) -> None:
+async def _wait(wakeup: asyncio.Event, timeout: float) -> bool:
+    """Wait for a wake or the timeout; whether it was a wake."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wakeup.wait(), timeout=timeout)
+    return wakeup.is_set()
+
+
+class IdlePoll:
+    """How long an idle lane waits before it looks again: ``first_s``, doubling after
+    each look that found nothing and was not woken, up to ``max_s``.
+
+    The process wakes its relay on each of its own commits, so a poll only finds rows
+    that another process committed (a replica that died before its relay ran, a tool).
+    Polling every 0.2 s in every process was most of an idle system's database work.
+    """
+
+    def __init__(self, first_s: float, max_s: float) -> None:
+        self._first_s = first_s
+        self._max_s = max(first_s, max_s)
+        self.next_s = first_s
+
+    def after(self, *, woken: bool) -> None:
+        self.next_s = self._first_s if woken else min(self._max_s, self.next_s * 2)
+
+    def reset(self) -> None:
+        self.next_s = self._first_s
 
 
 async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:

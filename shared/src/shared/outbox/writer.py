@@ -53,6 +53,7 @@ async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
 
 
 async def _insert(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+    uow.wrote_outbox = True
     rows = [
         (
             envelope.id,

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
+from shared.messaging.kafka.fetch_wait import FetchWait, set_fetch_max_wait
 from shared.messaging.kafka.naming import group_for, topic_for
 from shared.messaging.kafka.publisher import create_producer
 from shared.messaging.kafka.stopping import LibraryProblems, stop_quietly
@@ -84,6 +85,9 @@ class KafkaConsumer:
         self._lag_measured_at = 0.0
         self._announced = False
         self._library_problems = LibraryProblems()
+        self._fetch_wait = FetchWait(
+            settings.fetch_max_wait_ms, settings.idle_fetch_max_wait_ms, time.monotonic()
+        )
 
     @property
     def ready(self) -> bool:
@@ -119,6 +123,7 @@ class KafkaConsumer:
                 )
                 for tp, records in batch.items():
                     self._start_run(tp, records)
+                self._adapt_fetch_wait(got_records=bool(batch))
                 await self._wait_for_room()
                 await self._measure_lag()
             await self.finish_runs()
@@ -126,6 +131,13 @@ class KafkaConsumer:
         except BaseException:
             await self._cancel_runs()  # uncommitted: they come again
             raise
+
+    def _adapt_fetch_wait(self, *, got_records: bool) -> None:
+        before = self._fetch_wait.current_ms
+        wait_ms = self._fetch_wait.after_poll(got_records=got_records, now=time.monotonic())
+        if wait_ms != before and not set_fetch_max_wait(self._consumer, wait_ms):
+            log.warning("this aiokafka cannot change its fetch wait; it stays at %d ms", before)
+            self._fetch_wait = FetchWait(before, None, time.monotonic())
 
     def _start_run(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         run = asyncio.create_task(self._run(tp, records, self._last_run.get(tp)))

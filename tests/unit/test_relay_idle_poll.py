@@ -1,0 +1,101 @@
+"""An idle relay looks less and less often; a wake or a pass that found rows brings it
+back to its first poll. A pass that took fewer rows than it could is not followed by
+another unless a wake came. No database and no clock: the passes are stand-ins and the
+waits are recorded and answered at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import cast
+
+import aiomysql
+import pytest
+
+from shared.messaging import Publisher
+from shared.outbox import relay as relay_module
+from shared.outbox.relay import IdlePoll, OutboxRelay, PassOutcome
+from shared.settings import OutboxSettings
+
+FIRST_S = 0.2
+MAX_S = 2.0
+EMPTY = PassOutcome(0)
+SOME = PassOutcome(5)
+FULL = PassOutcome(500, may_have_left_rows=True)
+
+
+class ScriptedRelay(OutboxRelay):
+    """One lane whose passes publish what ``outcomes`` says, then stop the relay."""
+
+    def __init__(self, outcomes: list[PassOutcome]) -> None:
+        settings = OutboxSettings(lanes=1, idle_poll_s=FIRST_S, idle_poll_max_s=MAX_S)
+        super().__init__(cast(aiomysql.Pool, None), cast(Publisher, None), settings)
+        self._outcomes: Iterator[PassOutcome] = iter(outcomes)
+
+    async def relay_pass(self) -> PassOutcome:
+        outcome = next(self._outcomes, None)
+        if outcome is None:
+            self.stop()
+            return EMPTY
+        return outcome
+
+    async def _purge_when_due(self) -> None:
+        return None
+
+
+def waits_of(
+    relay: ScriptedRelay, woken_at: set[int], monkeypatch: pytest.MonkeyPatch
+) -> list[float]:
+    """The idle waits the lane asked for; the waits numbered in ``woken_at`` end by a wake."""
+    waits: list[float] = []
+
+    async def recorded(wakeup: asyncio.Event, timeout: float) -> bool:
+        waits.append(timeout)
+        return len(waits) - 1 in woken_at
+
+    monkeypatch.setattr(relay_module, "_wait", recorded)
+    asyncio.run(relay.run())
+    return waits[:-1]  # the last is the wait after the pass that stopped the relay
+
+
+def test_an_idle_lane_doubles_its_wait_up_to_the_most() -> None:
+    poll = IdlePoll(FIRST_S, MAX_S)
+    seen = []
+    for _ in range(7):
+        seen.append(poll.next_s)
+        poll.after(woken=False)
+    assert seen == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0]
+
+
+def test_the_relay_waits_longer_after_each_empty_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = waits_of(ScriptedRelay([EMPTY] * 6), set(), monkeypatch)
+    assert waits == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+
+
+def test_a_wake_brings_the_first_poll_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the third wait ends by a wake (a commit of the process): the next is the first again
+    waits = waits_of(ScriptedRelay([EMPTY] * 6), {2}, monkeypatch)
+    assert waits == [0.2, 0.4, 0.8, 0.2, 0.4, 0.8]
+
+
+def test_a_pass_that_found_rows_brings_the_first_poll_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits = waits_of(ScriptedRelay([EMPTY, EMPTY, EMPTY, SOME, EMPTY, EMPTY]), set(), monkeypatch)
+    assert waits == [0.2, 0.4, 0.8, 0.2, 0.4, 0.8]
+
+
+def test_a_pass_that_took_all_it_could_is_followed_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # two full passes and no wait between them; then the partial pass waits for a wake
+    waits = waits_of(ScriptedRelay([FULL, FULL, SOME, EMPTY]), set(), monkeypatch)
+    assert waits == [0.2, 0.4]
+
+
+def test_a_wake_during_a_partial_pass_makes_the_lane_pass_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the wait after the partial pass ends by a wake: the next wait is the first again
+    waits = waits_of(ScriptedRelay([SOME, EMPTY, EMPTY]), {0}, monkeypatch)
+    assert waits == [0.2, 0.2, 0.4]
