@@ -84,7 +84,7 @@ async def test_a_key_in_flight_is_a_409_with_retry_after(
 ) -> None:
     creation = CREATIONS[service_name]
     print_ = fingerprint("POST", creation.path, b"", CALLER, creation.body)
-    held = await store.claim(pool, CALLER, "busy", print_, IdempotencySettings())
+    held = await _claim(pool, "busy", print_)
     assert isinstance(held, store.Claimed)
     answer = await post(client, creation.path, creation.body, "busy")
     assert answer.status_code == 409
@@ -100,7 +100,7 @@ async def test_a_claim_being_committed_is_a_409_at_once_not_a_lock_wait(
     (the first request committing): the answer is a 409 at once."""
     creation = CREATIONS[service_name]
     print_ = fingerprint("POST", creation.path, b"", CALLER, creation.body)
-    await store.claim(pool, CALLER, "locked", print_, IdempotencySettings())
+    await _claim(pool, "locked", print_)
     await _claimed_long_ago(pool, "locked")
     async with UnitOfWork(pool) as holder:
         await holder.execute(
@@ -118,7 +118,7 @@ async def test_a_claim_left_by_a_dead_request_is_taken_over(
 ) -> None:
     creation = CREATIONS[service_name]
     print_ = fingerprint("POST", creation.path, b"", CALLER, creation.body)
-    left = await store.claim(pool, CALLER, "left", print_, IdempotencySettings())
+    left = await _claim(pool, "left", print_)
     await _claimed_long_ago(pool, "left")
     answer = await post(client, creation.path, creation.body, "left")
     assert answer.status_code == creation.status
@@ -253,3 +253,9 @@ async def _claimed_long_ago(pool: aiomysql.Pool, key: str) -> None:
             (key,),
         )
         await uow.commit()
+
+
+async def _claim(pool: aiomysql.Pool, key: str, print_: str) -> store.ClaimOutcome:
+    """A claim as a request makes it, by a request that then never completes."""
+    async with UnitOfWork(pool) as uow:
+        return await store.claim(uow, CALLER, key, print_, IdempotencySettings())

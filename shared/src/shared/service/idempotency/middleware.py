@@ -3,10 +3,11 @@
 Without the header a request runs as it always did. With it:
 
 - a malformed key is a 400;
-- the key is claimed for the caller first, in a short transaction of its own; a key
-  used for another request is a 422, one whose first request is still running a 409
-  with ``Retry-After``, one whose request completed gets the stored response again,
-  marked ``Idempotent-Replayed: true``, and nothing runs;
+- the key is claimed for the caller first, with one committed ``INSERT`` on the
+  connection the request then runs its transaction on; a key used for another request
+  is a 422, one whose first request is still running a 409 with ``Retry-After``, one
+  whose request completed gets the stored response again, marked
+  ``Idempotent-Replayed: true``, and nothing runs;
 - a claimed request runs in one transaction (``RequestTransaction``); if it committed
   a change, its response is stored in that transaction before the commit; if it
   changed nothing, the key is released and a retry runs again.
@@ -20,6 +21,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db.unit_of_work import UnitOfWork
 from shared.http.errors import RETRY_AFTER_S, is_unavailable
 from shared.service.idempotency import store
 from shared.service.idempotency.header import (
@@ -99,13 +101,23 @@ class _Keyed:
             self._caller,
             body,
         )
+        transaction = RequestTransaction(self._pool)
         try:
-            outcome = await store.claim(self._pool, self._caller, self._key, print_, self._settings)
+            uow = await transaction.open()
+            outcome = await store.claim(uow, self._caller, self._key, print_, self._settings)
         except Exception as exc:
+            await transaction.close()
             if not is_unavailable(exc):
                 raise
             await _unavailable(self._send, exc)
             return
+        except BaseException:
+            await transaction.close()
+            raise
+        if isinstance(outcome, store.Claimed):
+            await self._run_claimed(transaction, outcome.token, body)
+            return
+        await transaction.close()
         if isinstance(outcome, store.StoredResponse):
             await _respond(self._send, outcome, replayed=True)
         elif isinstance(outcome, store.OtherRequest):
@@ -115,7 +127,7 @@ class _Keyed:
                 "Idempotency-Key reused",
                 f"the {IDEMPOTENCY_KEY} {self._key!r} was used for another request",
             )
-        elif isinstance(outcome, store.InFlight):
+        else:
             await _problem(
                 self._send,
                 409,
@@ -124,30 +136,27 @@ class _Keyed:
                 " retry after Retry-After seconds",
                 retry_after=self._settings.retry_after_s,
             )
-        else:
-            await self._run_claimed(outcome.token, body)
 
-    async def _run_claimed(self, token: str, body: bytes) -> None:
-        transaction = RequestTransaction(self._pool)
+    async def _run_claimed(self, transaction: RequestTransaction, token: str, body: bytes) -> None:
         response = _Captured()
         try:
             await self._app(
                 transaction.install(self._scope), _replaying(body, self._receive), response.send
             )
-            if transaction.commit_asked:
+            committed = transaction.commit_asked
+            if committed:
                 stored = response.stored()
                 await store.complete(
                     transaction.open_unit_of_work, self._caller, self._key, token, stored
                 )
                 await transaction.commit()
-            committed = transaction.commit_asked
         except store.ClaimLostError:
             await transaction.close()
             await self._send_in_flight()
             return
         except Exception as exc:
             await transaction.close()
-            await self._release(token)
+            await self._release_on_another_connection(token)
             if not is_unavailable(exc):
                 raise
             await _unavailable(self._send, exc)
@@ -155,12 +164,11 @@ class _Keyed:
         except BaseException:
             await transaction.close()
             raise
+        if not committed:
+            await self._release(transaction.open_unit_of_work, token)
         await transaction.close()
-        if committed:
-            if transaction.after_commit_asked:
-                self._context.after_commit()
-        else:
-            await self._release(token)
+        if committed and transaction.after_commit_asked:
+            self._context.after_commit()
         await response.replay(self._send)
 
     async def _send_in_flight(self) -> None:
@@ -172,9 +180,17 @@ class _Keyed:
             retry_after=self._settings.retry_after_s,
         )
 
-    async def _release(self, token: str) -> None:
+    async def _release_on_another_connection(self, token: str) -> None:
+        """After a failure the request's connection may be broken: release on a new one."""
         try:
-            await store.release(self._pool, self._caller, self._key, token)
+            async with UnitOfWork(self._pool) as uow:
+                await self._release(uow, token)
+        except Exception as exc:
+            log.warning("could not release idempotency key %r: %s", self._key, exc)
+
+    async def _release(self, uow: UnitOfWork, token: str) -> None:
+        try:
+            await store.release(uow, self._caller, self._key, token)
         except Exception as exc:  # the claim then expires after claim_timeout_s
             log.warning("could not release idempotency key %r: %s", self._key, exc)
 

@@ -1,20 +1,22 @@
-"""The ``idempotency_keys`` table: claim a key in a short transaction of its own, complete
-it in the request's transaction, release it when nothing was changed.
+"""The ``idempotency_keys`` table: claim a key on the request's own connection (a read,
+then a committed ``INSERT``), complete it in the request's transaction, release it when
+nothing was changed.
 
-A claim never waits on a row lock: the key's row is read without locks, and only a
-claim left by a request that died is locked, with ``NOWAIT``, to be taken over. The
+A claim never waits on a row lock for longer than another claim's ``INSERT`` and
+``COMMIT``: an existing row is read without locks, and only a claim left by a request
+that died is locked, with ``NOWAIT``, to be taken over. The
 claim token makes the completion conditional: a request whose claim was taken over
 cannot commit its change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-import aiomysql
 import pymysql
 from pymysql.constants import ER
 
@@ -68,51 +70,79 @@ def _micros(seconds: float) -> int:
 
 
 async def claim(
-    pool: aiomysql.Pool,
+    uow: UnitOfWork,
     caller: str,
     key: str,
     fingerprint: str,
     settings: IdempotencySettings,
 ) -> ClaimOutcome:
-    async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+    """Claim the key on the request's own connection, before its transaction: a plain
+    read of the key's row, then, when there is none, one ``INSERT`` of the pending row,
+    committed at once. The connection is left with no transaction open.
+
+    The read comes first, without locks, because an ``INSERT`` meeting an existing row
+    waits for that row's lock: a request completing it holds one until its commit, and
+    a holder that stalls there would make every retry wait the lock wait timeout."""
+    try:
         row = await _read(uow, caller, key, settings, lock=False)
-        if row is None:
-            token = uuid4().hex
-            try:
-                await uow.execute(
-                    "INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, claim,"
-                    " claimed_at, created_at)"
-                    " VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
-                    (caller, key, fingerprint, token),
-                )
-            except pymysql.err.IntegrityError as exc:
-                if exc.args[0] != ER.DUP_ENTRY:
-                    raise
-                return IN_FLIGHT  # claimed by a concurrent request a moment ago
-            await uow.commit()
-            return Claimed(token)
-        decided = _decide(row, fingerprint)
-        if decided is not None:
-            return decided
-        try:
-            row = await _read(uow, caller, key, settings, lock=True)
-        except pymysql.err.OperationalError as exc:
-            if exc.args[0] not in _LOCKED:
-                raise
-            return IN_FLIGHT  # the holder is committing, or another request takes it over
-        decided = _decide(row, fingerprint) if row is not None else IN_FLIGHT
-        if decided is not None:
-            return decided
+        if row is not None:
+            return await _claim_existing(
+                uow, row, caller=caller, key=key, fingerprint=fingerprint, settings=settings
+            )
         token = uuid4().hex
-        await uow.execute(
-            "UPDATE idempotency_keys SET fingerprint = %s, claim = %s,"
-            " claimed_at = UTC_TIMESTAMP(6), created_at = UTC_TIMESTAMP(6),"
-            " response_status = NULL, response_headers = NULL, response_body = NULL"
-            " WHERE caller = %s AND idempotency_key = %s",
-            (fingerprint, token, caller, key),
-        )
-        await uow.commit()
+        try:
+            await uow.execute(
+                "INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, claim,"
+                " claimed_at, created_at)"
+                " VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+                (caller, key, fingerprint, token),
+            )
+        except pymysql.err.IntegrityError as exc:
+            if exc.args[0] != ER.DUP_ENTRY:
+                raise
+            return IN_FLIGHT  # claimed by a concurrent request a moment ago
+        # Not uow.commit(): the unit of work stays open for the request's own transaction.
+        await uow.connection.commit()
         return Claimed(token)
+    finally:
+        if uow.connection.get_transaction_status():
+            # Ends the read's snapshot and any lock; on a broken link the error that
+            # broke it is the one to answer (503), and the pool discards the connection.
+            with contextlib.suppress(Exception):
+                await uow.connection.rollback()
+
+
+async def _claim_existing(
+    uow: UnitOfWork,
+    row: tuple[Any, ...],
+    *,
+    caller: str,
+    key: str,
+    fingerprint: str,
+    settings: IdempotencySettings,
+) -> ClaimOutcome:
+    decided = _decide(row, fingerprint)
+    if decided is not None:
+        return decided
+    try:
+        locked = await _read(uow, caller, key, settings, lock=True)
+    except pymysql.err.OperationalError as exc:
+        if exc.args[0] not in _LOCKED:
+            raise
+        return IN_FLIGHT  # the holder is committing, or another request takes it over
+    decided = _decide(locked, fingerprint) if locked is not None else IN_FLIGHT
+    if decided is not None:
+        return decided
+    token = uuid4().hex
+    await uow.execute(
+        "UPDATE idempotency_keys SET fingerprint = %s, claim = %s,"
+        " claimed_at = UTC_TIMESTAMP(6), created_at = UTC_TIMESTAMP(6),"
+        " response_status = NULL, response_headers = NULL, response_body = NULL"
+        " WHERE caller = %s AND idempotency_key = %s",
+        (fingerprint, token, caller, key),
+    )
+    await uow.connection.commit()
+    return Claimed(token)
 
 
 async def _read(
@@ -162,12 +192,11 @@ async def complete(
         raise ClaimLostError(f"the claim on {key!r} was taken over")
 
 
-async def release(pool: aiomysql.Pool, caller: str, key: str, token: str) -> None:
-    """Give the key up: the request changed nothing, a retry runs it again."""
-    async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
-        await uow.execute(
-            "DELETE FROM idempotency_keys WHERE caller = %s AND idempotency_key = %s"
-            " AND claim = %s AND response_status IS NULL",
-            (caller, key, token),
-        )
-        await uow.commit()
+async def release(uow: UnitOfWork, caller: str, key: str, token: str) -> None:
+    """Give the key up and commit: the request changed nothing, a retry runs it again."""
+    await uow.execute(
+        "DELETE FROM idempotency_keys WHERE caller = %s AND idempotency_key = %s"
+        " AND claim = %s AND response_status IS NULL",
+        (caller, key, token),
+    )
+    await uow.commit()

@@ -1,10 +1,12 @@
-"""The one transaction of a request that holds an idempotency key.
+"""The one connection and transaction of a request that holds an idempotency key.
 
-Every unit of work the request's use cases open shares it. A use case's ``commit``
-only marks it for commit: the middleware writes the response beside the change and
-then commits both, so that a commit stores all of them or none. A unit of work that
-ends without commit rolls back, as its own transaction would; one opened after a
-commit was asked for is refused, since it could not be rolled back alone.
+The key is claimed on the connection first (``store.claim``); then every unit of work
+the request's use cases open shares its one transaction. A use case's ``commit`` only
+marks it for commit: the middleware writes the response beside the change and then
+commits both, so that a commit stores all of them or none. A unit of work that ends
+without commit rolls back, as its own transaction would; one opened after a commit
+was asked for is refused, since it could not be rolled back alone. The outbox writer's
+``wrote_outbox`` reaches the request's transaction through them.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class RequestTransaction:
         self._uow: UnitOfWork | None = None
         self.commit_asked = False
         self.after_commit_asked = False
+        self.wrote_outbox = False
+        """Set through the units of work the outbox writer wrote to, cleared by a rollback."""
 
     def context_for(self, context: UseCaseContext) -> UseCaseContext:
         return dataclasses.replace(
@@ -39,6 +43,14 @@ class RequestTransaction:
     def install(self, scope: MutableMapping[str, Any]) -> dict[str, Any]:
         """``scope`` with this transaction in its request state, for ``request_transaction``."""
         return {**scope, "state": {**scope.get("state", {}), _STATE_KEY: self}}
+
+    async def open(self) -> UnitOfWork:
+        """The request's connection, taken from the pool once; the claim runs on it."""
+        if self._uow is None:
+            uow = UnitOfWork(self._pool)
+            await uow.__aenter__()
+            self._uow = uow
+        return self._uow
 
     @property
     def open_unit_of_work(self) -> UnitOfWork:
@@ -64,13 +76,10 @@ class RequestTransaction:
     async def _connection(self) -> aiomysql.Connection:
         if self.commit_asked:
             raise RuntimeError("a request with an idempotency key commits one unit of work")
-        if self._uow is None:
-            uow = UnitOfWork(self._pool)
-            await uow.__aenter__()
-            self._uow = uow
-        return self._uow.connection
+        return (await self.open()).connection
 
     async def _roll_back(self) -> None:
+        self.wrote_outbox = False
         if self._uow is not None:
             # A broken connection is found again, and discarded, by close().
             with contextlib.suppress(Exception):
@@ -79,8 +88,18 @@ class RequestTransaction:
 
 class _SharedUnitOfWork(UnitOfWork):
     def __init__(self, transaction: RequestTransaction) -> None:
-        super().__init__(transaction._pool)
         self._transaction = transaction
+        super().__init__(transaction._pool)
+
+    @property
+    def wrote_outbox(self) -> bool:
+        return self._transaction.wrote_outbox
+
+    @wrote_outbox.setter
+    def wrote_outbox(self, wrote: bool) -> None:
+        # UnitOfWork.__init__ clears it: only the outbox writer's True is passed on.
+        if wrote:
+            self._transaction.wrote_outbox = True
 
     async def __aenter__(self) -> _SharedUnitOfWork:
         self._connection = await self._transaction._connection()
