@@ -118,12 +118,21 @@ async def test_without_a_batch_handler_each_message_is_handled_on_its_own() -> N
     assert handlers.singles == [event_id(m) for m in run]
 
 
-async def test_a_single_healthy_message_skips_the_batch_handler() -> None:
+async def test_a_single_healthy_message_goes_to_the_batch_handler_too() -> None:
+    """Its statements for one event are fewer than the one-event handler's."""
     handlers, sink = RecordingHandlers(), FakeDeadLetters()
     single = confirmed_message()
 
     assert await handlers.processor(sink).process_many([message(b"junk"), single]) == 2
-    assert handlers.batches == []
+    assert handlers.batches == [[event_id(single)]]
+    assert handlers.singles == []
+
+
+async def test_a_single_message_whose_batch_failed_is_handled_on_its_own() -> None:
+    single = confirmed_message()
+    handlers = RecordingHandlers(fail_batches_with={event_id(single)})
+
+    assert await handlers.processor(FakeDeadLetters()).process_many([single]) == 1
     assert handlers.singles == [event_id(single)]
 
 

@@ -1,7 +1,8 @@
-"""An idle relay looks less and less often; a wake or a pass that found rows brings it
-back to its first poll. A pass that took fewer rows than it could is not followed by
-another unless a wake came. No database and no clock: the passes are stand-ins and the
-waits are recorded and answered at once."""
+"""A relay lane looks on its own less and less often, whatever its looks find; passes
+that wakes asked for leave that as it is. A pass that took fewer rows than it could is
+not followed by another unless a wake came; one that took all it could is followed at
+once. No database and no clock: the passes are stand-ins and the waits are recorded
+and answered at once."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def test_an_idle_lane_doubles_its_wait_up_to_the_most() -> None:
     seen = []
     for _ in range(7):
         seen.append(poll.next_s)
-        poll.after(woken=False)
+        poll.looked()
     assert seen == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0]
 
 
@@ -72,17 +73,22 @@ def test_the_relay_waits_longer_after_each_empty_pass(monkeypatch: pytest.Monkey
     assert waits == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
 
 
-def test_a_wake_brings_the_first_poll_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the third wait ends by a wake (a commit of the process): the next is the first again
-    waits = waits_of(ScriptedRelay([EMPTY] * 6), {2}, monkeypatch)
-    assert waits == [0.2, 0.4, 0.8, 0.2, 0.4, 0.8]
-
-
-def test_a_pass_that_found_rows_brings_the_first_poll_back(
+def test_passes_that_wakes_asked_for_leave_the_poll_as_it_is(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # the waits numbered 2 to 4 end by wakes (the process's commits): their passes,
+    # with or without rows, neither lengthen nor shorten the lane's own looks
+    outcomes = [EMPTY, EMPTY, EMPTY, SOME, SOME, EMPTY]
+    waits = waits_of(ScriptedRelay(outcomes), {2, 3, 4}, monkeypatch)
+    assert waits == [0.2, 0.4, 0.8, 0.8, 0.8, 0.8]
+
+
+def test_rows_found_by_a_look_of_its_own_do_not_shorten_the_poll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # under load a lane's own looks find the rows of the processes beside it
     waits = waits_of(ScriptedRelay([EMPTY, EMPTY, EMPTY, SOME, EMPTY, EMPTY]), set(), monkeypatch)
-    assert waits == [0.2, 0.4, 0.8, 0.2, 0.4, 0.8]
+    assert waits == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
 
 
 def test_a_pass_that_took_all_it_could_is_followed_at_once(

@@ -15,19 +15,19 @@ ORDER_BODY = {
 }
 
 
-async def register_then_deactivate(client: httpx.AsyncClient) -> str:
-    user = (await client.post("/users", json={"email": "a@b.io", "name": "A"})).json()
+async def register_then_deactivate(client: httpx.AsyncClient, unique: str = "") -> str:
+    user = (await client.post("/users", json={"email": f"a{unique}@b.io", "name": "A"})).json()
     assert (await client.post(f"/users/{user['id']}/deactivate")).status_code == 200
     return str(user["id"])
 
 
-async def place_then_cancel(client: httpx.AsyncClient) -> str:
+async def place_then_cancel(client: httpx.AsyncClient, unique: str = "") -> str:
     order = (await client.post("/orders", json=ORDER_BODY)).json()
     assert (await client.post(f"/orders/{order['id']}/cancel")).status_code == 200
     return str(order["id"])
 
 
-Changes = Callable[[httpx.AsyncClient], Awaitable[str]]
+Changes = Callable[[httpx.AsyncClient, str], Awaitable[str]]
 TWO_CHANGES: dict[str, tuple[Changes, list[str]]] = {
     USER_SERVICE: (register_then_deactivate, ["user.registered", "user.deactivated"]),
     ORDER_SERVICE: (place_then_cancel, ["order.placed", "order.cancelled"]),

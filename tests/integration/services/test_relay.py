@@ -16,6 +16,7 @@ from shared.messaging.rabbitmq.topology import unrouted_name
 from shared.service import ServiceSettings
 from shared.settings import BrokerKind
 from tests.integration.services.changes import TWO_CHANGES
+from tests.support.mysql import database_pool
 from tests.support.outbox import unpublished
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, open_channel
@@ -48,7 +49,7 @@ async def test_changes_are_published_in_order_and_marked_sent(
     transport = httpx.ASGITransport(app=relaying_app)
     async with httpx.AsyncClient(transport=transport, base_url=f"http://{service_name}") as client:
         await eventually(lambda: _ready(client), timeout=10, what="relay running, database up")
-        subject = await changes(client)
+        subject = await changes(client, "")
 
     async def all_sent() -> bool:
         return await unpublished(pool) == 0
@@ -71,3 +72,50 @@ async def test_changes_are_published_in_order_and_marked_sent(
 
 async def _ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
+
+
+async def test_requests_and_the_relay_never_switch_a_connections_isolation(
+    service_name: str, relaying_app: FastAPI, on_rabbitmq: ServiceSettings
+) -> None:
+    """The relay reads at READ COMMITTED, requests at REPEATABLE READ: on connections of
+    their own, neither sends a SET per request (two per request on a shared pool)."""
+    runtime = relaying_app.state.runtime
+    changes, _ = TWO_CHANGES[service_name]
+    transport = httpx.ASGITransport(app=relaying_app)
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{service_name}") as client:
+        await eventually(lambda: _ready(client), timeout=10, what="relay running, database up")
+        for _ in range(3):
+            await changes(client, uuid.uuid4().hex)
+
+            async def all_sent() -> bool:
+                return await unpublished(runtime.pool) == 0
+
+            await eventually(all_sent, timeout=20, what="outbox drained")
+    async with database_pool(
+        on_rabbitmq.platform.mysql, on_rabbitmq.platform.mysql.database
+    ) as fresh:
+        at_connect = (await _sets_per_connection(fresh))[0]
+    sets = [
+        count - at_connect
+        for pool in (runtime.pool, runtime.relay_pool)
+        for count in await _sets_per_connection(pool)
+    ]
+    # one per relay connection at most, the first time it is used; none per request
+    assert sum(sets) <= runtime.relay_pool.maxsize, f"isolation SETs per connection: {sets}"
+
+
+async def _sets_per_connection(pool: aiomysql.Pool) -> list[int]:
+    """The SET statements each of the pool's connections sent so far (idle ones, or a
+    new one if none is idle)."""
+    connections = [await pool.acquire() for _ in range(max(1, pool.freesize))]
+    try:
+        counts = []
+        for connection in connections:
+            async with connection.cursor() as cursor:
+                await cursor.execute("SHOW SESSION STATUS LIKE 'Com_set_option'")
+                row = await cursor.fetchone()
+                counts.append(int(row[1]))
+        return counts
+    finally:
+        for connection in connections:
+            pool.release(connection)

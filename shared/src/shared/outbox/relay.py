@@ -89,6 +89,7 @@ class OutboxRelay:
     async def _lane(self, wakeup: asyncio.Event) -> None:
         failures = 0
         idle_poll = IdlePoll(self._settings.idle_poll_s, self._settings.idle_poll_max_s)
+        woken = True  # the first pass is asked for, as by a wake
         while not self._stopping.is_set():
             wakeup.clear()  # a wake from here on means: pass again
             try:
@@ -98,18 +99,18 @@ class OutboxRelay:
                 failures += 1
                 delay = min(self._settings.max_error_backoff_s, 0.1 * 2 ** (failures - 1))
                 log.warning("outbox relay pass failed (%s); retrying in %.1fs", exc, delay)
-                await _wait(wakeup, delay)
+                woken = await _wait(wakeup, delay)
                 continue
             if published == HELD_ELSEWHERE:
-                await _wait(wakeup, self._settings.held_poll_s)
-            elif published == 0:
-                idle_poll.after(woken=await _wait(wakeup, idle_poll.next_s))
-            else:
-                idle_poll.reset()
-                if not may_have_left_rows:
-                    # Rows committed since the pass looked woke this lane; a look
-                    # without a wake found nothing after most passes (three statements).
-                    idle_poll.after(woken=await _wait(wakeup, idle_poll.next_s))
+                woken = await _wait(wakeup, self._settings.held_poll_s)
+                continue
+            if may_have_left_rows:
+                continue  # pass again at once
+            if not woken:
+                idle_poll.looked()
+            # Rows committed since the pass looked wake this lane; a look without a wake
+            # right after a pass found nothing nearly every time (three statements).
+            woken = await _wait(wakeup, idle_poll.next_s)
 
     async def _pass(self, wakeup: asyncio.Event) -> PassOutcome:
         self._in_pass.append(wakeup)
@@ -227,31 +228,33 @@ async def _wait(wakeup: asyncio.Event, timeout: float) -> bool:
 
 
 class IdlePoll:
-    """How long an idle lane waits before it looks again: ``first_s``, doubling after
-    each look that found nothing and was not woken, up to ``max_s``.
+    """How long a lane waits for a wake before it looks on its own: ``first_s``,
+    doubling after each such look, up to ``max_s``.
 
-    The process wakes its relay on each of its own commits, so a poll only finds rows
-    that another process committed (a replica that died before its relay ran, a tool).
-    Polling every 0.2 s in every process was most of an idle system's database work.
+    The process wakes its relay on each of its own commits, so a look of the lane's own
+    only finds rows that another process committed and did not relay (it died before
+    its relay ran, or is a tool). Polling every 0.2 s in every process was most of an
+    idle system's database work; and a look that found rows was no reason to look more
+    often: under load it found the rows of the processes beside it, which relay them
+    anyway. A look that took all it could passes again at once, so a dead process's
+    backlog still drains in one go.
     """
 
     def __init__(self, first_s: float, max_s: float) -> None:
-        self._first_s = first_s
         self._max_s = max(first_s, max_s)
         self.next_s = first_s
 
-    def after(self, *, woken: bool) -> None:
-        self.next_s = self._first_s if woken else min(self._max_s, self.next_s * 2)
-
-    def reset(self) -> None:
-        self.next_s = self._first_s
+    def looked(self) -> None:
+        self.next_s = min(self._max_s, self.next_s * 2)
 
 
 async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
     """Delete rows published longer ago than the retention, in chunks; return how many."""
     total = 0
     while True:
-        async with UnitOfWork(pool) as uow:
+        # The relay's isolation (no SET on its connections), and no gap locks that
+        # could hold up writers' inserts.
+        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
             deleted = await uow.execute(
                 "DELETE FROM outbox WHERE published_at IS NOT NULL"
                 " AND published_at < CURRENT_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",

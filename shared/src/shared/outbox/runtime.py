@@ -27,6 +27,8 @@ class OutboxRuntime:
     pool: aiomysql.Pool
     publisher: Publisher
     relay: OutboxRelay
+    relay_pool: aiomysql.Pool | None = field(default=None, kw_only=True)
+    """The relay's own connections, when it has them (closed with the rest)."""
     _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
     _backlog_task: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -39,7 +41,8 @@ class OutboxRuntime:
         """Keep the ``eda_outbox_backlog`` gauge current while the relay runs."""
         while True:
             try:
-                async with UnitOfWork(self.pool) as uow:
+                # The relay's isolation, on its connections: no SET back and forth.
+                async with UnitOfWork(self.relay_pool or self.pool, "READ COMMITTED") as uow:
                     row = await uow.fetchone(
                         "SELECT DATABASE(), COUNT(*) FROM outbox WHERE published_at IS NULL"
                     )
@@ -78,8 +81,11 @@ class OutboxRuntime:
             await self.publisher.close()
         except Exception:  # closing must reach the pool whatever happens
             log.exception("closing the publisher failed")
-        self.pool.close()
-        try:
-            await asyncio.wait_for(self.pool.wait_closed(), POOL_CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("database connections still in use after %ss", POOL_CLOSE_TIMEOUT_S)
+        for pool in (self.pool, self.relay_pool):
+            if pool is None:
+                continue
+            pool.close()
+            try:
+                await asyncio.wait_for(pool.wait_closed(), POOL_CLOSE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("database connections still in use after %ss", POOL_CLOSE_TIMEOUT_S)

@@ -30,10 +30,22 @@ async def start_runtime(
     platform = settings.platform
     publisher = publisher if publisher is not None else RoutingPublisher(platform)
     pool = await create_pool(platform.mysql)
-    relay = OutboxRelay(pool, publisher, platform.outbox)
+    # The relay reads at READ COMMITTED, the use cases at REPEATABLE READ: sharing one
+    # pool, a connection changed its isolation with a SET twice per request.
+    relay_pool = await create_pool(
+        platform.mysql.model_copy(
+            update={"pool_min_size": 0, "pool_max_size": platform.outbox.lanes + 1}
+        )
+    )
+    relay = OutboxRelay(relay_pool, publisher, platform.outbox)
     context = UseCaseContext(
         unit_of_work=partial(UnitOfWork, pool), source=platform.source, after_commit=relay.wake
     )
     return ServiceRuntime(
-        pool=pool, publisher=publisher, relay=relay, settings=settings, context=context
+        pool=pool,
+        publisher=publisher,
+        relay=relay,
+        relay_pool=relay_pool,
+        settings=settings,
+        context=context,
     )
