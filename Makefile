@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: help env servers test test-unit test-integration lint format bench docs run clean tools dev dev-down images deploy golden
+.PHONY: help env servers test test-loaded test-unit test-integration lint format bench docs run clean tools dev dev-down images deploy golden
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ servers: ## start MariaDB and RabbitMQ if they are down
 
 test: env servers tools ## run every test (unit, integration, contract) against real servers
 	@$(PY) -m pytest
+
+test-loaded: env servers tools ## make test's tests with a busy loop loading one core, as on a busy CI machine
+	@$(PY) -m tests.support.cpu_hog -- $(PY) -m pytest
 
 test-unit: env ## only the fast tests without servers
 	@$(PY) -m pytest tests/unit

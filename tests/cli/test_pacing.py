@@ -54,6 +54,32 @@ async def test_starts_follow_the_schedule_not_the_answers() -> None:
     assert "latency p50" in summary
 
 
+async def test_a_pause_between_clock_reads_is_not_a_slot_wait() -> None:
+    """A busy machine deschedules the process at any point: here every clock read comes
+    10 ms after the one before, and no start is counted as waiting for a free slot."""
+    loop = asyncio.get_running_loop()
+    real_time = loop.time
+    reads = 0
+
+    def paused_between_reads() -> float:
+        nonlocal reads
+        reads += 1
+        return real_time() + reads * 0.010
+
+    async def send(_: int) -> str:
+        return "202"
+
+    tally = Tally("orders", 202)
+    loop.time = paused_between_reads  # type: ignore[method-assign]
+    try:
+        await asyncio.wait_for(
+            open_loop(send, tally, rate=1_000, count=20, concurrency=50), timeout=30
+        )
+    finally:
+        loop.time = real_time  # type: ignore[method-assign]
+    assert (tally.sent, tally.ok, tally.slot_waits) == (20, 20, 0)
+
+
 class SlowServer:
     """Answers 202 after ``seconds``; notes the most requests it had in hand at once."""
 

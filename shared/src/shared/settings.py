@@ -94,6 +94,19 @@ class OutboxSettings(BaseModel):
     max_error_backoff_s: float = Field(default=5.0, gt=0)
 
 
+class IdempotencySettings(BaseModel):
+    """``Idempotency-Key`` on the services' POSTs (decision 20)."""
+
+    # How long a completed key answers with its stored response; then it is purged.
+    retention_s: float = Field(default=86_400, gt=0)
+    # A key claimed longer ago than this, and still not completed, was left by a request
+    # that died: the next request with it may take it over.
+    claim_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    purge_interval_s: float = Field(default=60, gt=0)
+    # The Retry-After of the 409 answered while the first request is still in flight.
+    retry_after_s: int = Field(default=1, ge=1, le=60)
+
+
 class MySQLSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=3306, ge=1, le=65535)
@@ -124,6 +137,7 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     mysql: MySQLSettings = Field(default_factory=MySQLSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 
 

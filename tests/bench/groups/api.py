@@ -193,6 +193,9 @@ async def _figures(session: Session) -> list[Figure]:
     closed = await session.load(
         "--clients", str(CLOSED_CLIENTS), warmup_s=WARMUP_S, measure_s=MEASURE_S
     )
+    keyed = await session.load(
+        "--clients", str(CLOSED_CLIENTS), "--keys", warmup_s=WARMUP_S, measure_s=MEASURE_S
+    )
     start = SEARCH_STEP * (SEARCH_FROM * closed.throughput // SEARCH_STEP)
     best = await highest_sustained(session, start)
     peak = await session.load("--rate", f"{PEAK_RATE:g}", warmup_s=WARMUP_S, measure_s=MEASURE_S)
@@ -204,6 +207,10 @@ async def _figures(session: Session) -> list[Figure]:
         Figure(f"{closed_name}.p50", closed.latency_ms("p50_ms"), "ms"),
         Figure(f"{closed_name}.p99", closed.latency_ms("p99_ms"), "ms"),
         Figure(f"{closed_name}.server_cpu", closed.server_cpu_us_per_request, "us/request"),
+        Figure(f"{closed_name}.keyed.throughput", keyed.throughput, "requests/s"),
+        Figure(f"{closed_name}.keyed.p50", keyed.latency_ms("p50_ms"), "ms"),
+        Figure(f"{closed_name}.keyed.p99", keyed.latency_ms("p99_ms"), "ms"),
+        Figure(f"{closed_name}.keyed.server_cpu", keyed.server_cpu_us_per_request, "us/request"),
         Figure(f"{steady_name}.p50", steady.latency_ms("p50_ms"), "ms"),
         Figure(f"{steady_name}.p99", steady.latency_ms("p99_ms"), "ms"),
         Figure(f"{peak_name}.achieved", peak.throughput, "requests/s"),

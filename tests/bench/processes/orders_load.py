@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -41,10 +43,12 @@ BODIES = 2_000
 
 
 @asynccontextmanager
-async def raw_sender(url: str, connections: int, bodies: Sequence[bytes]) -> AsyncIterator[Send]:
+async def raw_sender(
+    url: str, connections: int, bodies: Sequence[bytes], keys: str | None = None
+) -> AsyncIterator[Send]:
     pool = HttpPool(url, connections)
     try:
-        yield pool.sender(ORDERS_PATH, bodies)
+        yield pool.sender(ORDERS_PATH, bodies, keys)
     finally:
         await pool.close()
 
@@ -92,9 +96,12 @@ def report(tally: Tally, args: argparse.Namespace, cpu_s: float) -> dict[str, ob
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
     bodies = order_bodies(BODIES, seed=args.seed)
-    sender = raw_sender if args.client == "raw" else httpx_sender
     connections = args.clients or args.connections
     tally = Tally("orders", ACCEPTED)
+    if args.keys and args.client != "raw":
+        raise SystemExit("--keys needs --client raw")
+    keys = f"{uuid.uuid4().hex[:12]}" if args.keys else None
+    sender = functools.partial(raw_sender, keys=keys) if args.client == "raw" else httpx_sender
     async with sender(args.url, connections, bodies) as send:
         cpu_before = time.process_time()
         if args.rate:
@@ -127,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=100, help="open loop: pool size")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--keys", action="store_true", help="an Idempotency-Key of its own on every request"
+    )
     return parser
 
 

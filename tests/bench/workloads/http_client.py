@@ -99,19 +99,24 @@ class HttpPool:
         self._idle: list[_Connection] = []
         self.resent = 0
 
-    def json_post(self, path: str, body: bytes) -> bytes:
-        """The request bytes, built once per body."""
+    def json_post(self, path: str, body: bytes, key: str | None = None) -> bytes:
+        """The request bytes, built once per body (per request when it carries a key)."""
+        keyed = b"Idempotency-Key: %s\r\n" % key.encode() if key is not None else b""
         return (
-            b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self._authority, len(body), body)
+            b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s"
+            b"Content-Length: %d\r\n\r\n%s"
+            % (path.encode(), self._authority, keyed, len(body), body)
         )
 
-    def sender(self, path: str, bodies: Sequence[bytes]) -> Send:
+    def sender(self, path: str, bodies: Sequence[bytes], keys: str | None = None) -> Send:
         """A ``Send`` for the load of ``eda_cli.load.pacing``: the n-th request POSTs the
-        bodies round-robin."""
+        bodies round-robin; with ``keys``, under its own ``Idempotency-Key`` keys-n."""
         requests = [self.json_post(path, body) for body in bodies]
 
         async def send(index: int) -> str:
+            if keys is not None:
+                body = bodies[index % len(bodies)]
+                return await self.send(self.json_post(path, body, f"{keys}-{index}"))
             return await self.send(requests[index % len(requests)])
 
         return send

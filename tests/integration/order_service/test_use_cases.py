@@ -20,6 +20,7 @@ from shared.envelope import Envelope
 from shared.events import Event, OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderRejectedV1
 from shared.outbox import add_to_outbox
 from shared.service import UseCaseContext
+from shared.service.idempotency import RequestTransaction
 from tests.integration.order_service.support import confirm, reject
 from tests.support.mysql import count_rows
 from tests.support.outbox import outbox_envelopes
@@ -166,3 +167,42 @@ async def test_cancelling_a_confirmed_order_records_previous_status(
     event = (await outbox_envelopes(pool))[-1].event()
     assert isinstance(event, OrderCancelledV1)
     assert (event.previous_status, event.reason) == ("confirmed", "out of stock")
+
+
+async def test_an_order_placed_in_a_keyed_request_says_it_wrote_outbox_rows(
+    context: UseCaseContext, pool: aiomysql.Pool
+) -> None:
+    """The outbox writer marks the unit of work it is given; in a request with an
+    Idempotency-Key that is the request's shared one, and the mark must reach it."""
+    transaction = RequestTransaction(pool)
+    try:
+        keyed = transaction.context_for(context)
+        await orders.place_order(keyed, user_id=uuid.uuid4(), currency="EUR", lines=LINES)
+        assert transaction.commit_asked
+        assert transaction.after_commit_asked
+        assert transaction.wrote_outbox
+        await transaction.commit()
+    finally:
+        await transaction.close()
+    assert await count_rows(pool, "outbox") == 1
+
+
+async def test_a_keyed_request_rolled_back_has_no_outbox_rows_to_announce(
+    context: UseCaseContext, pool: aiomysql.Pool
+) -> None:
+    transaction = RequestTransaction(pool)
+    try:
+        async with transaction.context_for(context).unit_of_work() as uow:
+            _, placed = Order.place(
+                order_id=uuid.uuid4(),
+                user_id=uuid.uuid4(),
+                currency="EUR",
+                lines=LINES,
+                at=context.clock(),
+            )
+            await add_to_outbox(uow, context.envelopes([placed]))
+            assert transaction.wrote_outbox
+        assert not transaction.wrote_outbox
+    finally:
+        await transaction.close()
+    assert await count_rows(pool, "outbox") == 0

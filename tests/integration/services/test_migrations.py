@@ -15,12 +15,18 @@ from tests.support.service_apps import ORDER_SERVICE, UNDER_TEST, USER_SERVICE
 
 PLATFORM = ["shared:0001_processed_events", "shared:0002_outbox"]
 EXPECTED = {
-    USER_SERVICE: [*PLATFORM, "user_service:0001_users", "user_service:0002_order_ledger"],
+    USER_SERVICE: [
+        *PLATFORM,
+        "user_service:0001_users",
+        "user_service:0002_order_ledger",
+        "user_service:0003_idempotency_keys",
+    ],
     ORDER_SERVICE: [
         *PLATFORM,
         "order_service:0001_orders",
         "order_service:0002_customers",
         "order_service:0003_customers_known_by_any_fact",
+        "order_service:0004_idempotency_keys",
     ],
 }
 
@@ -59,3 +65,12 @@ async def test_two_concurrent_runs_both_succeed_and_record_each_migration_once(
     )
     assert sorted([first, second], key=len) == [[], EXPECTED[service_name]]
     assert await recorded_versions(empty) == sorted((v, 1) for v in EXPECTED[service_name])
+
+
+def test_every_service_keeps_idempotency_keys_in_the_same_table() -> None:
+    """One shape, one table: the middleware in shared writes both services' rows."""
+    files = [
+        next(UNDER_TEST[name].definition.migrations_dir.glob("*_idempotency_keys.sql"))
+        for name in (USER_SERVICE, ORDER_SERVICE)
+    ]
+    assert files[0].read_text() == files[1].read_text()

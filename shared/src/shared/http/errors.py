@@ -33,6 +33,13 @@ class DependencyUnavailableError(Exception):
 _MYSQL_UNAVAILABLE_CODES = {1040, 1205, 1213, 2003, 2006, 2013}
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """A failure that means the database cannot be reached now: a 503, not a 500."""
+    if isinstance(exc, pymysql.err.OperationalError):
+        return bool(exc.args) and exc.args[0] in _MYSQL_UNAVAILABLE_CODES
+    return isinstance(exc, OSError | TimeoutError | DependencyUnavailableError)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotFoundError, _status(404))

@@ -119,6 +119,9 @@ class MessageProcessor:
                     finished[index] = True
                     continue
                 parsed.append(_Parsed(index, message, envelope, event))
+            if span is not None and len(parsed) == 1:
+                # A run of one is handled together too: its CONSUMER span still names it.
+                span.message_id(parsed[0].envelope.id)
             if await self._handle_together(parsed):
                 for item in parsed:
                     finished[item.index] = True

@@ -17,6 +17,7 @@ from shared.http.errors import install_domain_error_handlers, install_error_hand
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
 from shared.http.observability import observe
+from shared.service.idempotency import IdempotencyKeys, describe_idempotency_keys, purging_keys
 from shared.service.runtime import ServiceRuntime, start_runtime
 from shared.service.settings import ServiceSettings
 
@@ -82,7 +83,8 @@ def create_service_app(
         if run_relay:
             runtime.start_relay()
         try:
-            yield
+            async with purging_keys(runtime.pool, settings.platform.idempotency):
+                yield
         finally:
             await runtime.close()
 
@@ -93,6 +95,9 @@ def create_service_app(
     install_error_handlers(app)
     install_domain_error_handlers(app, {InvalidCursorError: "query.cursor", **errors})
     install_bearer_auth(app, settings.platform.auth)
+    describe_idempotency_keys(app)
+    # Inside the body limit: the key's fingerprint reads a body the limit already bounds.
+    app.add_middleware(IdempotencyKeys)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
     for router in routers:
         app.include_router(router)

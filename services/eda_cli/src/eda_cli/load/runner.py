@@ -16,6 +16,7 @@ from eda_cli.load import bodies
 from eda_cli.load.clients import ClientPool
 from eda_cli.load.pacing import Send, open_loop
 from eda_cli.load.plan import LoadPlan
+from eda_cli.load.retries import post_with_key
 from eda_cli.load.tally import Tally
 
 HEALTHY = 200
@@ -95,8 +96,8 @@ def _registering(clients: ClientPool, plan: LoadPlan, run: str, customers: list[
     async def register(index: int) -> str:
         try:
             async with clients.client() as client:
-                response = await client.post(
-                    f"{plan.users_url}/users", json=bodies.user(run, index)
+                response = await post_with_key(
+                    client, f"{plan.users_url}/users", json=bodies.user(run, index)
                 )
         except httpx.HTTPError as exc:
             return type(exc).__name__
@@ -112,7 +113,7 @@ def _placing(clients: ClientPool, plan: LoadPlan, rng: random.Random, customers:
         body = bodies.order(rng, rng.choice(customers))
         try:
             async with clients.client() as client:
-                response = await client.post(f"{plan.orders_url}/orders", json=body)
+                response = await post_with_key(client, f"{plan.orders_url}/orders", json=body)
         except httpx.HTTPError as exc:
             return type(exc).__name__
         return str(response.status_code)

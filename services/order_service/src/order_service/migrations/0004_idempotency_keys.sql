@@ -1,0 +1,16 @@
+-- Idempotency-Key of the API's POSTs (decision 20), the same table in every service.
+-- A row is claimed (status NULL) before the request runs, then completed with the
+-- response in the transaction of the change; `claim` says which request holds it.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    caller VARCHAR(255) NOT NULL,
+    idempotency_key VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    fingerprint CHAR(64) CHARACTER SET ascii NOT NULL,
+    claim CHAR(32) CHARACTER SET ascii NOT NULL,
+    claimed_at DATETIME(6) NOT NULL,
+    response_status SMALLINT UNSIGNED NULL,
+    response_headers TEXT NULL,
+    response_body MEDIUMTEXT NULL,
+    created_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (caller, idempotency_key),
+    KEY idempotency_keys_by_created (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -1,0 +1,287 @@
+"""The ``Idempotency-Key`` request header on every POST (decision 20).
+
+Without the header a request runs as it always did. With it:
+
+- a malformed key is a 400;
+- the key is claimed for the caller first, with one committed ``INSERT`` on the
+  connection the request then runs its transaction on; a key used for another request
+  is a 422, one whose first request is still running a 409 with ``Retry-After``, one
+  whose request completed gets the stored response again, marked
+  ``Idempotent-Replayed: true``, and nothing runs;
+- a claimed request runs in one transaction (``RequestTransaction``); if it committed
+  a change, its response is stored in that transaction before the commit; if it
+  changed nothing, the key is released and a retry runs again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.db.unit_of_work import UnitOfWork
+from shared.http.errors import RETRY_AFTER_S, is_unavailable
+from shared.service.idempotency import store
+from shared.service.idempotency.header import (
+    IDEMPOTENCY_KEY,
+    REPLAYED,
+    InvalidKeyError,
+    fingerprint,
+    parse_key,
+)
+from shared.service.idempotency.transaction import RequestTransaction
+from shared.settings import IdempotencySettings
+
+log = logging.getLogger(__name__)
+
+_HEADER = IDEMPOTENCY_KEY.lower().encode()
+# What a replay must say again: the body's type and where the created thing is.
+_STORED_HEADERS = {b"content-type", b"location"}
+_PROBLEM = "about:blank"
+_FIELD = f"header.{IDEMPOTENCY_KEY}"
+
+
+class IdempotencyKeys:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self._app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        raw_key = headers.get(_HEADER)
+        if raw_key is None:
+            await self._app(scope, receive, send)
+            return
+        try:
+            key = parse_key(raw_key)
+        except InvalidKeyError as exc:
+            await _problem(send, 400, "Invalid Idempotency-Key", str(exc))
+            return
+        caller = _caller(scope, headers)
+        if caller is None:  # the app answers the missing or bad token
+            await self._app(scope, receive, send)
+            return
+        await _Keyed(self._app, scope, receive, send, key=key, caller=caller).run()
+
+
+def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    """The subject that scopes the key: one caller never sees another's responses."""
+    auth = scope["app"].state.bearer_auth
+    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    try:
+        principal = auth.principal(token.strip() if scheme.lower() == "bearer" else None)
+    except Exception:
+        return None
+    return str(principal.subject)
+
+
+class _Keyed:
+    """One request that carries a well-formed key."""
+
+    def __init__(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, key: str, caller: str
+    ) -> None:
+        self._app, self._scope, self._receive, self._send = app, scope, receive, send
+        self._key, self._caller = key, caller
+        runtime = scope["app"].state.runtime
+        self._pool = runtime.pool
+        self._context = runtime.context
+        self._settings: IdempotencySettings = runtime.settings.platform.idempotency
+
+    async def run(self) -> None:
+        body = await _read_body(self._receive)
+        print_ = fingerprint(
+            self._scope["method"],
+            self._scope["path"],
+            self._scope.get("query_string", b""),
+            self._caller,
+            body,
+        )
+        transaction = RequestTransaction(self._pool)
+        try:
+            uow = await transaction.open()
+            outcome = await store.claim(uow, self._caller, self._key, print_, self._settings)
+        except Exception as exc:
+            await transaction.close()
+            if not is_unavailable(exc):
+                raise
+            await _unavailable(self._send, exc)
+            return
+        except BaseException:
+            await transaction.close()
+            raise
+        if isinstance(outcome, store.Claimed):
+            await self._run_claimed(transaction, outcome.token, body)
+            return
+        await transaction.close()
+        if isinstance(outcome, store.StoredResponse):
+            await _respond(self._send, outcome, replayed=True)
+        elif isinstance(outcome, store.OtherRequest):
+            await _problem(
+                self._send,
+                422,
+                "Idempotency-Key reused",
+                f"the {IDEMPOTENCY_KEY} {self._key!r} was used for another request",
+            )
+        else:
+            await _problem(
+                self._send,
+                409,
+                "Request in flight",
+                f"a request with the {IDEMPOTENCY_KEY} {self._key!r} is still being processed;"
+                " retry after Retry-After seconds",
+                retry_after=self._settings.retry_after_s,
+            )
+
+    async def _run_claimed(self, transaction: RequestTransaction, token: str, body: bytes) -> None:
+        response = _Captured()
+        try:
+            await self._app(
+                transaction.install(self._scope), _replaying(body, self._receive), response.send
+            )
+            committed = transaction.commit_asked
+            if committed:
+                stored = response.stored()
+                await store.complete(
+                    transaction.open_unit_of_work, self._caller, self._key, token, stored
+                )
+                await transaction.commit()
+        except store.ClaimLostError:
+            await transaction.close()
+            await self._send_in_flight()
+            return
+        except Exception as exc:
+            await transaction.close()
+            await self._release_on_another_connection(token)
+            if not is_unavailable(exc):
+                raise
+            await _unavailable(self._send, exc)
+            return
+        except BaseException:
+            await transaction.close()
+            raise
+        if not committed:
+            await self._release(transaction.open_unit_of_work, token)
+        await transaction.close()
+        if committed and transaction.after_commit_asked:
+            self._context.after_commit()
+        await response.replay(self._send)
+
+    async def _send_in_flight(self) -> None:
+        await _problem(
+            self._send,
+            409,
+            "Request in flight",
+            f"the {IDEMPOTENCY_KEY} {self._key!r} was taken over by a later request",
+            retry_after=self._settings.retry_after_s,
+        )
+
+    async def _release_on_another_connection(self, token: str) -> None:
+        """After a failure the request's connection may be broken: release on a new one."""
+        try:
+            async with UnitOfWork(self._pool) as uow:
+                await self._release(uow, token)
+        except Exception as exc:
+            log.warning("could not release idempotency key %r: %s", self._key, exc)
+
+    async def _release(self, uow: UnitOfWork, token: str) -> None:
+        try:
+            await store.release(uow, self._caller, self._key, token)
+        except Exception as exc:  # the claim then expires after claim_timeout_s
+            log.warning("could not release idempotency key %r: %s", self._key, exc)
+
+
+class _Captured:
+    """The app's answer, held back until the transaction's outcome is known."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+
+    def stored(self) -> store.StoredResponse:
+        if self.start is None:
+            raise RuntimeError("the app sent no response")
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in self.start.get("headers", [])
+            if name.lower() in _STORED_HEADERS
+        ]
+        return store.StoredResponse(int(self.start["status"]), headers, bytes(self.body))
+
+    async def replay(self, send: Send) -> None:
+        if self.start is None:
+            raise RuntimeError("the app sent no response")
+        await send(self.start)
+        await send({"type": "http.response.body", "body": bytes(self.body)})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return bytes(body)
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _respond(send: Send, response: store.StoredResponse, *, replayed: bool) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
+    ]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    if replayed:
+        headers.append((REPLAYED.lower().encode(), b"true"))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _problem(
+    send: Send, status: int, title: str, detail: str, *, retry_after: int | None = None
+) -> None:
+    """An RFC 9457 problem; ``detail`` as in every other error answer of the services."""
+    document: dict[str, Any] = {
+        "type": _PROBLEM,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if status in {400, 422}:  # the field at fault, as every other 400 and 422 names it
+        document["errors"] = [{"field": _FIELD, "message": detail}]
+    headers = [("content-type", "application/problem+json")]
+    if retry_after is not None:
+        headers.append(("retry-after", str(retry_after)))
+    await _respond(
+        send, store.StoredResponse(status, headers, json.dumps(document).encode()), replayed=False
+    )
+
+
+async def _unavailable(send: Send, exc: BaseException) -> None:
+    log.warning("database unavailable for an idempotency key: %s", exc)
+    body = json.dumps({"detail": "a dependency is unavailable; retry later"}).encode()
+    headers = [("content-type", "application/json"), ("retry-after", str(RETRY_AFTER_S))]
+    await _respond(send, store.StoredResponse(503, headers, body), replayed=False)
