@@ -9,6 +9,8 @@
   and batched in one vs two subscriber processes.
 - ``flow``: the whole system as processes: ``POST /orders`` response → user stats updated,
   at several offered loads.
+- ``system``: the whole system's cost as ``make run`` runs it: every process's CPU per
+  order, idle CPU, the first event after idle, MariaDB statements per order.
 
 No argument runs every group. Prints one JSON object per figure on stdout; progress
 goes to stderr. ``--report`` (what ``make bench`` runs) also keeps the figures in
