@@ -175,10 +175,8 @@ async def _register(client: httpx.AsyncClient, index: int) -> str:
     raise RuntimeError(f"user {index} not registered in {REGISTER_ATTEMPTS} attempts")
 
 
-async def _step(
-    send: Send, system: RunningSystem, seen: set[str], rate: int, seconds: int
-) -> RateStep:
-    """Orders open-loop at ``rate`` per second; each one's latency once all arrived."""
+async def place_orders(send: Send, rate: int, seconds: int) -> Tally:
+    """``rate`` orders a second for ``seconds``, open loop; their answers."""
     tally = Tally("orders", ACCEPTED)
     await open_loop(
         send,
@@ -188,6 +186,14 @@ async def _step(
         concurrency=CONNECTIONS,
         grace_s=ANSWER_GRACE_S,
     )
+    return tally
+
+
+async def _step(
+    send: Send, system: RunningSystem, seen: set[str], rate: int, seconds: int
+) -> RateStep:
+    """Orders open-loop at ``rate`` per second; each one's latency once all arrived."""
+    tally = await place_orders(send, rate, seconds)
     placed = await _placed_times(system)
     orders = [order for order in placed if order not in seen]
     seen.update(orders)

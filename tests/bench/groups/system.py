@@ -35,11 +35,10 @@ from typing import Any
 import aiomysql
 import httpx
 
-from eda_cli.load.pacing import Send, open_loop
-from eda_cli.load.tally import Tally
+from eda_cli.load.pacing import Send
 from tests.bench.figure import Figure, log
 from tests.bench.groups import Brokers, Step
-from tests.bench.groups.flow import ACCEPTED, register_users
+from tests.bench.groups.flow import place_orders, register_users
 from tests.bench.measure.latency import LatencySummary, summarise
 from tests.bench.measure.process_cpu import CpuUse, cpu_used, pid_listening_on, read_cpu
 from tests.bench.measure.statements import StatementCounts, read_statements
@@ -67,7 +66,6 @@ GIVE_UP_MS = 1000.0
 """The ladder goes on past the limit, for CPU per order at higher rates, up to this."""
 CONNECTIONS = 100
 BODIES = 4_000
-ANSWER_GRACE_S = 30.0
 ARRIVAL_TIMEOUT_S = 180.0
 POLL_S = 0.5
 
@@ -300,16 +298,7 @@ async def _offer(
 ) -> tuple[LatencySummary, int]:
     """Orders open-loop at ``rate`` per second until every one reached the stats; the
     flow's latency of each, and the requests that failed."""
-    rate, seconds = load
-    tally = Tally("orders", ACCEPTED)
-    await open_loop(
-        send,
-        tally,
-        rate=rate,
-        count=rate * seconds,
-        concurrency=CONNECTIONS,
-        grace_s=ANSWER_GRACE_S,
-    )
+    tally = await place_orders(send, *load)
     placed = {
         order: at
         for order, at in await _rows(

@@ -1,0 +1,62 @@
+"""A shared Kafka consumer whose handler records what it handled, and a record of the
+requests of one kind its client sends to the broker (what it asks of Tansu)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from shared.envelope import Envelope
+from shared.events import Event
+from shared.messaging import Subscription, create_consumer
+from shared.messaging.kafka.consumer import KafkaConsumer
+from shared.settings import BrokerKind
+from tests.contract.events import EVENT_TYPE
+from tests.contract.settings import contract_settings
+from tests.support.brokers.kafka import KafkaHarness
+
+
+@dataclass(frozen=True)
+class Recording:
+    broker: KafkaHarness
+    subscription: Subscription
+    consumer: KafkaConsumer
+    handled: list[str]
+    """The ids of the events the consumer handled, in order."""
+
+
+async def recording_consumer(kafka_bootstrap: str, **kafka: Any) -> Recording:
+    """A consumer (not started) of a fresh topic, with ``kafka`` settings changed."""
+    settings = contract_settings(BrokerKind.KAFKA, kafka_bootstrap)
+    changed = settings.kafka.model_copy(update=kafka)
+    broker = KafkaHarness(settings.model_copy(update={"kafka": changed}))
+    subscription = broker.subscription(EVENT_TYPE)
+    await broker.provision(subscription)
+    handled: list[str] = []
+
+    async def handle(_event: Event, envelope: Envelope) -> None:
+        handled.append(envelope.id)
+
+    consumer = create_consumer(broker.settings, subscription, handle)
+    assert isinstance(consumer, KafkaConsumer)
+    return Recording(broker, subscription, consumer, handled)
+
+
+class SentRequests:
+    """When each request of ``kind`` left the consumer's client, from now on."""
+
+    def __init__(self, consumer: KafkaConsumer, kind: type) -> None:
+        client = consumer._consumer._client
+        send = client.send
+        self.sent: list[tuple[float, Any]] = []
+
+        async def recorded(node_id: int, request: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(request, kind):
+                self.sent.append((time.monotonic(), request))
+            return await send(node_id, request, *args, **kwargs)
+
+        client.send = recorded
+
+    def since(self, start: float) -> list[Any]:
+        return [request for at, request in self.sent if at >= start]
