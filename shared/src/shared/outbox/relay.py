@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import aiomysql
 
+from shared.db.purge import CHUNK, delete_in_chunks
 from shared.db.statements import placeholders
 from shared.db.unit_of_work import UnitOfWork
 from shared.messaging.protocols import OutgoingMessage, Publisher
@@ -274,19 +275,12 @@ class IdlePoll:
         self.next_s = min(self._max_s, self.next_s * 2)
 
 
-async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
+async def purge_published(pool: aiomysql.Pool, retention_s: float, chunk: int = CHUNK) -> int:
     """Delete rows published longer ago than the retention, in chunks; return how many."""
-    total = 0
-    while True:
-        # The relay's isolation (no SET on its connections), and no gap locks that
-        # could hold up writers' inserts.
-        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
-            deleted = await uow.execute(
-                "DELETE FROM outbox WHERE published_at IS NOT NULL"
-                " AND published_at < CURRENT_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",
-                (int(retention_s * 1_000_000), chunk),
-            )
-            await uow.commit()
-        total += deleted
-        if deleted < chunk:
-            return total
+    return await delete_in_chunks(
+        pool,
+        "DELETE FROM outbox WHERE published_at IS NOT NULL"
+        " AND published_at < CURRENT_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",
+        retention_s,
+        chunk,
+    )

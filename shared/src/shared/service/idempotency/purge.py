@@ -9,26 +9,21 @@ from collections.abc import AsyncIterator
 
 import aiomysql
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db.purge import CHUNK, delete_in_chunks
 from shared.settings import IdempotencySettings
 
 log = logging.getLogger(__name__)
 
 
-async def purge_expired_keys(pool: aiomysql.Pool, retention_s: float, chunk: int = 5_000) -> int:
+async def purge_expired_keys(pool: aiomysql.Pool, retention_s: float, chunk: int = CHUNK) -> int:
     """Delete keys created longer ago than the retention, in chunks; return how many."""
-    total = 0
-    while True:
-        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
-            deleted = await uow.execute(
-                "DELETE FROM idempotency_keys"
-                " WHERE created_at < UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",
-                (int(retention_s * 1_000_000), chunk),
-            )
-            await uow.commit()
-        total += deleted
-        if deleted < chunk:
-            return total
+    return await delete_in_chunks(
+        pool,
+        "DELETE FROM idempotency_keys"
+        " WHERE created_at < UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND LIMIT %s",
+        retention_s,
+        chunk,
+    )
 
 
 async def _purge_every(pool: aiomysql.Pool, settings: IdempotencySettings) -> None:
