@@ -1,0 +1,219 @@
+"""Each image, built by `make images` with podman, runs as the chart runs it: the user,
+the read-only root, the dropped capabilities and the emptyDir of its rendered
+Deployment. It answers its health endpoints against this machine's servers, writes
+only where the chart gives it a volume, and exits 0 on SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from eda_local.tansu import free_port
+from tests.containers import podman
+from tests.containers.pod_spec import mount_paths, security_flags, volume_flags
+from tests.deploy.chart import Manifest, of_kind
+from tests.operator.cluster import running_cluster
+from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+from tests.support.polling import eventually
+
+APP_UID = 10001
+# Mounts every container gets from its runtime, not from the pod spec.
+RUNTIME_MOUNTS = ("/proc", "/dev", "/sys")
+
+
+@dataclass
+class Case:
+    """How one image is started here: the Deployment whose pod spec it runs under,
+    its arguments, the database it migrates first, the health paths to answer."""
+
+    image: str
+    deployment: str
+    args: list[str]
+    paths: tuple[str, ...] = ("/healthz", "/readyz")
+    migrates: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+SUBSCRIBER_ARGS = ["user.registered", "--host", "127.0.0.1"]
+CASES = {
+    "user-service": Case("user-service", "eda-user-service", ["serve"], migrates="user-service"),
+    "order-service": Case(
+        "order-service", "eda-order-service", ["serve"], migrates="order-service"
+    ),
+    "subscriber": Case(
+        "subscriber", "eda-orders-user-registered", SUBSCRIBER_ARGS, migrates="order-service"
+    ),
+    "operator": Case("operator", "eda-operator", ["--namespace", "eda"], paths=("/healthz",)),
+}
+
+
+def base_env(kafka_bootstrap: str, prefix: str) -> dict[str, str]:
+    mysql = mysql_settings_for_tests()
+    return {
+        "EDA_MYSQL__HOST": mysql.host,
+        "EDA_MYSQL__PORT": str(mysql.port),
+        "EDA_MYSQL__USER": mysql.user,
+        "EDA_MYSQL__PASSWORD": mysql.password,
+        "EDA_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "EDA_KAFKA__TOPIC_PREFIX": prefix,
+        "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",  # Tansu refuses it
+        "EDA_KAFKA__FETCH_MAX_WAIT_MS": "10",
+        "EDA_RABBITMQ__QUEUE_PREFIX": prefix,
+        "EDA_RABBITMQ__EXCHANGE": f"{prefix}events",
+        "OTEL_SDK_DISABLED": "true",
+    }
+
+
+def env_args(env: dict[str, str]) -> list[str]:
+    return [flag for name, value in env.items() for flag in ("--env", f"{name}={value}")]
+
+
+def pod_of(manifests: list[Manifest], deployment: str) -> Manifest:
+    spec: Manifest = of_kind(manifests, "Deployment")[deployment]["spec"]["template"]["spec"]
+    return spec
+
+
+def container_of(pod: Manifest, name: str | None = None) -> Manifest:
+    (container,) = [c for c in pod["containers"] if name is None or c["name"] == name]
+    found: Manifest = container
+    return found
+
+
+@contextlib.asynccontextmanager
+async def prepared(case: Case, tmp_path: Path) -> AsyncIterator[tuple[dict[str, str], list[str]]]:
+    """(environment, extra flags) the case needs: a throwaway database, or for the
+    operator a Kubernetes API emulator and a kubeconfig to reach it."""
+    if case.migrates:
+        async with throwaway_database(mysql_settings_for_tests()) as database:
+            yield {"EDA_MYSQL__DATABASE": database}, []
+        return
+    async with running_cluster() as cluster:
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+        kubeconfig.chmod(0o644)
+        yield (
+            {"KUBECONFIG": "/etc/eda/kubeconfig", "EDA_OPERATOR__HEALTH_HOST": "127.0.0.1"},
+            ["--volume", f"{kubeconfig}:/etc/eda/kubeconfig:ro"],
+        )
+
+
+def writable_mounts(mountinfo: str) -> set[str]:
+    """Mount points the process could write to, runtime pseudo-filesystems aside."""
+    writable = set()
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        mount_point, options = fields[4], fields[5].split(",")
+        if "rw" in options and not mount_point.startswith(RUNTIME_MOUNTS):
+            writable.add(mount_point)
+    return writable
+
+
+def status_fields(status: str) -> dict[str, str]:
+    return dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+
+
+WRITE_PROBE = """
+import json, os, sys
+outcome = {}
+for folder in sys.argv[1:]:
+    try:
+        with open(os.path.join(folder, ".probe"), "w") as out:
+            out.write("x")
+        os.remove(os.path.join(folder, ".probe"))
+        outcome[folder] = "written"
+    except OSError as exc:
+        outcome[folder] = exc.strerror
+print(json.dumps(outcome))
+"""
+
+
+@pytest.mark.parametrize("image", sorted(CASES))
+async def test_the_image_runs_as_the_chart_runs_it(
+    image: str,
+    *,
+    podman_conf: Path,
+    image_tag: str,
+    local_manifests: list[Manifest],
+    kafka_bootstrap: str,
+    tmp_path: Path,
+) -> None:
+    case = CASES[image]
+    pod = pod_of(local_manifests, case.deployment)
+    container = container_of(pod)
+    ref = podman.image_ref(image, image_tag)
+    prefix = f"img{uuid.uuid4().hex[:8]}."
+    port = free_port()
+    chart_flags = security_flags(pod, container) + volume_flags(pod, container)
+    async with prepared(case, tmp_path) as (extra_env, extra_flags):
+        env = {**base_env(kafka_bootstrap, prefix), **case.env, **extra_env}
+        env |= {"EDA_HTTP_HOST": "127.0.0.1", "EDA_HTTP_PORT": str(port)}
+        env["EDA_OPERATOR__HEALTH_PORT"] = str(port)
+        if case.migrates:
+            (init,) = pod["initContainers"]
+            migrated = podman.run_to_end(
+                podman_conf, f"{image}-migrate", podman.image_ref(case.migrates, image_tag),
+                [*security_flags(pod, init), *volume_flags(pod, init), *env_args(env)],
+                ["migrate"],
+            )  # fmt: skip
+            assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        args = [*case.args, "--port", str(port)] if image == "subscriber" else case.args
+        async with podman.running(
+            podman_conf, image, ref, [*chart_flags, *extra_flags, *env_args(env)], args
+        ) as running:
+            await _answers(running, port, case.paths)
+
+            status = status_fields(running.exec("cat", "/proc/1/status").stdout)
+            assert status["Uid"].split() == [str(APP_UID)] * 4, status["Uid"]
+            assert status["Gid"].split() == [str(APP_UID)] * 4, status["Gid"]
+            assert int(status["CapEff"], 16) == 0
+            assert status["NoNewPrivs"] == "1"
+
+            mountinfo = running.exec("cat", "/proc/1/mountinfo").stdout
+            (root,) = [line.split() for line in mountinfo.splitlines() if line.split()[4] == "/"]
+            assert "ro" in root[5].split(","), root
+            # Writable: the chart's emptyDirs and nothing else.
+            assert writable_mounts(mountinfo) == mount_paths(container) == {"/tmp"}
+
+            probe = running.exec(
+                "python", "-c", WRITE_PROBE, "/", "/opt/venv", "/var/tmp", "/run", "/tmp"
+            )
+            assert probe.returncode == 0, probe.stderr
+            assert json.loads(probe.stdout) == {
+                "/": "Read-only file system",
+                "/opt/venv": "Read-only file system",
+                "/var/tmp": "Read-only file system",
+                "/run": "Read-only file system",
+                "/tmp": "written",
+            }
+
+            exit_code = running.stop()
+            assert exit_code == 0, running.logs()[-3000:]
+            assert "Traceback" not in running.logs()
+
+
+async def _answers(running: podman.Container, port: int, paths: tuple[str, ...]) -> None:
+    async with httpx.AsyncClient(timeout=2) as client:
+        for path in paths:
+            url = f"http://127.0.0.1:{port}{path}"
+            await eventually(
+                functools.partial(_ok, client, url, running),
+                timeout=90,
+                interval=0.25,
+                what=f"{url} answering 200",
+            )
+
+
+async def _ok(client: httpx.AsyncClient, url: str, running: podman.Container) -> bool:
+    state = running.state()
+    assert state == "running", f"the container is {state}:\n{running.logs()[-3000:]}"
+    try:
+        return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
