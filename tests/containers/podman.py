@@ -41,7 +41,9 @@ def environment(conf: Path) -> dict[str, str]:
     return {**os.environ, "CONTAINERS_CONF": str(conf)}
 
 
-def podman(conf: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def podman(
+    conf: Path, *args: str, timeout: float = 120, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["podman", *args],
         capture_output=True,
@@ -49,6 +51,7 @@ def podman(conf: Path, *args: str, timeout: float = 120) -> subprocess.Completed
         check=False,
         timeout=timeout,
         env=environment(conf),
+        input=input_text,
     )
 
 
