@@ -6,23 +6,21 @@ only where the chart gives it a volume, and exits 0 on SIGTERM."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from eda_local.tansu import free_port
 from tests.containers import podman
+from tests.containers.local_servers import answers, base_env, container_of, env_args, pod_of
 from tests.containers.pod_spec import mount_paths, security_flags, volume_flags
-from tests.deploy.chart import Manifest, of_kind
+from tests.deploy.chart import Manifest
 from tests.operator.cluster import running_cluster
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
-from tests.support.polling import eventually
 
 APP_UID = 10001
 # Mounts every container gets from its runtime, not from the pod spec.
@@ -53,38 +51,6 @@ CASES = {
     ),
     "operator": Case("operator", "eda-operator", ["--namespace", "eda"], paths=("/healthz",)),
 }
-
-
-def base_env(kafka_bootstrap: str, prefix: str) -> dict[str, str]:
-    mysql = mysql_settings_for_tests()
-    return {
-        "EDA_MYSQL__HOST": mysql.host,
-        "EDA_MYSQL__PORT": str(mysql.port),
-        "EDA_MYSQL__USER": mysql.user,
-        "EDA_MYSQL__PASSWORD": mysql.password,
-        "EDA_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "EDA_KAFKA__TOPIC_PREFIX": prefix,
-        "EDA_KAFKA__IDEMPOTENT_PRODUCER": "false",  # Tansu refuses it
-        "EDA_KAFKA__FETCH_MAX_WAIT_MS": "10",
-        "EDA_RABBITMQ__QUEUE_PREFIX": prefix,
-        "EDA_RABBITMQ__EXCHANGE": f"{prefix}events",
-        "OTEL_SDK_DISABLED": "true",
-    }
-
-
-def env_args(env: dict[str, str]) -> list[str]:
-    return [flag for name, value in env.items() for flag in ("--env", f"{name}={value}")]
-
-
-def pod_of(manifests: list[Manifest], deployment: str) -> Manifest:
-    spec: Manifest = of_kind(manifests, "Deployment")[deployment]["spec"]["template"]["spec"]
-    return spec
-
-
-def container_of(pod: Manifest, name: str | None = None) -> Manifest:
-    (container,) = [c for c in pod["containers"] if name is None or c["name"] == name]
-    found: Manifest = container
-    return found
 
 
 @contextlib.asynccontextmanager
@@ -167,7 +133,7 @@ async def test_the_image_runs_as_the_chart_runs_it(
         async with podman.running(
             podman_conf, image, ref, [*chart_flags, *extra_flags, *env_args(env)], args
         ) as running:
-            await _answers(running, port, case.paths)
+            await answers(running, port, case.paths)
 
             status = status_fields(running.exec("cat", "/proc/1/status").stdout)
             assert status["Uid"].split() == [str(APP_UID)] * 4, status["Uid"]
@@ -196,24 +162,3 @@ async def test_the_image_runs_as_the_chart_runs_it(
             exit_code = running.stop()
             assert exit_code == 0, running.logs()[-3000:]
             assert "Traceback" not in running.logs()
-
-
-async def _answers(running: podman.Container, port: int, paths: tuple[str, ...]) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        for path in paths:
-            url = f"http://127.0.0.1:{port}{path}"
-            await eventually(
-                functools.partial(_ok, client, url, running),
-                timeout=90,
-                interval=0.25,
-                what=f"{url} answering 200",
-            )
-
-
-async def _ok(client: httpx.AsyncClient, url: str, running: podman.Container) -> bool:
-    state = running.state()
-    assert state == "running", f"the container is {state}:\n{running.logs()[-3000:]}"
-    try:
-        return (await client.get(url)).status_code == 200
-    except httpx.HTTPError:
-        return False
