@@ -18,7 +18,8 @@ from eda_local.tansu import free_port
 from tests.containers import podman
 from tests.containers.local_servers import answers, base_env, container_of, env_args, pod_of
 from tests.containers.pod_spec import mount_paths, security_flags, volume_flags
-from tests.deploy.chart import Manifest
+from tests.deploy.chart import REPO, Manifest
+from tests.deploy.dockerfile import DOCKERFILES
 from tests.operator.cluster import running_cluster
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 
@@ -162,3 +163,50 @@ async def test_the_image_runs_as_the_chart_runs_it(
             exit_code = running.stop()
             assert exit_code == 0, running.logs()[-3000:]
             assert "Traceback" not in running.logs()
+
+
+# Faults only a real build and run can show, each put into a copy of the user-service
+# Dockerfile: the replayed install steps of tests/deploy pass with every one of them.
+# fault: (what the Dockerfile says, what it says instead, the step that refuses it)
+BROKEN = {
+    "venv unreadable by the app user": (
+        "USER 10001:10001",
+        "RUN chmod -R go-rwx /opt/venv\nUSER 10001:10001",
+        "run",
+    ),
+    "entry point not on PATH": ("ENV PATH=/opt/venv/bin:$PATH", "ENV PATH=/usr/bin:/bin", "run"),
+    "COPY --from a path the build stage lacks": (
+        "COPY --from=build --chown=${VENV_OWNER} /opt/venv /opt/venv",
+        "COPY --from=build --chown=${VENV_OWNER} /opt/env /opt/venv",
+        "build",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(BROKEN))
+def test_a_broken_image_does_not_run_as_the_chart_runs_it(
+    fault: str, *, podman_conf: Path, image_tag: str, local_manifests: list[Manifest],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    original, broken, refused_by = BROKEN[fault]
+    text = (DOCKERFILES / "user-service.Dockerfile").read_text()
+    assert original in text
+    dockerfile = tmp_path / "user-service.Dockerfile"
+    dockerfile.write_text(text.replace(original, broken))
+    ref = podman.image_ref("user-service", f"{image_tag}-broken-{uuid.uuid4().hex[:6]}")
+    built = podman.podman(
+        podman_conf, "build", "--pull=never", "--quiet", "-f", str(dockerfile), "-t", ref,
+        str(REPO), timeout=600,
+    )  # fmt: skip
+    try:
+        assert (built.returncode != 0) == (refused_by == "build"), built.stderr[-2000:]
+        if refused_by == "build":
+            assert "opt/env" in built.stderr
+            return
+        pod = pod_of(local_manifests, "eda-user-service")
+        container = container_of(pod)
+        flags = security_flags(pod, container) + volume_flags(pod, container)
+        ran = podman.run_to_end(podman_conf, "broken", ref, flags, ["--help"], timeout=120)
+        assert ran.returncode != 0, ran.stdout
+    finally:
+        podman.podman(podman_conf, "rmi", "--force", ref)
