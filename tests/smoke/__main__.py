@@ -54,6 +54,6 @@ def parser() -> argparse.ArgumentParser:
 if __name__ == "__main__":
     try:
         asyncio.run(main(parser().parse_args()))
-    except AssertionError as exc:
-        print(f"smoke: FAILED: {exc}", file=sys.stderr)
+    except (AssertionError, httpx.HTTPError) as exc:
+        print(f"smoke: FAILED: {exc!r}", file=sys.stderr)
         sys.exit(1)
