@@ -23,6 +23,8 @@ from tests.deploy.dockerfile import DOCKERFILES
 from tests.operator.cluster import running_cluster
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 
+# The first test of a session waits for the images to be built (about 50 s cold).
+pytestmark = pytest.mark.timeout(600)
 APP_UID = 10001
 # Mounts every container gets from its runtime, not from the pod spec.
 RUNTIME_MOUNTS = ("/proc", "/dev", "/sys")

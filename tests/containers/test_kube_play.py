@@ -37,7 +37,8 @@ from tests.support.otlp_collector import Collector, running_collector
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The first test of a session waits for the images to be built (about 50 s cold).
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
 WORKLOADS = ("user-service", "order-service", *SUBSCRIBERS)
 # What the chart's MySQL init script grants each service's user on its own database.

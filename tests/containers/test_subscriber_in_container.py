@@ -9,6 +9,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from eda_local.tansu import free_port
 from shared.envelope import wrap
 from shared.events import UserRegisteredV1
@@ -22,6 +24,8 @@ from tests.support.mysql import connect_for_tests, mysql_settings_for_tests, thr
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 
+# The first test of a session waits for the images to be built (about 50 s cold).
+pytestmark = pytest.mark.timeout(600)
 SUBSCRIBER = "orders.user-registered"
 
 
