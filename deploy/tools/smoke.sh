@@ -104,7 +104,7 @@ replicas() {
 }
 log "scaling $subscriber through its SubscriberScaler under eda load"
 kubectl -n "$namespace" patch subscriberscaler "$subscriber" --type merge \
-    -p '{"spec":{"minReplicas":1,"maxReplicas":3,"targetBacklogPerReplica":20,"scaleDownStabilizationSeconds":30}}' >&2
+    -p '{"spec":{"minReplicas":1,"maxReplicas":3,"targetBacklogPerReplica":5,"scaleDownStabilizationSeconds":30}}' >&2
 low="$(replicas)"
 "$root/.venv/bin/eda" load --rate 200 --duration 150 --users "$users" --orders "$orders" \
     >"$work/load.log" 2>&1 &
