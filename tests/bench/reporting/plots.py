@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -244,14 +245,21 @@ _PROCESS_COLOURS = (
 )  # fmt: skip
 
 
+BROKER_PROCESS = "broker"
+"""Tansu on Kafka, RabbitMQ on RabbitMQ: one colour and one legend entry for both."""
+
+
 def system_points(figures: Sequence[Figure]) -> dict[str, dict[str, dict[int, float]]]:
     """broker → process → offered rate → ms of CPU per order."""
     points: dict[str, dict[str, dict[int, float]]] = {}
     for figure in figures:
         match = _SYSTEM_CPU.match(figure.name)
         if match is not None:
+            process = match["process"]
+            if process == match["broker"]:
+                process = BROKER_PROCESS
             by_process = points.setdefault(match["broker"], {})
-            by_process.setdefault(match["process"], {})[int(match["rate"])] = figure.value
+            by_process.setdefault(process, {})[int(match["rate"])] = figure.value
     return points
 
 
@@ -262,17 +270,25 @@ def system_cpu(figures: Sequence[Figure], path: Path) -> bool:
     if not brokers:
         return False
     chart, axes = _chart(columns=len(brokers), width=5.5 * len(brokers) + 1.0, height=4.4)
+    # One colour per process on every panel; the costliest at the bottom, where its
+    # share is easiest to read.
+    totals: dict[str, float] = {}
+    for by_process in points.values():
+        for process, by_rate in by_process.items():
+            totals[process] = totals.get(process, 0.0) + sum(by_rate.values())
+    order = sorted(totals, key=lambda name: -totals[name])
+    legend: dict[str, Any] = {}
     for ax, (broker, title) in zip(axes, brokers, strict=True):
         by_process = points[broker]
         rates = sorted({rate for by_rate in by_process.values() for rate in by_rate})
         labels = [str(rate) for rate in rates]
         bottom = [0.0] * len(rates)
-        # the costliest process at the bottom, where its share is easiest to read
-        order = sorted(by_process, key=lambda name: -sum(by_process[name].values()))
         for index, process in enumerate(order):
+            if process not in by_process:
+                continue
             heights = [by_process[process].get(rate, 0.0) for rate in rates]
             colour = _PROCESS_COLOURS[index % len(_PROCESS_COLOURS)]
-            ax.bar(labels, heights, bottom=bottom, label=process, color=colour)
+            legend[process] = ax.bar(labels, heights, bottom=bottom, label=process, color=colour)
             bottom = [low + high for low, high in zip(bottom, heights, strict=True)]
         ax.axhline(
             SYSTEM_CPU_TARGET,
@@ -285,8 +301,9 @@ def system_cpu(figures: Sequence[Figure], path: Path) -> bool:
         ax.set_ylabel("CPU per order, all processes (ms)")
         ax.grid(alpha=0.3, axis="y")
         ax.set_title(title, fontsize=10)
-    handles, names = axes[0].get_legend_handles_labels()
-    chart.legend(handles, names, loc="outside lower center", ncols=6, fontsize=7)
+    target = axes[0].get_legend_handles_labels()[0][0]
+    names = ["target at 100/s", *legend]
+    chart.legend([target, *legend.values()], names, loc="outside lower center", ncols=6, fontsize=7)
     chart.suptitle("CPU per order by process vs offered load (make run on one machine)")
     _save(chart, path)
     return True
