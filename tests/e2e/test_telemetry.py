@@ -281,7 +281,9 @@ async def test_metrics_move_with_the_flow(system: RunningSystem) -> None:
     handled = _value(after_placed, "eda_handler_duration_seconds_count", **placed) - _value(
         before_placed, "eda_handler_duration_seconds_count", **placed
     )
-    assert handled >= 4
+    # One observation per handler call: orders delivered together are one call (a run
+    # handled together), and a busy machine delivers them together more often.
+    assert handled >= 2  # the confirmations in one call at least, the rejection in another
     confirmed = {"event_type": "order.confirmed", "subscriber": "users.order-confirmed"}
     assert (
         _value(after_confirmed, "eda_events_consumed_total", **confirmed)
