@@ -74,7 +74,14 @@ async def test_two_relays_publish_2000_events_once_each_in_order_per_aggregate(
     consumer = create_consumer(broker.settings, subscription, collecting(seen))
     async with running(consumer), relays(*pair):
         await write_to_outbox(mysql_pool, sent)
-        await eventually(lambda: len(seen) >= 2000, timeout=90, what="2000 events on the broker")
+        try:
+            await eventually(lambda: len(seen) >= 2000, timeout=90, what="2000 events")
+        except AssertionError as exc:
+            # Seen once in a full suite run, never alone: say which side fell short.
+            raise AssertionError(
+                f"{exc}: seen {len(seen)}; relays published {[r.published for r in pair]};"
+                f" {await unpublished(mysql_pool)} rows unpublished"
+            ) from None
     for publisher in publishers:
         await publisher.close()
 
