@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pymysql
 
+from eda_local.child_process import stop_child
 from eda_local.tansu import free_port
 
 START_TIMEOUT_S = 60.0
@@ -79,12 +80,7 @@ def private_mariadb() -> Iterator[PrivateMariaDB]:
             _wait_until_answering(port, process, Path(folder) / "error.log")
             yield PrivateMariaDB(port, process.pid)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_child(process, grace_s=30)
             log.close()
 
 

