@@ -12,7 +12,10 @@ message's PRODUCER context; a run of several gets one CONSUMER span linked to ea
 message's context (the conventions' form for batch processing: a span has one
 parent), and each message's handler span continues that message's PRODUCER context
 (``message_parent``), so every trace still goes on through the handler and the events
-it writes; nothing per message is parsed or built unless a handler traces.
+it writes; nothing per message is parsed or built unless a handler traces. A run that
+a batch handler takes in one call has one handler span, in the run's trace; each
+message's trace then gets a CONSUMER span of its own for that call, linked to the
+run's span (``handled_together``).
 """
 
 from __future__ import annotations
@@ -157,10 +160,18 @@ def message_parent() -> Context | None:
 class ProcessSpan:
     """The CONSUMER span of one run of messages and the context each handler runs in."""
 
-    def __init__(self, span: Span, trace_headers: Sequence[TraceHeaders | None]) -> None:
+    def __init__(
+        self,
+        span: Span,
+        trace_headers: Sequence[TraceHeaders | None],
+        name: str,
+        attributes: dict[str, str | int],
+    ) -> None:
         self._span = span
+        self._name = name
         self._own_context = trace.set_span_in_context(span)
         self._trace_headers = trace_headers
+        self._attributes = attributes
 
     @property
     def context(self) -> Context:
@@ -180,6 +191,30 @@ class ProcessSpan:
     def message_id(self, event_id: str) -> None:
         if len(self._trace_headers) == 1:
             self._span.set_attribute("messaging.message.id", event_id)
+
+    def handled_together(self, event_ids: Sequence[tuple[int, str]], started_ns: int) -> None:
+        """Messages ``(index, event id)`` of a run of several went to the batch handler,
+        whose spans are the run's: give each message's trace a CONSUMER span of its own
+        for that call, linked to the run's span, so that every trace still reaches this
+        subscriber. (Events the batch handler writes continue the run's trace.)"""
+        active = tracer()
+        if active is None or len(self._trace_headers) == 1:
+            return
+        run = [Link(self._span.get_span_context())]
+        for index, event_id in event_ids:
+            headers = self._trace_headers[index]
+            parent = remote_context(headers[0], headers[1]) if headers else None
+            if parent is None:
+                continue  # a message without a trace has nothing to continue
+            span = active.start_span(
+                self._name,
+                context=parent,
+                kind=SpanKind.CONSUMER,
+                attributes={**self._attributes, "messaging.message.id": event_id},
+                links=run,
+                start_time=started_ns,
+            )
+            span.end()
 
     def retried(self, attempt: int, reason: str) -> None:
         self._span.add_event("retry", {"attempt": attempt, "reason": reason})
@@ -209,10 +244,12 @@ def start_process(
         "messaging.operation.type": "process",
         "messaging.operation.name": "process",
     }
+    name = f"process {destination}"
+    per_message = dict(attributes)
     if len(trace_headers) == 1:
         headers = trace_headers[0]
         span = active.start_span(
-            f"process {destination}",
+            name,
             context=remote_context(headers[0], headers[1]) if headers else None,
             kind=SpanKind.CONSUMER,
             attributes=attributes,
@@ -227,10 +264,10 @@ def start_process(
         ]
         # A root span: the run belongs to several traces, reached through the links.
         span = active.start_span(
-            f"process {destination}",
+            name,
             context=Context(),
             kind=SpanKind.CONSUMER,
             attributes=attributes,
             links=links,
         )
-    return ProcessSpan(span, trace_headers)
+    return ProcessSpan(span, trace_headers, name, per_message)
