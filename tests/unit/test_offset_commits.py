@@ -77,3 +77,30 @@ async def test_cancel_forgets_what_is_pending() -> None:
     commits.cancel()
     await commits.flush()
     assert broker.commits == []
+
+
+class SlowBroker(Broker):
+    """A broker whose commits wait until ``answer`` is set, the first of them at least."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = asyncio.Event()
+        self.asked = asyncio.Event()
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.asked.set()
+        await self.answer.wait()
+        await super().commit(offsets)
+
+
+async def test_an_offset_handled_while_a_commit_is_in_flight_is_committed_after_it() -> None:
+    """Nothing else is handled after it, as at the end of a backlog: it must still go
+    to the broker without waiting for a flush."""
+    broker = SlowBroker()
+    commits = OffsetCommits(broker.commit, interval_s=0.01)
+    commits.handled(A, 5)
+    await asyncio.wait_for(broker.asked.wait(), timeout=5)
+    commits.handled(A, 8)  # the commit of 5 is in flight
+    broker.answer.set()
+    await eventually(lambda: broker.commits[-1:] == [{A: 8}], timeout=5, what="8 committed")
+    assert broker.commits == [{A: 5}, {A: 8}]

@@ -48,8 +48,13 @@ class OffsetCommits:
         self._pending = {}
 
     async def _after_interval(self) -> None:
-        await asyncio.sleep(self._interval_s)
-        await self._commit_pending()
+        # Offsets handled while a commit is in flight find this task still running and
+        # start none of their own: it goes on until nothing is left pending.
+        while True:
+            await asyncio.sleep(self._interval_s)
+            await self._commit_pending()
+            if not self._pending:
+                return
 
     async def _commit_pending(self) -> None:
         if not self._pending:
