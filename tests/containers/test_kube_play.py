@@ -226,10 +226,16 @@ async def test_each_probe_answers_on_its_path_and_port(
         for probe in probes:
             port = kube_play.port_of(container, probe["httpGet"]["port"])
             url = f"http://127.0.0.1:{port}{probe['httpGet']['path']}"
-            try:
-                await eventually(functools.partial(_ok, client, url), timeout=120, interval=0.5)
-            except AssertionError as exc:
-                raise AssertionError(f"{url}: {exc}\n{played.logs(workload)}") from None
+            await eventually(
+                functools.partial(_ok, client, url),
+                timeout=120,
+                interval=0.5,
+                what=functools.partial(_not_answering, url, played, workload),
+            )
+
+
+def _not_answering(url: str, played: PlayedRelease, workload: str) -> str:
+    return f"{url} answering\n{played.logs(workload)}"
 
 
 @pytest.mark.parametrize("workload", WORKLOADS)

@@ -11,8 +11,10 @@ async def eventually(
     condition: Callable[[], bool | Awaitable[bool]],
     timeout: float = 30.0,
     interval: float = 0.02,
-    what: str = "condition",
+    what: str | Callable[[], str] = "condition",
 ) -> None:
+    """``what`` names the condition in the error at the deadline; a callable is asked
+    then, so that the error can say what was still missing."""
     deadline = time.monotonic() + timeout
     while True:
         outcome = condition()
@@ -21,5 +23,6 @@ async def eventually(
         if outcome:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
+            described = what() if callable(what) else what
+            raise AssertionError(f"{described} not met within {timeout}s")
         await asyncio.sleep(interval)

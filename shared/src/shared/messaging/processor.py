@@ -122,13 +122,14 @@ class MessageProcessor:
             if span is not None and len(parsed) == 1:
                 # A run of one is handled together too: its CONSUMER span still names it.
                 span.message_id(parsed[0].envelope.id)
-            started_ns = time.time_ns()
+            traced_run = span if span is not None and len(parsed) > 1 else None
+            started_ns = time.time_ns() if traced_run is not None else 0
             if await self._handle_together(parsed):
                 for item in parsed:
                     finished[item.index] = True
-                if span is not None:
+                if traced_run is not None:
                     handled = [(item.index, item.envelope.id) for item in parsed]
-                    span.handled_together(handled, started_ns)
+                    traced_run.handled_together(handled, started_ns)
                 return len(messages)
             for item in parsed:
                 await self._handle(item.message, item.envelope, item.event, span, item.index)

@@ -198,7 +198,7 @@ class ProcessSpan:
         for that call, linked to the run's span, so that every trace still reaches this
         subscriber. (Events the batch handler writes continue the run's trace.)"""
         active = tracer()
-        if active is None or len(self._trace_headers) == 1:
+        if active is None:
             return
         run = [Link(self._span.get_span_context())]
         for index, event_id in event_ids:
