@@ -48,6 +48,41 @@ async def test_a_unit_of_work_left_without_commit_rolls_back(mysql_pool: aiomysq
     assert await count_notes(mysql_pool) == 0
 
 
+async def test_a_batch_answers_each_statement_in_order(mysql_pool: aiomysql.Pool) -> None:
+    async with UnitOfWork(mysql_pool) as uow:
+        results = await uow.execute_batch(
+            [
+                ("INSERT INTO notes (body) VALUES (%s), (%s)", ("a", "50% off")),
+                ("SELECT body FROM notes WHERE body LIKE %s ORDER BY id", ("%off",)),
+                ("DELETE FROM notes WHERE body = %s", ("a",)),
+            ]
+        )
+        await uow.commit()
+    assert [result.affected for result in results] == [2, 1, 1]
+    assert [result.rows for result in results] == [[], [("50% off",)], []]
+    assert await count_notes(mysql_pool) == 1
+
+
+async def test_commit_after_commits_only_if_every_statement_succeeds(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    async with UnitOfWork(mysql_pool) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("earlier",))
+        with pytest.raises(aiomysql.ProgrammingError):
+            await uow.commit_after(
+                [
+                    ("INSERT INTO notes (body) VALUES (%s)", ("later",)),
+                    ("INSERT INTO no_such_table VALUES (1)", ()),
+                ]
+            )
+    # The COMMIT after the failed statement never ran: the unit of work rolled back.
+    assert await count_notes(mysql_pool) == 0
+    async with UnitOfWork(mysql_pool) as uow:
+        [inserted] = await uow.commit_after([("INSERT INTO notes (body) VALUES (%s)", ("kept",))])
+    assert inserted.affected == 1
+    assert await count_notes(mysql_pool) == 1
+
+
 async def test_an_error_inside_the_unit_of_work_rolls_back(mysql_pool: aiomysql.Pool) -> None:
     async def insert_then_fail() -> None:
         async with UnitOfWork(mysql_pool) as uow:

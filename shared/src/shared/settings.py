@@ -95,7 +95,7 @@ class OutboxSettings(BaseModel):
 
 
 class IdempotencySettings(BaseModel):
-    """``Idempotency-Key`` on the services' POSTs (decision 20)."""
+    """``Idempotency-Key`` on the services' POSTs (decisions 20 and 25)."""
 
     # How long a completed key answers with its stored response; then it is purged.
     retention_s: float = Field(default=86_400, gt=0)

@@ -181,7 +181,7 @@ async def test_an_order_placed_in_a_keyed_request_says_it_wrote_outbox_rows(
         assert transaction.commit_asked
         assert transaction.after_commit_asked
         assert transaction.wrote_outbox
-        await transaction.commit()
+        await transaction.open_unit_of_work.commit()
     finally:
         await transaction.close()
     assert await count_rows(pool, "outbox") == 1

@@ -5,8 +5,8 @@ still in flight a 409 that never waits on a lock, a malformed key a 400."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
+from typing import Any
 
 import aiomysql
 import httpx
@@ -19,6 +19,7 @@ from shared.service.idempotency.header import fingerprint
 from shared.settings import IdempotencySettings
 from tests.integration.services.idempotent_posts import CREATIONS, TRANSITIONS, post
 from tests.support.mysql import count_rows
+from tests.support.polling import eventually
 
 CALLER = "anonymous"  # auth off: every request speaks for the anonymous admin
 
@@ -93,24 +94,50 @@ async def test_a_key_in_flight_is_a_409_with_retry_after(
     assert await count_rows(pool, creation.table) == 0
 
 
-async def test_a_claim_being_committed_is_a_409_at_once_not_a_lock_wait(
-    service_name: str, client: httpx.AsyncClient, pool: aiomysql.Pool
+async def test_a_completion_commits_without_waiting_for_its_client(
+    service_name: str,
+    client: httpx.AsyncClient,
+    pool: aiomysql.Pool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A claim left long ago may be taken over, but its row is locked by a transaction
-    (the first request committing): the answer is a 409 at once."""
+    """The response and the change commit in one round trip: while the first request
+    has not yet read the answer to it, its key's row is committed and unlocked, and a
+    retry gets the stored response at once. (Were the response stored and the commit
+    sent in two round trips, the row would stay pending and locked meanwhile.)"""
     creation = CREATIONS[service_name]
-    print_ = fingerprint("POST", creation.path, b"", CALLER, creation.body)
-    await _claim(pool, "locked", print_)
-    await _claimed_long_ago(pool, "locked")
-    async with UnitOfWork(pool) as holder:
-        await holder.execute(
-            "SELECT 1 FROM idempotency_keys WHERE idempotency_key = 'locked' FOR UPDATE"
+    complete = store.complete_and_commit
+    retried: list[httpx.Response] = []
+
+    async def retry_before_reading_the_answer(uow: UnitOfWork, *args: Any, **kwargs: Any) -> None:
+        connection = uow.connection
+        read_answer = connection._read_query_result
+
+        async def retry_first(*read_args: object, **read_kwargs: object) -> object:
+            del connection._read_query_result
+            await eventually(
+                lambda: _completed(pool, "slow"), what="the key's row committed", timeout=10
+            )
+            retried.append(await post(client, creation.path, creation.body, "slow"))
+            return await read_answer(*read_args, **read_kwargs)
+
+        connection._read_query_result = retry_first
+        await complete(uow, *args, **kwargs)
+
+    monkeypatch.setattr(store, "complete_and_commit", retry_before_reading_the_answer)
+    first = await post(client, creation.path, creation.body, "slow")
+    assert first.status_code == creation.status
+    [retry] = retried
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.content == first.content
+    assert await count_rows(pool, creation.table) == 1
+
+
+async def _completed(pool: aiomysql.Pool, key: str) -> bool:
+    async with UnitOfWork(pool) as uow:
+        row = await uow.fetchone(
+            "SELECT response_status FROM idempotency_keys WHERE idempotency_key = %s", (key,)
         )
-        started = time.monotonic()
-        answer = await post(client, creation.path, creation.body, "locked")
-        waited = time.monotonic() - started
-    assert answer.status_code == 409
-    assert waited < 5, f"waited {waited:.1f} s on the lock"  # the lock wait timeout is 50 s
+    return row is not None and row[0] is not None
 
 
 async def test_a_claim_left_by_a_dead_request_is_taken_over(
@@ -126,9 +153,16 @@ async def test_a_claim_left_by_a_dead_request_is_taken_over(
     # The dead request, had it lived on, can no longer complete and commit its change.
     assert isinstance(left, store.Claimed)
     async with UnitOfWork(pool) as late:
+        await late.execute("DELETE FROM outbox")  # its change, which must not commit
         lost = store.StoredResponse(200, [], b"{}")
         with pytest.raises(store.ClaimLostError):
-            await store.complete(late, CALLER, "left", left.token, lost)
+            await store.complete_and_commit(
+                late, CALLER, "left", token=left.token, fingerprint=print_, response=lost
+            )
+    assert await count_rows(pool, "outbox") == 1
+    replay = await post(client, creation.path, creation.body, "left")
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == answer.content
 
 
 async def test_a_request_that_changes_nothing_releases_its_key(
@@ -148,17 +182,17 @@ async def test_the_response_commits_with_the_change_or_neither_does(
     pool: aiomysql.Pool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The link drops while the response is stored: neither the change, its event nor
-    the key remain, and the retry runs the request."""
+    """The link drops as the response is stored and committed: neither the change, its
+    event nor the key remain, and the retry runs the request."""
     creation = CREATIONS[service_name]
-    complete = store.complete
+    complete = store.complete_and_commit
 
-    async def complete_then_lose_the_link(uow: UnitOfWork, *args: object) -> None:
-        await complete(uow, *args)  # type: ignore[arg-type]
-        uow.connection.close()  # as a cut link: the server rolls the transaction back
-        raise aiomysql.OperationalError(2013, "Lost connection to MySQL server during query")
+    async def lose_the_link_then_complete(uow: UnitOfWork, *args: Any, **kwargs: Any) -> None:
+        # As a cut link: the batch never arrives and the server rolls the transaction back.
+        uow.connection._writer.transport.abort()
+        await complete(uow, *args, **kwargs)
 
-    monkeypatch.setattr(store, "complete", complete_then_lose_the_link)
+    monkeypatch.setattr(store, "complete_and_commit", lose_the_link_then_complete)
     lost = await post(client, creation.path, creation.body, "lost")
     assert lost.status_code == 503
     assert lost.headers["retry-after"]

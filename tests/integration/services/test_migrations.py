@@ -20,6 +20,7 @@ EXPECTED = {
         "user_service:0001_users",
         "user_service:0002_order_ledger",
         "user_service:0003_idempotency_keys",
+        "user_service:0004_idempotency_claim_held",
     ],
     ORDER_SERVICE: [
         *PLATFORM,
@@ -27,6 +28,7 @@ EXPECTED = {
         "order_service:0002_customers",
         "order_service:0003_customers_known_by_any_fact",
         "order_service:0004_idempotency_keys",
+        "order_service:0005_idempotency_claim_held",
     ],
 }
 
@@ -69,8 +71,12 @@ async def test_two_concurrent_runs_both_succeed_and_record_each_migration_once(
 
 def test_every_service_keeps_idempotency_keys_in_the_same_table() -> None:
     """One shape, one table: the middleware in shared writes both services' rows."""
-    files = [
-        next(UNDER_TEST[name].definition.migrations_dir.glob("*_idempotency_keys.sql"))
+    user, order = (
+        {
+            path.name.split("_", 1)[1]: path.read_text()
+            for path in UNDER_TEST[name].definition.migrations_dir.glob("*_idempotency_*.sql")
+        }
         for name in (USER_SERVICE, ORDER_SERVICE)
-    ]
-    assert files[0].read_text() == files[1].read_text()
+    )
+    assert set(user) == {"idempotency_keys.sql", "idempotency_claim_held.sql"}
+    assert user == order

@@ -21,8 +21,10 @@ async def delete_in_chunks(
     total = 0
     while True:
         async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
-            deleted = await uow.execute(delete, (int(older_than_s * 1_000_000), chunk))
-            await uow.commit()
+            # The delete and its commit in one round trip: no lock is held while the
+            # answer travels back.
+            [result] = await uow.commit_after([(delete, (int(older_than_s * 1_000_000), chunk))])
+        deleted = result.affected
         total += deleted
         if deleted < chunk:
             return total

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
 from types import TracebackType
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -12,6 +15,16 @@ _ISOLATION_LEVELS = {"READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"}
 DEFAULT_ISOLATION = "REPEATABLE READ"  # InnoDB's own default
 # The session isolation each pooled connection was last given: set only when it changes.
 _session_isolation: WeakKeyDictionary[aiomysql.Connection, str] = WeakKeyDictionary()
+
+
+Statement = tuple[str, Sequence[Any]]
+"""Parametrised SQL (``%s`` markers) and its values."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    affected: int
+    rows: list[tuple[Any, ...]]
 
 
 class UnitOfWork:
@@ -86,6 +99,29 @@ class UnitOfWork:
             await cursor.execute(sql, args)
             return [tuple(row) for row in await cursor.fetchall()]
 
+    async def execute_batch(self, statements: Sequence[Statement]) -> list[StatementResult]:
+        """Run the statements in one round trip (aiomysql's connections allow several
+        statements in one query) and return each one's result, in order. The server runs
+        them in order and stops at the first that fails, whose error is raised here: a
+        ``COMMIT`` at the end runs only if every statement before it succeeded."""
+        sql = ";\n".join(query for query, _ in statements)
+        values = tuple(chain.from_iterable(args for _, args in statements))
+        results: list[StatementResult] = []
+        async with self.connection.cursor() as cursor:
+            await cursor.execute(sql, values)
+            while True:
+                rows = [tuple(row) for row in await cursor.fetchall()] if cursor.description else []
+                results.append(StatementResult(int(cursor.rowcount), rows))
+                if not await cursor.nextset():
+                    return results
+
     async def commit(self) -> None:
         await self.connection.commit()
         self._committed = True
+
+    async def commit_after(self, statements: Sequence[Statement]) -> list[StatementResult]:
+        """Run the statements and commit, in one round trip; nothing is committed if one
+        of them fails (the transaction stays open, and rolls back unless committed)."""
+        results = await self.execute_batch([*statements, ("COMMIT", ())])
+        self._committed = True
+        return results[:-1]

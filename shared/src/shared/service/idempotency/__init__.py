@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on every POST of a service (decision 20): the first request with a
+"""``Idempotency-Key`` on every POST of a service (decisions 20 and 25): the first request with a
 key runs and its response is stored in the transaction of its change; a retry with the
 same key and request gets that response again, without writing or publishing anything.
 """

@@ -1,16 +1,17 @@
-"""The ``Idempotency-Key`` request header on every POST (decision 20).
+"""The ``Idempotency-Key`` request header on every POST (decisions 20 and 25).
 
 Without the header a request runs as it always did. With it:
 
 - a malformed key is a 400;
-- the key is claimed for the caller first, with one committed ``INSERT`` on the
-  connection the request then runs its transaction on; a key used for another request
+- the key is claimed for the caller first, in one round trip that inserts and commits
+  a pending row on the connection the request then runs its transaction on; a key used
+  for another request
   is a 422, one whose first request is still running a 409 with ``Retry-After``, one
   whose request completed gets the stored response again, marked
   ``Idempotent-Replayed: true``, and nothing runs;
 - a claimed request runs in one transaction (``RequestTransaction``); if it committed
-  a change, its response is stored in that transaction before the commit; if it
-  changed nothing, the key is released and a retry runs again.
+  a change, its response is stored in that transaction and committed with it, in one
+  round trip; if it changed nothing, the key is released and a retry runs again.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class _Keyed:
             await transaction.close()
             raise
         if isinstance(outcome, store.Claimed):
-            await self._run_claimed(transaction, outcome.token, body)
+            await self._run_claimed(transaction, outcome.token, print_, body)
             return
         await transaction.close()
         if isinstance(outcome, store.StoredResponse):
@@ -137,7 +138,9 @@ class _Keyed:
                 retry_after=self._settings.retry_after_s,
             )
 
-    async def _run_claimed(self, transaction: RequestTransaction, token: str, body: bytes) -> None:
+    async def _run_claimed(
+        self, transaction: RequestTransaction, token: str, print_: str, body: bytes
+    ) -> None:
         response = _Captured()
         try:
             await self._app(
@@ -145,11 +148,14 @@ class _Keyed:
             )
             committed = transaction.commit_asked
             if committed:
-                stored = response.stored()
-                await store.complete(
-                    transaction.open_unit_of_work, self._caller, self._key, token, stored
+                await store.complete_and_commit(
+                    transaction.open_unit_of_work,
+                    self._caller,
+                    self._key,
+                    token=token,
+                    fingerprint=print_,
+                    response=response.stored(),
                 )
-                await transaction.commit()
         except store.ClaimLostError:
             await transaction.close()
             await self._send_in_flight()

@@ -1,12 +1,14 @@
-"""The ``idempotency_keys`` table: claim a key on the request's own connection (a read,
-then a committed ``INSERT``), complete it in the request's transaction, release it when
+"""The ``idempotency_keys`` table (decision 25): claim a key on the request's own
+connection, complete it with the response as the request commits, release it when
 nothing was changed.
 
-A claim never waits on a row lock for longer than another claim's ``INSERT`` and
-``COMMIT``: an existing row is read without locks, and only a claim left by a request
-that died is locked, with ``NOWAIT``, to be taken over. The
-claim token makes the completion conditional: a request whose claim was taken over
-cannot commit its change.
+Every statement that writes a key's row goes in one batch with its ``COMMIT`` (the
+server runs a batch in order and stops at the first statement that fails), so no key's
+row is ever locked while an answer travels to the client and back: a claim meeting a
+locked row waits only for the rest of another batch, never for a client. The claim
+token makes the completion conditional: a request whose claim was taken over cannot
+commit its change, because its completion then writes an empty claim, which the
+table's ``CHECK (claim <> '')`` refuses, and the batch stops before its ``COMMIT``.
 """
 
 from __future__ import annotations
@@ -18,21 +20,22 @@ from typing import Any
 from uuid import uuid4
 
 import pymysql
-from pymysql.constants import ER
 
-from shared.db.unit_of_work import UnitOfWork
+from shared.db.unit_of_work import Statement, StatementResult, UnitOfWork
 from shared.settings import IdempotencySettings
 
-# MariaDB answers NOWAIT with ER_LOCK_WAIT_TIMEOUT, MySQL with ER_LOCK_NOWAIT.
-_LOCKED = {ER.LOCK_WAIT_TIMEOUT, 3572}
+# A CHECK constraint broken: MySQL's code, then MariaDB's.
+_CHECK_FAILED = {3819, 4025}
 # Bodies are kept as text (the driver's bytes escaping is unusable here): latin-1 maps
 # every byte to one character and back, so any body survives unchanged.
 _BODY_TEXT = "latin-1"
-_COLUMNS = (
-    "fingerprint, response_status, response_headers, response_body,"
+_READ = (
+    "SELECT claim, fingerprint, response_status, response_headers, response_body,"
     " claimed_at < UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND,"
     " created_at < UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND"
+    " FROM idempotency_keys WHERE caller = %s AND idempotency_key = %s"
 )
+_COMMIT: Statement = ("COMMIT", ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,18 @@ def _micros(seconds: float) -> int:
     return int(seconds * 1_000_000)
 
 
+async def _batch(uow: UnitOfWork, statements: list[Statement]) -> list[StatementResult]:
+    """One batch that ends with its ``COMMIT``; if it stops early, its transaction is
+    rolled back (on a broken link the error that broke it is the one to answer, 503, and
+    the pool discards the connection)."""
+    try:
+        return await uow.execute_batch([*statements, _COMMIT])
+    except Exception:
+        with contextlib.suppress(Exception):
+            await uow.connection.rollback()
+        raise
+
+
 async def claim(
     uow: UnitOfWork,
     caller: str,
@@ -76,89 +91,91 @@ async def claim(
     fingerprint: str,
     settings: IdempotencySettings,
 ) -> ClaimOutcome:
-    """Claim the key on the request's own connection, before its transaction: a plain
-    read of the key's row, then, when there is none, one ``INSERT`` of the pending row,
-    committed at once. The connection is left with no transaction open.
+    """Claim the key on the request's own connection, before its transaction: insert a
+    pending row and commit it, in one round trip. The connection is left with no
+    transaction open.
 
-    The read comes first, without locks, because an ``INSERT`` meeting an existing row
-    waits for that row's lock: a request completing it holds one until its commit, and
-    a holder that stalls there would make every retry wait the lock wait timeout."""
-    try:
-        row = await _read(uow, caller, key, settings, lock=False)
-        if row is not None:
-            return await _claim_existing(
-                uow, row, caller=caller, key=key, fingerprint=fingerprint, settings=settings
-            )
-        token = uuid4().hex
-        try:
-            await uow.execute(
+    A key that has a row already is read (a second round trip) and decided by it:
+    another fingerprint, a stored response, a request in flight; only a row left by a
+    request that died, or kept past its retention, is taken over (a third)."""
+    token = uuid4().hex
+    inserted, _ = await _batch(
+        uow,
+        [
+            (
                 "INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, claim,"
                 " claimed_at, created_at)"
-                " VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+                " VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"
+                " ON DUPLICATE KEY UPDATE claim = claim",  # a no-op: 0 rows affected
                 (caller, key, fingerprint, token),
             )
-        except pymysql.err.IntegrityError as exc:
-            if exc.args[0] != ER.DUP_ENTRY:
-                raise
-            return IN_FLIGHT  # claimed by a concurrent request a moment ago
-        # Not uow.commit(): the unit of work stays open for the request's own transaction.
-        await uow.connection.commit()
+        ],
+    )
+    if inserted.affected == 1:
         return Claimed(token)
-    finally:
-        if uow.connection.get_transaction_status():
-            # Ends the read's snapshot and any lock; on a broken link the error that
-            # broke it is the one to answer (503), and the pool discards the connection.
-            with contextlib.suppress(Exception):
-                await uow.connection.rollback()
+    # A plain read (no lock to wait for), in a transaction of its own that ends with it,
+    # sees the row as last committed.
+    read, _ = await uow.execute_batch(
+        [
+            (
+                _READ,
+                (_micros(settings.claim_timeout_s), _micros(settings.retention_s), caller, key),
+            ),
+            ("ROLLBACK", ()),
+        ]
+    )
+    if not read.rows:
+        return IN_FLIGHT  # released or purged a moment ago: the client retries
+    row = read.rows[0]
+    decided = _decide(row, fingerprint)
+    if decided is not None:
+        return decided
+    return await _take_over(uow, caller, key, fingerprint, settings, held_by=row[0])
 
 
-async def _claim_existing(
+async def _take_over(
     uow: UnitOfWork,
-    row: tuple[Any, ...],
-    *,
     caller: str,
     key: str,
     fingerprint: str,
     settings: IdempotencySettings,
+    *,
+    held_by: str,
 ) -> ClaimOutcome:
-    decided = _decide(row, fingerprint)
-    if decided is not None:
-        return decided
-    try:
-        locked = await _read(uow, caller, key, settings, lock=True)
-    except pymysql.err.OperationalError as exc:
-        if exc.args[0] not in _LOCKED:
-            raise
-        return IN_FLIGHT  # the holder is committing, or another request takes it over
-    decided = _decide(locked, fingerprint) if locked is not None else IN_FLIGHT
-    if decided is not None:
-        return decided
+    """A conditional update, committed at once: it matches only while the row still is
+    the one read (same claim, still stale or expired), so of two requests taking it over
+    one wins and the other is told the key is in flight."""
     token = uuid4().hex
-    await uow.execute(
-        "UPDATE idempotency_keys SET fingerprint = %s, claim = %s,"
-        " claimed_at = UTC_TIMESTAMP(6), created_at = UTC_TIMESTAMP(6),"
-        " response_status = NULL, response_headers = NULL, response_body = NULL"
-        " WHERE caller = %s AND idempotency_key = %s",
-        (fingerprint, token, caller, key),
+    [updated, _] = await _batch(
+        uow,
+        [
+            (
+                "UPDATE idempotency_keys SET fingerprint = %s, claim = %s,"
+                " claimed_at = UTC_TIMESTAMP(6), created_at = UTC_TIMESTAMP(6),"
+                " response_status = NULL, response_headers = NULL, response_body = NULL"
+                " WHERE caller = %s AND idempotency_key = %s AND claim = %s"
+                " AND ((response_status IS NULL"
+                " AND claimed_at < UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND)"
+                " OR created_at < UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND)",
+                (
+                    fingerprint,
+                    token,
+                    caller,
+                    key,
+                    held_by,
+                    _micros(settings.claim_timeout_s),
+                    _micros(settings.retention_s),
+                ),
+            )
+        ],
     )
-    await uow.connection.commit()
-    return Claimed(token)
-
-
-async def _read(
-    uow: UnitOfWork, caller: str, key: str, settings: IdempotencySettings, *, lock: bool
-) -> tuple[Any, ...] | None:
-    return await uow.fetchone(
-        f"SELECT {_COLUMNS} FROM idempotency_keys"  # noqa: S608 (constant columns)
-        " WHERE caller = %s AND idempotency_key = %s" + (" FOR UPDATE NOWAIT" if lock else ""),
-        (_micros(settings.claim_timeout_s), _micros(settings.retention_s), caller, key),
-    )
+    return Claimed(token) if updated.affected == 1 else IN_FLIGHT
 
 
 def _decide(row: tuple[Any, ...], fingerprint: str) -> ClaimOutcome | None:
     """What a key's row answers; None when it may be taken over (left by a dead request,
     or kept past its retention and not purged yet)."""
-    stored_fingerprint, status, headers, body, stale, expired = row
+    _, stored_fingerprint, status, headers, body, stale, expired = row
     if expired:
         return None
     if stored_fingerprint != fingerprint:
@@ -169,34 +186,67 @@ def _decide(row: tuple[Any, ...], fingerprint: str) -> ClaimOutcome | None:
     return None if stale else IN_FLIGHT
 
 
-async def complete(
-    uow: UnitOfWork, caller: str, key: str, token: str, response: StoredResponse
+async def complete_and_commit(
+    uow: UnitOfWork,
+    caller: str,
+    key: str,
+    *,
+    token: str,
+    fingerprint: str,
+    response: StoredResponse,
 ) -> None:
-    """Store the response in the request's open transaction; raise ClaimLostError if the
-    claim is no longer this request's."""
-    updated = await uow.execute(
-        "UPDATE idempotency_keys SET response_status = %s, response_headers = %s,"
-        " response_body = %s"
-        " WHERE caller = %s AND idempotency_key = %s AND claim = %s"
-        " AND response_status IS NULL",
-        (
-            response.status,
-            json.dumps(response.headers),
-            response.body.decode(_BODY_TEXT),
-            caller,
-            key,
-            token,
-        ),
-    )
-    if updated != 1:
-        raise ClaimLostError(f"the claim on {key!r} was taken over")
+    """Store the response in the request's open transaction and commit, in one round
+    trip; raise ClaimLostError, with nothing committed, if the claim is no longer this
+    request's.
+
+    The key's row normally holds this request's claim; a row purged or released
+    meanwhile is written again, with the response. A row another request took over
+    gets an empty claim, which the table's CHECK refuses: the batch stops before its
+    ``COMMIT``."""
+    headers = json.dumps(response.headers)
+    body = response.body.decode(_BODY_TEXT)
+    try:
+        await uow.commit_after(
+            [
+                (
+                    "INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, claim,"
+                    " claimed_at, created_at, response_status, response_headers,"
+                    " response_body)"
+                    " VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), %s, %s, %s)"
+                    # claim first: its condition reads the row as it was.
+                    " ON DUPLICATE KEY UPDATE"
+                    " claim = IF(claim = %s AND response_status IS NULL, claim, ''),"
+                    " response_status = %s, response_headers = %s, response_body = %s",
+                    (
+                        caller,
+                        key,
+                        fingerprint,
+                        token,
+                        response.status,
+                        headers,
+                        body,
+                        token,
+                        response.status,
+                        headers,
+                        body,
+                    ),
+                )
+            ]
+        )
+    except pymysql.err.MySQLError as exc:
+        if not exc.args or exc.args[0] not in _CHECK_FAILED:
+            raise
+        raise ClaimLostError(f"the claim on {key!r} was taken over") from exc
 
 
 async def release(uow: UnitOfWork, caller: str, key: str, token: str) -> None:
     """Give the key up and commit: the request changed nothing, a retry runs it again."""
-    await uow.execute(
-        "DELETE FROM idempotency_keys WHERE caller = %s AND idempotency_key = %s"
-        " AND claim = %s AND response_status IS NULL",
-        (caller, key, token),
+    await uow.commit_after(
+        [
+            (
+                "DELETE FROM idempotency_keys WHERE caller = %s AND idempotency_key = %s"
+                " AND claim = %s AND response_status IS NULL",
+                (caller, key, token),
+            )
+        ]
     )
-    await uow.commit()

@@ -58,9 +58,6 @@ class RequestTransaction:
             raise RuntimeError("no unit of work was opened")
         return self._uow
 
-    async def commit(self) -> None:
-        await self.open_unit_of_work.commit()
-
     async def close(self) -> None:
         """Roll back what was not committed and give the connection back."""
         if self._uow is not None:
