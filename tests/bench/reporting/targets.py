@@ -88,6 +88,14 @@ TARGETS: tuple[Target, ...] = (
     *_each_broker(lambda b: Target(f"outbox.latency.{b}.p99", "<", 30)),
     # POST /orders
     Target("api.orders.open200.p99", "<", 50),
+    # an Idempotency-Key costs at most 15 % more server CPU per request
+    Target(
+        "api.orders.closed50.keyed.server_cpu",
+        "<=",
+        1.15,
+        On.RATIO,
+        "api.orders.closed50.server_cpu",
+    ),
     Target("api.orders.max_sustained", ">=", 1_000),
     Target("api.orders.open1000.achieved", ">=", 1_000),
     Target("api.orders.errors", "==", 0),
