@@ -1,5 +1,6 @@
 """A run of several messages taken by a batch handler in one call still reaches every
-message's own trace: each gets a CONSUMER span, linked to the run's span."""
+message's own trace: each gets a CONSUMER span, linked to the run's span, and what the
+handler does for one event on its own continues that span."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from collections.abc import Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.envelope import Envelope, decode
 from shared.errors import TransientError
 from shared.events import Event
 from shared.messaging import IncomingMessage
 from shared.messaging.processor import MessageProcessor
+from shared.telemetry.messaging_spans import continuing_message
+from shared.telemetry.tracing import tracer
 from tests.unit.test_processor import FAST_RETRY, SUBSCRIPTION, FakeDeadLetters, confirmed_message
 
 
@@ -36,6 +39,12 @@ async def ignore_one(event: Event, envelope: Envelope) -> None:
 
 def processor(batch_fails: bool = False) -> MessageProcessor:
     async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
+        active = tracer()
+        assert active is not None
+        for _, envelope in events:
+            # As idempotent_batch handles each event: the outbox write is such a span.
+            with continuing_message(envelope.id), active.start_as_current_span("write"):
+                pass
         if batch_fails:
             raise TransientError("deadlock found when trying to get lock")
 
@@ -85,12 +94,31 @@ async def test_a_run_of_one_has_its_one_consumer_span_only(spans: InMemorySpanEx
     assert span.parent.span_id == producer_span_id
 
 
-async def test_a_failed_batch_adds_no_such_spans_its_messages_are_handled_one_by_one(
+async def test_what_the_handler_does_for_one_event_continues_its_message_trace(
+    spans: InMemorySpanExporter,
+) -> None:
+    traced = [traced_message() for _ in range(3)]
+
+    assert await processor().process_many([m for m, _, _ in traced]) == 3
+
+    per_message = {span.context.trace_id: span for span in consumer_spans(spans) if span.parent}
+    writes = [span for span in spans.get_finished_spans() if span.name == "write"]
+    assert len(writes) == 3
+    for write, (_, trace_id, _) in zip(writes, traced, strict=True):
+        assert write.context.trace_id == trace_id  # not the run's trace
+        assert write.parent is not None
+        assert write.parent.span_id == per_message[trace_id].context.span_id
+
+
+async def test_a_failed_batch_says_so_in_each_message_span_then_handles_them_one_by_one(
     spans: InMemorySpanExporter,
 ) -> None:
     traced = [traced_message() for _ in range(2)]
 
     assert await processor(batch_fails=True).process_many([m for m, _, _ in traced]) == 2
 
-    (run,) = consumer_spans(spans)
-    assert run.parent is None
+    (run,) = [span for span in consumer_spans(spans) if span.parent is None]
+    failed = [span for span in consumer_spans(spans) if span.parent is not None]
+    assert {span.context.trace_id for span in failed} == {trace_id for _, trace_id, _ in traced}
+    assert all(span.status.status_code is StatusCode.ERROR for span in failed)
+    assert run.status.status_code is not StatusCode.ERROR

@@ -20,6 +20,7 @@ from shared.errors import TransientError
 from shared.events.base import Event
 from shared.messaging.protocols import BatchHandler, Handler
 from shared.telemetry.handler_spans import handler_span
+from shared.telemetry.messaging_spans import continuing_message
 from shared.telemetry.metrics import EVENTS_DUPLICATE
 
 UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
@@ -172,7 +173,9 @@ def idempotent_batch(
                     await handle_together(claimed, uow)
             else:
                 for event, envelope in claimed:
-                    await handler(event, envelope, uow)
+                    # What it writes continues the event's own trace, not the run's.
+                    with continuing_message(envelope.id):
+                        await handler(event, envelope, uow)
             await uow.commit()
         if uow.wrote_outbox:
             after_outbox_commit()

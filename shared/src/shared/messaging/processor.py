@@ -122,14 +122,9 @@ class MessageProcessor:
             if span is not None and len(parsed) == 1:
                 # A run of one is handled together too: its CONSUMER span still names it.
                 span.message_id(parsed[0].envelope.id)
-            traced_run = span if span is not None and len(parsed) > 1 else None
-            started_ns = time.time_ns() if traced_run is not None else 0
-            if await self._handle_together(parsed):
+            if await self._handle_together(parsed, span if len(parsed) > 1 else None):
                 for item in parsed:
                     finished[item.index] = True
-                if traced_run is not None:
-                    handled = [(item.index, item.envelope.id) for item in parsed]
-                    traced_run.handled_together(handled, started_ns)
                 return len(messages)
             for item in parsed:
                 await self._handle(item.message, item.envelope, item.event, span, item.index)
@@ -156,7 +151,18 @@ class MessageProcessor:
                 return index
         return len(messages)
 
-    async def _handle_together(self, parsed: list[_Parsed]) -> bool:
+    async def _handle_together(self, parsed: list[_Parsed], traced_run: ProcessSpan | None) -> bool:
+        if traced_run is None:
+            return await self._call_batch_handler(parsed)
+        with traced_run.handling_together(
+            [(item.index, item.envelope.id) for item in parsed]
+        ) as spans:
+            handled = await self._call_batch_handler(parsed)
+            if not handled:
+                spans.failed("handled one by one instead")
+        return handled
+
+    async def _call_batch_handler(self, parsed: list[_Parsed]) -> bool:
         """One batch handler call; False if there is none or it failed (nothing applied).
 
         A run of one event goes to it too: at low rates most runs are of one event, and

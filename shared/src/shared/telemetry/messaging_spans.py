@@ -21,10 +21,11 @@ run's span (``handled_together``).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import NamedTuple
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import (
@@ -157,6 +158,42 @@ def message_parent() -> Context | None:
     return remote_context(headers[0], headers[1]) if headers is not None else None
 
 
+_RUN_MESSAGES: ContextVar[Mapping[str, Context] | None] = ContextVar(
+    "eda_run_messages", default=None
+)
+"""While a batch handler takes a run of several messages in one call: each traced
+message's event id and the context of its own CONSUMER span."""
+
+
+@contextlib.contextmanager
+def continuing_message(event_id: str) -> Iterator[None]:
+    """A batch handler handles the event ``event_id`` of its run on its own: the spans
+    it makes, and the events it writes, continue that message's trace rather than the
+    run's."""
+    contexts = _RUN_MESSAGES.get()
+    own = contexts.get(event_id) if contexts is not None else None
+    if own is None:
+        yield
+        return
+    token = otel_context.attach(own)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+class TogetherSpans:
+    """The CONSUMER spans the messages of a run get while a batch handler takes them."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self._spans = spans
+
+    def failed(self, reason: str) -> None:
+        """The call failed (nothing was applied); its messages are handled one by one."""
+        for span in self._spans:
+            span.set_status(Status(StatusCode.ERROR, reason))
+
+
 class ProcessSpan:
     """The CONSUMER span of one run of messages and the context each handler runs in."""
 
@@ -192,15 +229,20 @@ class ProcessSpan:
         if len(self._trace_headers) == 1:
             self._span.set_attribute("messaging.message.id", event_id)
 
-    def handled_together(self, event_ids: Sequence[tuple[int, str]], started_ns: int) -> None:
-        """Messages ``(index, event id)`` of a run of several went to the batch handler,
-        whose spans are the run's: give each message's trace a CONSUMER span of its own
-        for that call, linked to the run's span, so that every trace still reaches this
-        subscriber. (Events the batch handler writes continue the run's trace.)"""
+    @contextlib.contextmanager
+    def handling_together(self, event_ids: Sequence[tuple[int, str]]) -> Iterator[TogetherSpans]:
+        """Messages ``(index, event id)`` of a run of several go to the batch handler in
+        one call, whose own spans are the run's: each message's trace gets a CONSUMER span
+        of its own for the call, linked to the run's span, so that every trace reaches
+        this subscriber; what the handler does for one event under
+        ``continuing_message`` continues that span."""
         active = tracer()
         if active is None:
+            yield TogetherSpans([])
             return
         run = [Link(self._span.get_span_context())]
+        spans: list[Span] = []
+        contexts: dict[str, Context] = {}
         for index, event_id in event_ids:
             headers = self._trace_headers[index]
             parent = remote_context(headers[0], headers[1]) if headers else None
@@ -212,9 +254,16 @@ class ProcessSpan:
                 kind=SpanKind.CONSUMER,
                 attributes={**self._attributes, "messaging.message.id": event_id},
                 links=run,
-                start_time=started_ns,
             )
-            span.end()
+            spans.append(span)
+            contexts[event_id] = trace.set_span_in_context(span)
+        token = _RUN_MESSAGES.set(contexts)
+        try:
+            yield TogetherSpans(spans)
+        finally:
+            _RUN_MESSAGES.reset(token)
+            for span in spans:
+                span.end()
 
     def retried(self, attempt: int, reason: str) -> None:
         self._span.add_event("retry", {"attempt": attempt, "reason": reason})
