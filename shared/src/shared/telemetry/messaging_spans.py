@@ -15,7 +15,8 @@ parent), and each message's handler span continues that message's PRODUCER conte
 it writes; nothing per message is parsed or built unless a handler traces. A run that
 a batch handler takes in one call has one handler span, in the run's trace; each
 message's trace then gets a CONSUMER span of its own for that call, linked to the
-run's span (``handled_together``).
+run's span (``handling_together``), and what the call does for one event on its own
+(``continuing_message``) continues that span, the events it writes included.
 """
 
 from __future__ import annotations

@@ -4,11 +4,10 @@ Without the header a request runs as it always did. With it:
 
 - a malformed key is a 400;
 - the key is claimed for the caller first, in one round trip that inserts and commits
-  a pending row on the connection the request then runs its transaction on; a key used
-  for another request
-  is a 422, one whose first request is still running a 409 with ``Retry-After``, one
-  whose request completed gets the stored response again, marked
-  ``Idempotent-Replayed: true``, and nothing runs;
+  a pending row on the connection the request then runs its transaction on; a key
+  used for another request is a 422, one whose first request is still running a 409
+  with ``Retry-After``, one whose request completed gets the stored response again,
+  marked ``Idempotent-Replayed: true``, and nothing runs;
 - a claimed request runs in one transaction (``RequestTransaction``); if it committed
   a change, its response is stored in that transaction and committed with it, in one
   round trip; if it changed nothing, the key is released and a retry runs again.

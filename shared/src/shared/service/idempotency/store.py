@@ -13,7 +13,6 @@ table's ``CHECK (claim <> '')`` refuses, and the batch stops before its ``COMMIT
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from uuid import uuid4
 
 import pymysql
 
-from shared.db.unit_of_work import Statement, StatementResult, UnitOfWork
+from shared.db.unit_of_work import Statement, UnitOfWork
 from shared.settings import IdempotencySettings
 
 # A CHECK constraint broken: MySQL's code, then MariaDB's.
@@ -72,18 +71,6 @@ def _micros(seconds: float) -> int:
     return int(seconds * 1_000_000)
 
 
-async def _batch(uow: UnitOfWork, statements: list[Statement]) -> list[StatementResult]:
-    """One batch that ends with its ``COMMIT``; if it stops early, its transaction is
-    rolled back (on a broken link the error that broke it is the one to answer, 503, and
-    the pool discards the connection)."""
-    try:
-        return await uow.execute_batch([*statements, _COMMIT])
-    except Exception:
-        with contextlib.suppress(Exception):
-            await uow.connection.rollback()
-        raise
-
-
 async def claim(
     uow: UnitOfWork,
     caller: str,
@@ -99,8 +86,8 @@ async def claim(
     another fingerprint, a stored response, a request in flight; only a row left by a
     request that died, or kept past its retention, is taken over (a third)."""
     token = uuid4().hex
-    inserted, _ = await _batch(
-        uow,
+    # Not uow.commit_after(): the unit of work stays open for the request's transaction.
+    inserted, _ = await uow.execute_batch(
         [
             (
                 "INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, claim,"
@@ -108,8 +95,9 @@ async def claim(
                 " VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"
                 " ON DUPLICATE KEY UPDATE claim = claim",  # a no-op: 0 rows affected
                 (caller, key, fingerprint, token),
-            )
-        ],
+            ),
+            _COMMIT,
+        ]
     )
     if inserted.affected == 1:
         return Claimed(token)
@@ -146,8 +134,7 @@ async def _take_over(
     the one read (same claim, still stale or expired), so of two requests taking it over
     one wins and the other is told the key is in flight."""
     token = uuid4().hex
-    [updated, _] = await _batch(
-        uow,
+    updated, _ = await uow.execute_batch(
         [
             (
                 "UPDATE idempotency_keys SET fingerprint = %s, claim = %s,"
@@ -166,8 +153,9 @@ async def _take_over(
                     _micros(settings.claim_timeout_s),
                     _micros(settings.retention_s),
                 ),
-            )
-        ],
+            ),
+            _COMMIT,
+        ]
     )
     return Claimed(token) if updated.affected == 1 else IN_FLIGHT
 
