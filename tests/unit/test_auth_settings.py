@@ -178,7 +178,7 @@ def test_a_private_key_is_refused_without_being_shown(
     message = refusal(monkeypatch, EDA_AUTH__ENABLED="true", EDA_AUTH__KEY=private_pem)
     assert "EDA_AUTH__KEY: the key is a private key: give the public key" in message
     assert "PRIVATE KEY" not in message
-    assert "'**********'" in message
+    assert "(got" not in message  # not even masked: a secret's setting echoes nothing
 
 
 @pytest.mark.parametrize(

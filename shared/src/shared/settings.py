@@ -7,18 +7,24 @@ one message that names every offending variable.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
     Field,
+    SecretStr,
     ValidationError,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.http.auth_settings import AuthSettings
+from shared.secret_files import FileBackedModel
+from shared.settings_names import unknown_variables
 
 ENV_PREFIX = "EDA_"
 NESTED_DELIMITER = "__"
@@ -31,8 +37,38 @@ class BrokerKind(StrEnum):
     RABBITMQ = "rabbitmq"
 
 
-class KafkaSettings(BaseModel):
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+MySQLSslMode = Literal["DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"]
+
+
+class KafkaSettings(FileBackedModel):
+    file_fields = frozenset(
+        {
+            "sasl_username",
+            "sasl_password",
+            "sasl_oauthbearer_client_id",
+            "sasl_oauthbearer_client_secret",
+        }
+    )
+
     bootstrap_servers: str = "127.0.0.1:9092"
+    # The names and values of Kafka's own clients (security.protocol, sasl.mechanism).
+    security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: KafkaSaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    # OAUTHBEARER: a token from an OIDC provider's client-credentials grant.
+    sasl_oauthbearer_token_endpoint_url: str | None = None
+    sasl_oauthbearer_client_id: str | None = None
+    sasl_oauthbearer_client_secret: SecretStr | None = None
+    sasl_oauthbearer_scope: str | None = None
+    # A CA alone verifies the brokers; a client certificate and key make it mutual TLS.
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    # Off only for brokers whose certificates name no usable host (not recommended).
+    ssl_check_hostname: bool = True
     topic_prefix: str = ""
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
@@ -58,14 +94,91 @@ class KafkaSettings(BaseModel):
     # many sequential round trips.
     max_batch_size: int = Field(default=1_048_576, ge=16_384)
 
+    @model_validator(mode="after")
+    def _security_is_complete(self) -> KafkaSettings:
+        check_kafka_security(self)
+        return self
 
-class RabbitMQSettings(BaseModel):
-    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+
+
+def check_kafka_security(kafka: KafkaSettings) -> None:
+    """Refuse a combination that would connect differently from what was meant: a CA
+    given to a plaintext link, SASL without credentials, a certificate without its key."""
+    prefix = "EDA_KAFKA__"
+    tls_files = [
+        name for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile") if getattr(kafka, name)
+    ]
+    if tls_files and not kafka.uses_tls:
+        raise ValueError(
+            f"{prefix}{tls_files[0].upper()} is set but {prefix}SECURITY_PROTOCOL is "
+            f"{kafka.security_protocol}: use SSL or SASL_SSL"
+        )
+    if (kafka.ssl_certfile is None) != (kafka.ssl_keyfile is None):
+        raise ValueError(f"{prefix}SSL_CERTFILE and {prefix}SSL_KEYFILE go together")
+    if not kafka.uses_sasl:
+        if kafka.sasl_mechanism is not None:
+            raise ValueError(
+                f"{prefix}SASL_MECHANISM is set but {prefix}SECURITY_PROTOCOL is "
+                f"{kafka.security_protocol}: use SASL_SSL or SASL_PLAINTEXT"
+            )
+        return
+    if kafka.sasl_mechanism is None:
+        raise ValueError(
+            f"{prefix}SECURITY_PROTOCOL={kafka.security_protocol} needs {prefix}SASL_MECHANISM"
+        )
+    endpoint = kafka.sasl_oauthbearer_token_endpoint_url
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ValueError(f"{prefix}SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL must be an https:// URL")
+    if kafka.sasl_mechanism == "OAUTHBEARER":
+        needed = (
+            "sasl_oauthbearer_token_endpoint_url",
+            "sasl_oauthbearer_client_id",
+            "sasl_oauthbearer_client_secret",
+        )
+    else:
+        needed = ("sasl_username", "sasl_password")
+    missing = [prefix + name.upper() for name in needed if getattr(kafka, name) in (None, "")]
+    if missing:
+        raise ValueError(
+            f"SASL {kafka.sasl_mechanism} needs {' and '.join(missing)} (or their _FILE)"
+        )
+
+
+class RabbitMQSettings(FileBackedModel):
+    file_fields = frozenset({"url"})
+
+    # amqps:// for TLS. The URL carries the password: it is never logged or shown.
+    url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
+    # A private CA, and a client certificate and key for mutual TLS (amqps only).
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
     exchange: str = "events"
     queue_prefix: str = ""
     prefetch: int = Field(default=256, ge=1)
     # Quorum queues dead-letter a message redelivered this many times (crash loops).
     delivery_limit: int = Field(default=20, ge=1)
+
+    @model_validator(mode="after")
+    def _tls_needs_amqps(self) -> RabbitMQSettings:
+        prefix = "EDA_RABBITMQ__"
+        tls_files = [
+            name for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile") if getattr(self, name)
+        ]
+        if tls_files and not self.url.startswith("amqps://"):
+            raise ValueError(
+                f"{prefix}{tls_files[0].upper()} is set but {prefix}URL is not amqps://"
+            )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError(f"{prefix}SSL_CERTFILE and {prefix}SSL_KEYFILE go together")
+        return self
 
 
 class RetrySettings(BaseModel):
@@ -107,11 +220,19 @@ class IdempotencySettings(BaseModel):
     retry_after_s: int = Field(default=1, ge=1, le=60)
 
 
-class MySQLSettings(BaseModel):
+class MySQLSettings(FileBackedModel):
+    file_fields = frozenset({"user", "password"})
+
     host: str = "127.0.0.1"
     port: int = Field(default=3306, ge=1, le=65535)
     user: str = "root"
-    password: str = ""
+    password: str = Field(default="", repr=False)
+    # The mysql client's --ssl-mode. REQUIRED and above refuse a session that is not
+    # encrypted; VERIFY_CA checks the certificate, VERIFY_IDENTITY its host name too.
+    ssl_mode: MySQLSslMode = "PREFERRED"
+    ssl_ca: Path | None = None
+    ssl_cert: Path | None = None
+    ssl_key: Path | None = None
     database: str = "eda"
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=10, ge=1)
@@ -119,6 +240,21 @@ class MySQLSettings(BaseModel):
     # How long `migrate` waits for the server to accept connections: in Kubernetes a
     # pod may start before the database beside it. 0 fails at once, as `make run` wants.
     server_wait_s: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _tls_is_consistent(self) -> MySQLSettings:
+        prefix = "EDA_MYSQL__"
+        if self.ssl_mode == "DISABLED" and (self.ssl_ca or self.ssl_cert or self.ssl_key):
+            raise ValueError(
+                f"{prefix}SSL_CA, _CERT or _KEY is set but {prefix}SSL_MODE is DISABLED"
+            )
+        if (self.ssl_cert is None) != (self.ssl_key is None):
+            raise ValueError(f"{prefix}SSL_CERT and {prefix}SSL_KEY go together")
+        return self
+
+    @property
+    def requires_tls(self) -> bool:
+        return self.ssl_mode in ("REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
 
 
 class Settings(BaseSettings):
@@ -166,11 +302,19 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def load_model(model: type[_Loaded], overrides: Mapping[str, object] | None = None) -> _Loaded:
-    """Read ``model`` from the environment; raise SettingsError naming every bad variable."""
+    """Read ``model`` from the environment; raise SettingsError naming every bad variable,
+    and every variable of one of its groups that names no setting (a typo, or a setting
+    of another version), which would otherwise be ignored without a word."""
+    unknown = unknown_variables(os.environ, model, ENV_PREFIX, NESTED_DELIMITER)
     try:
-        return model(**(overrides or {}))
+        loaded = model(**(overrides or {}))
     except ValidationError as exc:
-        raise SettingsError(describe_problems(exc)) from None
+        raise SettingsError(
+            "invalid settings:\n" + "\n".join(unknown + problem_lines(exc))
+        ) from None
+    if unknown:
+        raise SettingsError("invalid settings:\n" + "\n".join(unknown))
+    return loaded
 
 
 def describe_problems(exc: ValidationError) -> str:
@@ -179,7 +323,27 @@ def describe_problems(exc: ValidationError) -> str:
 
 
 def problem_lines(exc: ValidationError) -> list[str]:
-    return [
-        f"  {env_var_name(error['loc'])}: {error['msg']} (got {error.get('input')!r})"
-        for error in exc.errors()
-    ]
+    return [f"  {_problem(error)}" for error in exc.errors()]
+
+
+def _problem(error: Any) -> str:
+    """``EDA_<VAR>: what is wrong``: a check of a whole group names its variables itself."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if message.startswith(ENV_PREFIX):
+        return message
+    field, separator, rest = message.partition(": ")
+    if separator and field.isidentifier() and field.islower():
+        return f"{env_var_name((*error['loc'], field))}: {rest}"
+    return f"{env_var_name(error['loc'])}: {message}{_shown(error)}"
+
+
+# Values of these may be secrets (a URL carries its password): never echoed back.
+_SECRET_WORDS = ("password", "secret", "token", "key", "url", "user")
+
+
+def _shown(error: Any) -> str:
+    value = error.get("input")
+    name = env_var_name(error["loc"]).lower()
+    if isinstance(value, (dict, list)) or any(word in name for word in _SECRET_WORDS):
+        return ""
+    return f" (got {value!r})"

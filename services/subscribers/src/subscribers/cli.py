@@ -10,6 +10,7 @@ import pymysql
 
 from shared.event_loop import run_on_uvloop
 from shared.heap import freeze_startup_heap
+from shared.links import LinkMisconfigured
 from shared.messaging import check_routes
 from shared.settings import SettingsError, load_settings, with_service_defaults
 from shared.telemetry.setup import TelemetrySetupError, init_telemetry
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_routes(settings)
         freeze_startup_heap()
         run_on_uvloop(run_subscriber(subscriber, settings, args.host, args.port))
-    except (UnknownSubscriberError, SettingsError, TelemetrySetupError) as exc:
+    except (UnknownSubscriberError, SettingsError, TelemetrySetupError, LinkMisconfigured) as exc:
         return _fail(str(exc))
     except (pymysql.err.OperationalError, OSError) as exc:
         return _fail(f"cannot reach a dependency: {exc}")

@@ -20,6 +20,7 @@ from pathlib import Path
 import aiomysql
 import pymysql
 
+from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
 from shared.settings import MySQLSettings
 
 log = logging.getLogger(__name__)
@@ -117,15 +118,11 @@ async def _connect_when_up(settings: MySQLSettings) -> aiomysql.Connection:
     deadline = loop.time() + settings.server_wait_s
     while True:
         try:
-            return await aiomysql.connect(
-                host=settings.host,
-                port=settings.port,
-                user=settings.user,
-                password=settings.password,
-                connect_timeout=settings.connect_timeout_s,
-                autocommit=True,
-            )
+            connection = await aiomysql.connect(**mysql_connect_options(settings), autocommit=True)
         except pymysql.err.OperationalError as exc:
+            problem = mysql_problem(settings, exc)
+            if problem is not None:
+                raise problem from None
             left = deadline - loop.time()
             if exc.args[0] not in _SERVER_NOT_UP or left <= 0:
                 raise
@@ -134,6 +131,13 @@ async def _connect_when_up(settings: MySQLSettings) -> aiomysql.Connection:
                 settings.host, settings.port, exc.args[-1], left,
             )  # fmt: skip
             await asyncio.sleep(min(_SERVER_RETRY_S, left))
+            continue
+        try:
+            await require_encrypted(connection, settings)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
 
 async def _apply_pending(cursor: aiomysql.Cursor, migrations: Sequence[Migration]) -> list[str]:

@@ -1,4 +1,6 @@
-"""An aiomysql pool from settings, with autocommit off so units of work decide."""
+"""An aiomysql pool from settings, with autocommit off so units of work decide. Every
+connection goes through ``shared.links.mysql``: TLS as ``EDA_MYSQL__SSL_MODE`` says, and
+a misconfigured link raised as LinkMisconfigured."""
 
 from __future__ import annotations
 
@@ -6,38 +8,45 @@ import aiomysql
 import pymysql
 
 from shared.db.tracing import TracedCursor
+from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
 from shared.settings import MySQLSettings
 from shared.telemetry.tracing import tracer
 
 
 async def create_pool(settings: MySQLSettings, database: str | None = None) -> aiomysql.Pool:
-    return await aiomysql.create_pool(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        db=database or settings.database,
-        minsize=settings.pool_min_size,
-        maxsize=settings.pool_max_size,
-        connect_timeout=settings.connect_timeout_s,
-        autocommit=False,
-        charset="utf8mb4",
-        cursorclass=TracedCursor if tracer() is not None else aiomysql.Cursor,
-    )
+    try:
+        pool = await aiomysql.create_pool(
+            **mysql_connect_options(settings),
+            db=database or settings.database,
+            minsize=settings.pool_min_size,
+            maxsize=settings.pool_max_size,
+            autocommit=False,
+            charset="utf8mb4",
+            cursorclass=TracedCursor if tracer() is not None else aiomysql.Cursor,
+        )
+        if settings.requires_tls and settings.pool_min_size > 0:
+            async with pool.acquire() as connection:
+                await require_encrypted(connection, settings)
+    except Exception as exc:
+        problem = mysql_problem(settings, exc)
+        if problem is not None:
+            raise problem from None
+        raise
+    return pool
 
 
 async def probe_database(settings: MySQLSettings, table: str | None = None) -> None:
     """Connect once (and read ``table`` if given); raise the driver's error when the
     database cannot be used, so a command can say so in one line at start-up."""
-    connection = await aiomysql.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        db=settings.database,
-        connect_timeout=settings.connect_timeout_s,
-    )
     try:
+        connection = await aiomysql.connect(**mysql_connect_options(settings), db=settings.database)
+    except Exception as exc:
+        problem = mysql_problem(settings, exc)
+        if problem is not None:
+            raise problem from None
+        raise
+    try:
+        await require_encrypted(connection, settings)
         if table is not None:
             async with connection.cursor() as cursor:
                 await cursor.execute(

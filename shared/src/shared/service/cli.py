@@ -1,7 +1,8 @@
 """``<service> serve`` and ``<service> migrate``, the same for every service.
 
-A bad setting or an unusable database ends the command with one line on stderr
-and a non-zero exit code, never a traceback.
+A bad setting, an unusable database or a misconfigured link (a wrong password, a
+certificate that does not verify) ends the command with one line on stderr and a
+non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from fastapi import FastAPI
 from shared.db.migrations import MigrationError
 from shared.heap import freeze_startup_heap
 from shared.http.server import serve
+from shared.links.check import check_broker_links
+from shared.links.problems import LinkMisconfigured
 from shared.service.definition import ServiceDefinition
 from shared.service.schema import check_database, migrate_database
 from shared.service.settings import ServiceSettings
@@ -43,7 +46,7 @@ def run_service_cli(
         if args.command == "migrate":
             return _migrate(service, mysql)
         return _serve(service, settings, create_app, args.host, args.port)
-    except TelemetrySetupError as exc:
+    except (TelemetrySetupError, LinkMisconfigured) as exc:
         return _fail(service, str(exc))
     except MigrationError as exc:
         return _fail(service, f"migration failed: {exc}")
@@ -91,11 +94,16 @@ def _serve(
 ) -> int:
     init_telemetry(service.name)
     # Fail here with one line rather than in the lifespan with a traceback.
-    asyncio.run(check_database(service, settings.platform.mysql))
+    asyncio.run(_check_links(service, settings))
     app = create_app(settings)
     freeze_startup_heap()
     serve(app, host or settings.http.http_host, port or settings.http_port)
     return 0
+
+
+async def _check_links(service: ServiceDefinition, settings: ServiceSettings) -> None:
+    await check_database(service, settings.platform.mysql)
+    await check_broker_links(settings.platform)
 
 
 def _one_line(exc: SettingsError) -> str:

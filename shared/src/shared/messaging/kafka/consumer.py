@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from shared.links.kafka import kafka_client_options, start_kafka_client
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
 from shared.messaging.kafka.fetch_wait import FetchWait, set_fetch_max_wait
 from shared.messaging.kafka.naming import group_for, topic_for
@@ -67,7 +68,7 @@ class KafkaConsumer:
             destination=self._topic,
         )
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
+            **kafka_client_options(settings),
             group_id=group_for(settings, subscription.subscriber),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -104,9 +105,9 @@ class KafkaConsumer:
     async def run(self) -> None:
         await self._topics.ensure({self._topic})
         await self._dead_letters.ensure_topic()
-        await self._producer.start()
+        await start_kafka_client(self._producer, self._settings)
         try:
-            await self._consumer.start()
+            await start_kafka_client(self._consumer, self._settings)
             self._ready = True
             await self._consume()
         finally:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 
 from shared.envelope import Envelope
+from shared.links.kafka import kafka_client_options, start_kafka_client
 from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
 from shared.messaging.kafka.partitioner import partition_for
 from shared.messaging.kafka.topics import TopicProvisioner
@@ -22,7 +23,7 @@ SYSTEM = "kafka"
 
 def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **kafka_client_options(settings),
         acks="all",
         enable_idempotence=settings.idempotent_producer,
         linger_ms=0,
@@ -39,7 +40,7 @@ class KafkaPublisher:
         self._topics = TopicProvisioner(settings)
 
     async def start(self) -> None:
-        await self._producer.start()
+        await start_kafka_client(self._producer, self._settings)
 
     async def close(self) -> None:
         await self._producer.stop()

@@ -8,6 +8,7 @@ import contextlib
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from shared.links.kafka import kafka_client_options, start_kafka_client
 from shared.settings import KafkaSettings
 
 
@@ -29,10 +30,10 @@ class TopicProvisioner:
 
     async def _create(self, topics: set[str], partitions: int) -> None:
         admin = AIOKafkaAdminClient(
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **kafka_client_options(self._settings),
             request_timeout_ms=self._settings.request_timeout_ms,
         )
-        await admin.start()
+        await start_kafka_client(admin, self._settings)
         try:
             existing = set(await admin.list_topics())
             wanted = [

@@ -11,12 +11,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
+from shared.links.rabbitmq import connect_rabbitmq_robust, rabbitmq_address
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
@@ -67,7 +67,7 @@ class RabbitMQConsumer:
         self._processor.stop()
 
     async def run(self) -> None:
-        connection = await aio_pika.connect_robust(self._settings.url)
+        connection = await connect_rabbitmq_robust(self._settings)
         try:
             channel = await connection.channel(publisher_confirms=True)
             await channel.set_qos(prefetch_count=self._settings.prefetch)
@@ -82,7 +82,7 @@ class RabbitMQConsumer:
                     "%s ready: %s from RabbitMQ at %s (queue %s)",
                     self._subscription.subscriber,
                     self._subscription.event_type,
-                    _address(self._settings.url),
+                    rabbitmq_address(self._settings.url),
                     queue.name,
                 )
                 await self._stopping.wait()
@@ -166,12 +166,6 @@ class RabbitMQConsumer:
         except (ChannelInvalidStateError, AMQPError) as exc:
             # The channel was lost: the broker redelivers these; idempotency absorbs it.
             log.warning("ack failed, messages will be redelivered: %s", exc)
-
-
-def _address(url: str) -> str:
-    """host:port of an AMQP URL, without its credentials."""
-    parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 5672}"
 
 
 def _trace_headers(headers: Mapping[str, object]) -> tuple[str, str | None] | None:

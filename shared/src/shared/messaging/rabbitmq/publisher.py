@@ -10,6 +10,7 @@ from aio_pika import DeliveryMode
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
 from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope
+from shared.links.rabbitmq import connect_rabbitmq_robust
 from shared.messaging.protocols import OutgoingMessage
 from shared.messaging.rabbitmq.topology import declare_events_exchange
 from shared.settings import RabbitMQSettings
@@ -44,7 +45,7 @@ class RabbitMQPublisher:
         self._exchange: AbstractExchange | None = None
 
     async def start(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._settings.url)
+        self._connection = await connect_rabbitmq_robust(self._settings)
         channel = await self._connection.channel(publisher_confirms=True)
         self._exchange = await declare_events_exchange(channel, self._settings)
 

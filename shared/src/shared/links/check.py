@@ -1,0 +1,67 @@
+"""A process's links tried once at start, so a misconfigured one stops it with one line
+before it serves, rather than a relay retrying a wrong password for ever. An unreachable
+broker is only reported: the relay and the consumers retry it as always."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.links.kafka import kafka_client_options, start_kafka_client
+from shared.links.problems import LinkMisconfigured
+from shared.links.rabbitmq import connect_rabbitmq, rabbitmq_address
+from shared.settings import BrokerKind, Settings
+
+log = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_S = 15.0
+
+
+def routed_brokers(settings: Settings) -> set[BrokerKind]:
+    return {settings.default_broker, *settings.routes.values()}
+
+
+async def check_broker_links(settings: Settings, brokers: set[BrokerKind] | None = None) -> None:
+    """Connect once to each broker in ``brokers`` (default: every broker routing names);
+    raise LinkMisconfigured, or log that a broker is not reachable yet."""
+    for broker in sorted(brokers if brokers is not None else routed_brokers(settings)):
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT_S):
+                if broker is BrokerKind.KAFKA:
+                    await _check_kafka(settings)
+                else:
+                    await _check_rabbitmq(settings)
+        except LinkMisconfigured:
+            raise
+        except Exception as exc:  # unreachable or slow: retried by whoever uses the link
+            where = (
+                settings.kafka.bootstrap_servers
+                if broker is BrokerKind.KAFKA
+                else rabbitmq_address(settings.rabbitmq.url)
+            )
+            log.warning(
+                "%s at %s is not reachable yet (%s); it is retried",
+                "Kafka" if broker is BrokerKind.KAFKA else "RabbitMQ",
+                where,
+                type(exc).__name__,
+            )
+
+
+async def _check_kafka(settings: Settings) -> None:
+    admin = AIOKafkaAdminClient(
+        **kafka_client_options(settings.kafka),
+        request_timeout_ms=settings.kafka.request_timeout_ms,
+    )
+    try:
+        await start_kafka_client(admin, settings.kafka)
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
+async def _check_rabbitmq(settings: Settings) -> None:
+    connection = await connect_rabbitmq(settings.rabbitmq)
+    await connection.close()
