@@ -136,6 +136,7 @@ def check_kafka_security(kafka: KafkaSettings) -> None:
     endpoint = kafka.sasl_oauthbearer_token_endpoint_url
     if endpoint and not endpoint.startswith(("https://", "http://")):
         raise ValueError(f"{prefix}SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL must be an https:// URL")
+    needed: tuple[str, ...]
     if kafka.sasl_mechanism == "OAUTHBEARER":
         needed = (
             "sasl_oauthbearer_token_endpoint_url",

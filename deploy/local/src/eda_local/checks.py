@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import socket
-from urllib.parse import urlsplit
 
+from shared.links import rabbitmq_address
 from shared.settings import Settings
 
 
@@ -28,8 +28,8 @@ def require_servers(settings: Settings) -> None:
             f"MySQL is not reachable at {mysql.host}:{mysql.port}. Start one, or point at one"
             " with EDA_MYSQL__HOST / EDA_MYSQL__PORT / EDA_MYSQL__USER / EDA_MYSQL__PASSWORD."
         )
-    rabbit = urlsplit(settings.rabbitmq.url)
-    rabbit_host, rabbit_port = rabbit.hostname or "127.0.0.1", rabbit.port or 5672
+    rabbit_host, _, port = rabbitmq_address(settings.rabbitmq.url).rpartition(":")
+    rabbit_port = int(port)
     if not reachable(rabbit_host, rabbit_port):
         problems.append(
             f"RabbitMQ is not reachable at {rabbit_host}:{rabbit_port}. Start one, or point at"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.links import kafka_client_options, start_kafka_client
 from shared.messaging import broker_for
 from shared.messaging.kafka import group_for, topic_for
 from shared.settings import BrokerKind, Settings
@@ -42,13 +43,13 @@ async def wait_until_drained(
     groups = kafka_groups(settings)
     if not groups:
         return True
-    servers = settings.kafka.bootstrap_servers
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    offsets = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    options = kafka_client_options(settings.kafka)
+    admin = AIOKafkaAdminClient(**options)
+    offsets = AIOKafkaConsumer(**options, enable_auto_commit=False)
     deadline = time.monotonic() + timeout_s
-    await admin.start()
+    await start_kafka_client(admin, settings.kafka)
     try:
-        await offsets.start()
+        await start_kafka_client(offsets, settings.kafka)
         try:
             empty = 0
             while empty < _EMPTY_POLLS:

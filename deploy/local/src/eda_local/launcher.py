@@ -23,6 +23,8 @@ from eda_local.provision import provision_queues
 from eda_local.stopping import run_until_stopped
 from eda_local.tansu import running_tansu
 from order_service.config import SERVICE as ORDER_SERVICE
+from shared.links import LinkMisconfigured
+from shared.links.check import check_broker_links
 from shared.service import migrate_database
 from shared.settings import Settings, SettingsError, load_settings
 from user_service.config import SERVICE as USER_SERVICE
@@ -56,18 +58,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         with kafka(args.kafka_port) as environment:
-            asyncio.run(prepare(settings, layout))
-            print(banner(layout, environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]), flush=True)
             kafka_settings = settings.kafka.model_copy(
                 update={"bootstrap_servers": environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]}
             )
+            settings = settings.model_copy(update={"kafka": kafka_settings})
+            try:
+                asyncio.run(prepare(settings, layout))
+            except LinkMisconfigured as exc:
+                print(f"make run: {exc}", file=sys.stderr)
+                return 1
+            print(banner(layout, environment["EDA_KAFKA__BOOTSTRAP_SERVERS"]), flush=True)
             outcome = asyncio.run(
-                run_until_stopped(
-                    commands(layout),
-                    environment,
-                    settings.model_copy(update={"kafka": kafka_settings}),
-                    _name_width(),
-                )
+                run_until_stopped(commands(layout), environment, settings, _name_width())
             )
     except KeyboardInterrupt:  # Ctrl-C while no process runs yet (or any more)
         print("make run: interrupted", flush=True)
@@ -108,6 +110,7 @@ def kafka(port: int) -> Iterator[dict[str, str]]:
 async def prepare(settings: Settings, layout: Layout) -> None:
     """Everything that must exist before the first process starts."""
     await migrate(settings, layout)
+    await check_broker_links(settings)
     queues = await provision_queues(settings)
     if queues:
         print(">> RabbitMQ queues declared: " + ", ".join(queues))

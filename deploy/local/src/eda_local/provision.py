@@ -4,8 +4,7 @@ publishes: a message published before its queue is bound would wait in
 
 from __future__ import annotations
 
-import aio_pika
-
+from shared.links import connect_rabbitmq
 from shared.messaging import Subscription, broker_for
 from shared.messaging.rabbitmq import declare_subscriber_queue
 from shared.settings import BrokerKind, Settings
@@ -20,7 +19,7 @@ async def provision_queues(settings: Settings) -> list[str]:
     ]
     if not routed:
         return []
-    connection = await aio_pika.connect(settings.rabbitmq.url)
+    connection = await connect_rabbitmq(settings.rabbitmq)
     async with connection:
         channel = await connection.channel()
         for subscriber in routed:

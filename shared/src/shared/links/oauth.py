@@ -49,7 +49,7 @@ class Token:
     lifetime_s: float
 
 
-class ClientCredentialsTokens(AbstractTokenProvider):
+class ClientCredentialsTokens(AbstractTokenProvider):  # type: ignore[misc]
     def __init__(
         self,
         credentials: ClientCredentials,

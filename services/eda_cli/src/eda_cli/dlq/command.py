@@ -24,6 +24,7 @@ from eda_cli.dlq.records import DeadLetter
 from eda_cli.dlq.render import letter_detail, letter_summary, letters_table, table
 from eda_cli.dlq.store import BrokerUnreachableError, DeadLetterNotFoundError, Outcome, Progress
 from eda_cli.dlq.targets import Target, UnknownSubscriberError, every_target, resolve
+from shared.links import LinkMisconfigured
 from shared.messaging import check_routes
 from shared.settings import BrokerKind, Settings, SettingsError, load_settings
 
@@ -117,7 +118,7 @@ async def _act(action: Action, args: argparse.Namespace, settings: Settings) -> 
         return await action(args, settings)
     except UnknownSubscriberError as exc:
         return _fail(str(exc), USAGE_ERROR)
-    except (BrokerUnreachableError, DeadLetterNotFoundError) as exc:
+    except (BrokerUnreachableError, DeadLetterNotFoundError, LinkMisconfigured) as exc:
         return _fail(str(exc))
     except KafkaError as exc:
         return _fail(f"Kafka failed: {exc}")

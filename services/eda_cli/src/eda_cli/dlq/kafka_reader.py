@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from eda_cli.dlq.kafka_marks import parse_marker_key
 from eda_cli.dlq.records import DeadLetter, dead_letter
+from shared.links import kafka_client_options, start_kafka_client
 from shared.messaging.kafka import CONTENT_TYPE_HEADER
 from shared.settings import KafkaSettings
 
@@ -60,7 +61,7 @@ class DeadLetterTopicReader:
         self.topic = topic
         self.removed_topic = removed_topic
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
+            **kafka_client_options(settings),
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -68,13 +69,13 @@ class DeadLetterTopicReader:
             request_timeout_ms=settings.request_timeout_ms,
         )
         self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=settings.bootstrap_servers,
+            **kafka_client_options(settings),
             request_timeout_ms=settings.request_timeout_ms,
         )
 
     async def start(self) -> None:
-        await self._admin.start()
-        await self._consumer.start()
+        await start_kafka_client(self._admin, self._settings)
+        await start_kafka_client(self._consumer, self._settings)
 
     async def close(self) -> None:
         await self._consumer.stop()

@@ -32,6 +32,7 @@ from eda_cli.dlq.store import (
     Progress,
 )
 from eda_cli.dlq.targets import Target
+from shared.links import start_kafka_client
 from shared.messaging.kafka import (
     CONTENT_TYPE_HEADER,
     STRUCTURED_CONTENT_TYPE,
@@ -214,7 +215,7 @@ class KafkaDeadLetterStore:
         if self._producer is None:
             producer = create_producer(self._settings)
             try:
-                await producer.start()
+                await start_kafka_client(producer, self._settings)
             except KafkaConnectionError:
                 await producer.stop()
                 raise self._unreachable() from None

@@ -45,6 +45,7 @@ from eda_cli.dlq.store import (
 )
 from eda_cli.dlq.targets import Target
 from shared.envelope import STRUCTURED_CONTENT_TYPE
+from shared.links import connect_rabbitmq
 from shared.messaging import dead_letter_queue
 from shared.messaging.rabbitmq import queue_name
 from shared.settings import RabbitMQSettings
@@ -78,7 +79,7 @@ class RabbitMQDeadLetterStore:
 
     async def start(self) -> None:
         try:
-            self._connection = await aio_pika.connect(self._settings.url)
+            self._connection = await connect_rabbitmq(self._settings)
         except (AMQPConnectionError, OSError) as exc:
             raise BrokerUnreachableError(
                 f"cannot reach RabbitMQ at {_without_password(self._settings.url)}"
