@@ -9,7 +9,7 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +73,13 @@ class Launcher:
 
 
 @contextlib.asynccontextmanager
-async def launched(ports: Ports, prefix: str, log_path: Path) -> AsyncIterator[Launcher]:
+async def launched(
+    ports: Ports, prefix: str, log_path: Path, extra: Mapping[str, str] | None = None
+) -> AsyncIterator[Launcher]:
+    """``extra`` variables on top of this environment (a Kafka address in it replaces
+    the embedded broker)."""
     environment = {k: v for k, v in os.environ.items() if k != "EDA_KAFKA__BOOTSTRAP_SERVERS"}
+    environment.update(extra or {})
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
