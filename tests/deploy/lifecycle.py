@@ -165,17 +165,25 @@ def succeeded_and_deleted(manifests: list[Manifest], phase: str) -> set[Ref]:
 
 
 def existing_from_values(values: dict[str, Any]) -> set[Ref]:
-    """Secrets that values name as created beforehand (`existingSecret`, image pull
-    Secrets): the operator of the cluster makes them before installing."""
+    """Secrets that values name as created beforehand: the operator of the cluster makes
+    them before installing. A value naming one is a key ending in `Secret`
+    (`existingSecret`, `migrationSecret`, `rabbitmqManagementExistingSecret`, ...), an
+    image pull Secret, or a Secret an extra environment variable (`secretKeyRef`) or
+    extra volume (`secret`, also projected) refers to."""
     found: set[Ref] = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == "existingSecret" and isinstance(value, str) and value:
-                    found.add(("Secret", value))
+                if key.endswith(("Secret", "secret")) and isinstance(value, str):
+                    if value:
+                        found.add(("Secret", value))
                 elif key == "imagePullSecrets" and isinstance(value, list):
                     found.update(("Secret", name) for name in value if isinstance(name, str))
+                elif key == "secretKeyRef" and isinstance(value, dict) and value.get("name"):
+                    found.add(("Secret", value["name"]))
+                elif key == "secret" and isinstance(value, dict) and value.get("secretName"):
+                    found.add(("Secret", value["secretName"]))
                 else:
                     walk(value)
         elif isinstance(node, list):
@@ -184,6 +192,17 @@ def existing_from_values(values: dict[str, Any]) -> set[Ref]:
 
     walk(values)
     return found
+
+
+def secrets_referenced(manifests: list[Manifest]) -> set[Ref]:
+    """The Secrets the pods of a render need, whether the render creates them or not."""
+    return {
+        needed
+        for manifest in manifests
+        if (spec := pod_spec(manifest)) is not None
+        for needed in needs(spec)
+        if needed[0] == "Secret"
+    }
 
 
 def migrated_databases(manifest: Manifest) -> set[str]:

@@ -322,7 +322,22 @@ def test_staging_uses_existing_secrets_and_no_in_chart_infrastructure(
         "eda-rabbitmq-credentials",
         "eda-users-db-credentials",
         "eda-orders-db-credentials",
+        "eda-users-db-migration",
+        "eda-orders-db-migration",
         "eda-api-auth",
+    }
+    mounted = {
+        volume["secret"]["secretName"]
+        for _, template in pod_templates(staging)
+        for volume in template["spec"].get("volumes", [])
+        if "secret" in volume
+    }
+    assert mounted == {
+        "eda-kafka-credentials",
+        "eda-kafka-ca",
+        "eda-rabbitmq-ca",
+        "eda-rabbitmq-monitoring",
+        "eda-mysql-ca",
     }
     assert set(of_kind(staging, "HorizontalPodAutoscaler")) == {
         name("user-service"),

@@ -5,15 +5,19 @@ and metrics ports as the processes serve them."""
 from __future__ import annotations
 
 import base64
+import datetime
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -57,6 +61,23 @@ def _variables(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, Any]]
 
 def settings_variables() -> dict[str, Any]:
     return {var: info for model, prefix in MODELS for var, info in _variables(model, prefix)}
+
+
+def _file_variables(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str]]:
+    """(`<setting>_FILE`, `<setting>`) for every setting a group reads from a file too
+    (its `file_fields`: the content of the file the variable names)."""
+    for field_name in getattr(model, "file_fields", frozenset()):
+        variable = f"{prefix}{field_name.upper()}"
+        yield f"{variable}_FILE", variable
+    for field_name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            group = f"{prefix}{field_name.upper()}{NESTED_DELIMITER}"
+            yield from _file_variables(annotation, group)
+
+
+def file_variables() -> dict[str, str]:
+    return {f: v for model, prefix in MODELS for f, v in _file_variables(model, prefix)}
 
 
 _READ = re.compile(r"""environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']\s*(\)|\]|,)""")
@@ -114,7 +135,8 @@ def _value(variable: dict[str, Any], secrets: dict[str, Manifest]) -> str:
         if secret is None:
             if reference["key"].endswith(".pem"):
                 return _PUBLIC_KEY  # the services check it is a usable key at start
-            return "amqp://u:p@rabbitmq:5672/" if "rabbitmq" in reference["name"] else "x"
+            # An existing Secret's URL is amqps:// (values-staging.yaml, docs/deploy.md).
+            return "amqps://u:p@rabbitmq:5671/" if "rabbitmq" in reference["name"] else "x"
         if "stringData" in secret:
             return str(secret["stringData"][reference["key"]])
         return base64.b64decode(secret["data"][reference["key"]]).decode()
@@ -144,7 +166,7 @@ def test_one_subscriber_deployment_per_handled_event_type(
 def test_every_variable_the_chart_sets_is_one_the_code_reads(
     manifests: dict[str, list[Manifest]],
 ) -> None:
-    known = set(settings_variables()) | set(plain_variables())
+    known = set(settings_variables()) | set(file_variables()) | set(plain_variables())
     for values_file in ENVIRONMENTS:
         for workload, environment in container_environments(manifests[values_file]):
             for variable in environment:
@@ -156,12 +178,13 @@ def test_settings_the_chart_leaves_out_have_defaults_fit_for_a_cluster(
     manifests: dict[str, list[Manifest]],
 ) -> None:
     variables = settings_variables()
+    from_files = {setting: file for file, setting in file_variables().items()}
     for values_file in ENVIRONMENTS:
         for workload, environment in container_environments(
             manifests[values_file], migrations=False
         ):
             for variable, info in variables.items():
-                if variable in environment:
+                if variable in environment or from_files.get(variable) in environment:
                     continue
                 assert not info.is_required(), f"{workload}: {variable} has no default"
                 default = str(info.get_default(call_default_factory=True))
@@ -187,11 +210,67 @@ def test_credentials_and_addresses_come_from_the_chart(
                     assert f"EDA_MYSQL__{part}" in environment, f"{workload}: {part}"
 
 
+# Where the chart mounts the connections' Secrets (docs/deploy.md): a test stands files
+# of the same shape in for them.
+MOUNTS = "/etc/eda/"
+
+
+def _pem_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eda test CA")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+    )
+
+
+def with_mounted_files(environment: dict[str, str], root: Path) -> dict[str, str]:
+    """The environment with each path below the chart's mounts moved below root, where
+    a file of the kind the variable names now exists (a PEM certificate or key, or a
+    credential)."""
+    certificate, key = _pem_pair()
+    moved = dict(environment)
+    for variable, value in environment.items():
+        if not value.startswith(MOUNTS):
+            continue
+        path = root / value.removeprefix("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if variable.endswith(("KEYFILE", "SSL_KEY")):
+            path.write_text(key)
+        elif variable.endswith(("CAFILE", "CERTFILE", "SSL_CA", "SSL_CERT")):
+            path.write_text(certificate)
+        else:
+            path.write_text(f"{path.name}-from-the-secret\n")
+        moved[variable] = str(path)
+    return moved
+
+
 @pytest.mark.parametrize("values_file", ENVIRONMENTS)
 def test_the_rendered_environment_loads_as_settings(
-    values_file: str, manifests: dict[str, list[Manifest]], monkeypatch: pytest.MonkeyPatch
+    values_file: str,
+    manifests: dict[str, list[Manifest]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    for workload, environment in container_environments(manifests[values_file], migrations=False):
+    rendered = container_environments(manifests[values_file], migrations=False)
+    for workload, as_rendered in rendered:
+        environment = with_mounted_files(as_rendered, tmp_path / workload)
         with monkeypatch.context() as patch:
             for variable in [v for v in os.environ if v.startswith("EDA_")]:
                 patch.delenv(variable)

@@ -4,6 +4,7 @@ changes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from tests.deploy.lifecycle import (
     missing_at_creation,
     pod_spec,
     ref,
+    secrets_referenced,
 )
 from tests.deploy.tiltfile import execute
 
@@ -38,6 +40,51 @@ def test_every_pod_finds_what_it_needs_when_helm_creates_it(
     existing = existing_from_values(values_of(values_file))
     problems = [str(m) for m in missing_at_creation(manifests[values_file], action, existing)]
     assert problems == []
+
+
+def test_staging_needs_beforehand_exactly_the_secrets_its_values_name(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    """The Secrets a staging render refers to but does not create (credentials, CAs,
+    the migration users, the operator's monitoring user) are the ones values name as
+    existing: none forgotten by the check, none named and never used."""
+    rendered = manifests["values-staging.yaml"]
+    created = {ref(m) for m in rendered if m["kind"] == "Secret"}
+    expected = existing_from_values(values_of("values-staging.yaml"))
+    assert secrets_referenced(rendered) - created == expected
+    assert {n for _, n in expected} >= {
+        "eda-kafka-credentials", "eda-kafka-ca", "eda-rabbitmq-credentials", "eda-rabbitmq-ca",
+        "eda-rabbitmq-monitoring", "eda-mysql-ca", "eda-users-db-credentials",
+        "eda-users-db-migration", "eda-orders-db-credentials", "eda-orders-db-migration",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("action", ["install", "upgrade"])
+def test_the_order_check_fails_for_each_staging_secret_left_off_the_list(
+    action: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    """A Secret referenced (by env or by volume) but missing from what exists beforehand
+    fails the check, naming it: the migration users' and the database CA at the hooks."""
+    rendered = manifests["values-staging.yaml"]
+    existing = existing_from_values(values_of("values-staging.yaml"))
+    for secret in sorted(existing):
+        problems = list(missing_at_creation(rendered, action, existing - {secret}))
+        assert problems, f"{secret} is not needed by any pod"
+        assert all(problem.needed == {secret} for problem in problems)
+        phases = {problem.phase for problem in problems}
+        needed_by_hooks = secret[1] in {
+            "eda-users-db-migration", "eda-orders-db-migration", "eda-mysql-ca"
+        }  # fmt: skip
+        assert (f"pre-{action}" in phases) == needed_by_hooks, (secret, phases)
+
+
+def test_the_docs_create_every_secret_staging_needs() -> None:
+    """docs/deploy.md's Staging Secrets: one `kubectl create secret` per Secret."""
+    text = (REPO / "docs" / "deploy.md").read_text()
+    section = text.split("### Staging Secrets", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    created = set(re.findall(r"kubectl -n eda create secret generic ([a-z0-9-]+)", section))
+    expected = {n for _, n in existing_from_values(values_of("values-staging.yaml"))}
+    assert created == expected
 
 
 def test_the_order_check_sees_a_hook_that_needs_an_ordinary_object() -> None:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from eda_local.tansu import free_port
-from tests.deploy.chart import CHART, REPO, documents, render
+from tests.deploy.chart import CHART, REPO, documents, helm, render
 
 BIN = Path(sys.executable).parent
 
@@ -46,6 +46,62 @@ def test_configured_passwords_appear_only_in_secrets() -> None:
         leaked = [key for key, value in chosen.items() if value in text]
         assert not leaked, f"{manifest['kind']} {manifest['metadata']['name']} holds {leaked}"
     assert found_in_secrets == set(chosen.values())  # each password did reach its Secret
+
+
+def _leaks(manifests: list[dict[str, object]], chosen: dict[str, str]) -> list[str]:
+    return [
+        f"{manifest['kind']} {manifest['metadata']['name']} holds {key}"  # type: ignore[index]
+        for manifest in manifests
+        for key, value in chosen.items()
+        if value in yaml.safe_dump(manifest)
+    ]
+
+
+def test_with_existing_secrets_no_configured_secret_reaches_any_object() -> None:
+    """Staging names existing Secrets for every credential: a password also left in
+    values (by mistake, or from a shared values file) must reach no object at all,
+    Secrets included, whatever connection settings are on."""
+    chosen = {
+        "rabbitmq.password": _secret("amqp"),
+        "mysql.databases.users.password": _secret("users"),
+        "mysql.databases.orders.password": _secret("orders"),
+        "infrastructure.mysql.rootPassword": _secret("root"),
+    }
+    extra = [argument for key, value in chosen.items() for argument in ("--set", f"{key}={value}")]
+    manifests = documents(render("values-staging.yaml", *extra))
+    assert [m for m in manifests if m["kind"] == "Secret"] == []
+    assert _leaks(manifests, chosen) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "schema_path", "extra"),
+    [
+        ("operator.rabbitmqManagementUrl", "https://monitor:{secret}@rabbitmq.example.com:15671",
+         "/operator/rabbitmqManagementUrl", []),
+        ("telemetry.otlpEndpoint", "https://otel:{secret}@collector.example.com:4318",
+         "/telemetry/otlpEndpoint", []),
+        ("kafka.security.oauthbearer.tokenEndpointUrl",
+         "https://client:{secret}@id.example.com/oauth2/token",
+         "/kafka/security/oauthbearer/tokenEndpointUrl",
+         ["kafka.security.protocol=SASL_SSL", "kafka.security.saslMechanism=OAUTHBEARER",
+          "kafka.security.existingSecret=eda-kafka-oidc"]),
+    ],
+)  # fmt: skip
+def test_a_url_value_carrying_a_password_is_refused(
+    key: str, url: str, schema_path: str, extra: list[str]
+) -> None:
+    """URL values reach plain env or the ConfigMap: credentials in them would sit in
+    every pod spec. The schema refuses user info; credentials come from Secrets."""
+    secret = _secret("url")
+    arguments = [f"{key}={url.format(secret=secret)}", *extra]
+    result = helm(
+        "template", "eda", str(CHART), "--values", str(CHART / "values-staging.yaml"),
+        *(a for argument in arguments for a in ("--set", argument)),
+    )  # fmt: skip
+    leaked = result.returncode == 0 and secret in result.stdout
+    assert not leaked, f"{key}'s password is in the rendered objects"
+    assert result.returncode != 0
+    assert schema_path in result.stderr, result.stderr
 
 
 def test_values_files_and_dockerfiles_hold_no_credentials() -> None:

@@ -70,11 +70,26 @@ sprig's merge functions it keeps false, 0 and "" from the overlay.
 {{- toYaml (omit .Values.defaults "subscriber") -}}
 {{- end -}}
 
+{{/*
+The lists each layer of a workload's configuration adds to rather than replaces:
+eda.appendLists (dict "merged" $merged "layers" (list .Values.defaults $entry))
+*/}}
+{{- define "eda.appendLists" -}}
+{{- range $key := list "extraEnv" "extraVolumes" "extraVolumeMounts" -}}
+{{- $all := list -}}
+{{- range $layer := $.layers -}}
+{{- $all = concat $all ((get ($layer | default dict) $key) | default list) -}}
+{{- end -}}
+{{- $_ := set $.merged $key $all -}}
+{{- end -}}
+{{- end -}}
+
 {{/* A component's configuration: defaults overlaid with its entry. */}}
 {{- define "eda.componentConfig" -}}
 {{- $base := include "eda.workloadDefaults" .root | fromYaml -}}
 {{- $merged := include "eda.merge" (dict "base" $base "overlay" .entry) | fromYaml -}}
 {{- $_ := set $merged "enabled" (dig "enabled" true .entry) -}}
+{{- include "eda.appendLists" (dict "merged" $merged "layers" (list .root.Values.defaults .entry)) -}}
 {{- toYaml $merged -}}
 {{- end -}}
 
@@ -86,13 +101,16 @@ sprig's merge functions it keeps false, 0 and "" from the overlay.
 {{- $_ := set $merged "enabled" (dig "enabled" true .entry) -}}
 {{- $broker := .entry.broker | default .root.Values.routing.defaultBroker -}}
 {{- $_ := set $merged "broker" $broker -}}
+{{- include "eda.appendLists" (dict "merged" $merged "layers" (list .root.Values.defaults .root.Values.defaults.subscriber .entry)) -}}
 {{- toYaml $merged -}}
 {{- end -}}
 
 {{/* The operator's configuration: defaults overlaid with the operator block. */}}
 {{- define "eda.operatorConfig" -}}
 {{- $base := include "eda.workloadDefaults" . | fromYaml -}}
-{{- include "eda.merge" (dict "base" $base "overlay" .Values.operator) -}}
+{{- $merged := include "eda.merge" (dict "base" $base "overlay" .Values.operator) | fromYaml -}}
+{{- include "eda.appendLists" (dict "merged" $merged "layers" (list .Values.defaults .Values.operator)) -}}
+{{- toYaml $merged -}}
 {{- end -}}
 
 {{/* An application image reference: eda.image (dict "root" $ "image" $config.image) */}}
@@ -162,10 +180,14 @@ sprig's merge functions it keeps false, 0 and "" from the overlay.
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret and keys holding one database's credentials: eda.databaseSecret (dict "root" $ "database" "users") */}}
+{{/* The Secrets and keys holding one database's credentials: name for the runtime (DML)
+user, migrationName for the migration (DDL) user (the same Secret unless
+migrationSecret names one). eda.databaseSecret (dict "root" $ "database" "users") */}}
 {{- define "eda.databaseSecret" -}}
 {{- $db := index .root.Values.mysql.databases .database | required (printf "mysql.databases has no entry %q" .database) -}}
-name: {{ $db.existingSecret | default (include "eda.resourceName" (dict "root" .root "name" (printf "db-%s" .database))) }}
+{{- $name := $db.existingSecret | default (include "eda.resourceName" (dict "root" .root "name" (printf "db-%s" .database))) -}}
+name: {{ $name }}
+migrationName: {{ $db.migrationSecret | default $name }}
 usernameKey: {{ $db.usernameKey }}
 passwordKey: {{ $db.passwordKey }}
 databaseName: {{ $db.name }}
@@ -233,8 +255,9 @@ migrations are not hooks (eda.migrateBeforeInstall). Idempotent, and serialised
 across pods by a MySQL named lock. It runs the owning service's image and command
 in every pod, subscribers included: Tilt's live update replaces the command of
 every container of an image with that image's entry point, so a subscriber-image
-init container would run `subscriber migrate`.
-eda.migrateInitContainer (dict "root" $ "database" "users" "resources" {})
+init container would run `subscriber migrate`. It logs in as the migration (DDL)
+user, and gets the pod's common environment and extra mounts.
+eda.migrateInitContainer (dict "root" $ "database" "users" "config" $workloadConfig)
 */}}
 {{- define "eda.migrateInitContainer" -}}
 {{- if and .root.Values.migrations.enabled (not (include "eda.migrateBeforeInstall" .root)) -}}
@@ -250,18 +273,22 @@ initContainers:
       - configMapRef:
           name: {{ include "eda.resourceName" (dict "root" .root "name" "config") }}
     env:
-      {{- include "eda.appEnv" (dict "root" .root "database" .database "serviceName" (printf "%s-migrate" $owner)) | nindent 6 }}
+      {{- include "eda.appEnv" (dict "root" .root "database" .database "serviceName" (printf "%s-migrate" $owner) "env" .config.env "migration" true) | nindent 6 }}
       {{- include "eda.migrateEnv" .root | nindent 6 }}
       - name: OTEL_SDK_DISABLED
         value: "true"
+      {{- include "eda.connectionEnv" (dict "root" .root "mysql" true) | nindent 6 }}
+      {{- include "eda.extraEnv" .config | nindent 6 }}
     resources:
-      {{- toYaml .resources | nindent 6 }}
+      {{- toYaml .config.resources | nindent 6 }}
     # Live update syncs into the main container only: this one stays read-only.
     securityContext:
       {{- include "eda.containerSecurityContext" dict | nindent 6 }}
     volumeMounts:
       - name: tmp
         mountPath: /tmp
+      {{- include "eda.connectionMounts" (dict "root" .root "mysql" true) | nindent 6 }}
+      {{- include "eda.extraVolumeMounts" .config | nindent 6 }}
 {{- end -}}
 {{- end -}}
 
@@ -289,10 +316,12 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* The environment every application container shares: config, database and broker credentials. */}}
+{{/* The environment every application container shares: config, database and broker
+credentials; with "migration" true the database's migration (DDL) user. */}}
 {{- define "eda.appEnv" -}}
 {{- $db := include "eda.databaseSecret" (dict "root" .root "database" .database) | fromYaml -}}
 {{- $rabbit := include "eda.rabbitmqSecret" .root | fromYaml -}}
+{{- $dbSecret := ternary $db.migrationName $db.name (.migration | default false) -}}
 - name: OTEL_SERVICE_NAME
   value: {{ .serviceName | quote }}
 - name: EDA_MYSQL__DATABASE
@@ -300,12 +329,12 @@ seccompProfile:
 - name: EDA_MYSQL__USER
   valueFrom:
     secretKeyRef:
-      name: {{ $db.name }}
+      name: {{ $dbSecret }}
       key: {{ $db.usernameKey }}
 - name: EDA_MYSQL__PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ $db.name }}
+      name: {{ $dbSecret }}
       key: {{ $db.passwordKey }}
 - name: EDA_RABBITMQ__URL
   valueFrom:
@@ -353,3 +382,274 @@ affinity:
 {{- end }}
 {{- end -}}
 
+{{/*
+Where each Secret of a connection is mounted (read-only): the contract with the
+processes' EDA_*_FILE and TLS path settings (docs/deploy.md, Connecting to managed
+infrastructure).
+*/}}
+{{- define "eda.paths" -}}
+kafkaTls: /etc/eda/kafka/tls
+kafkaSasl: /etc/eda/kafka/sasl
+rabbitmqTls: /etc/eda/rabbitmq/tls
+mysqlTls: /etc/eda/mysql/tls
+rabbitmqManagement: /etc/eda/rabbitmq-management
+{{- end -}}
+
+{{- define "eda.kafkaSasl" -}}
+{{- with .Values.kafka.security -}}
+{{- if has .protocol (list "SASL_PLAINTEXT" "SASL_SSL") -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "eda.kafkaTls" -}}
+{{- with .Values.kafka.security -}}
+{{- if has .protocol (list "SSL" "SASL_SSL") -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Secrets a container reads its connections' credentials and certificates from:
+one entry per mounted Secret (volume name, Secret, keys, mount path), for the
+connections asked for. eda.connectionSecrets (dict "root" $ "kafka" true "rabbitmq"
+true "mysql" true "management" true)
+*/}}
+{{- define "eda.connectionSecrets" -}}
+{{- $paths := include "eda.paths" . | fromYaml -}}
+{{- $values := .root.Values -}}
+{{- $secrets := list -}}
+{{- if .kafka -}}
+{{- $tls := $values.kafka.security.tls -}}
+{{- if and (include "eda.kafkaTls" .root) $tls.existingSecret -}}
+{{- $keys := ternary (list "ca.crt" "tls.crt" "tls.key") (list "ca.crt") $tls.clientCertificate -}}
+{{- $secrets = append $secrets (dict "volume" "kafka-tls" "secret" $tls.existingSecret "keys" $keys "path" $paths.kafkaTls) -}}
+{{- end -}}
+{{- if include "eda.kafkaSasl" .root -}}
+{{- $keys := ternary (list "client-id" "client-secret") (list "username" "password") (eq $values.kafka.security.saslMechanism "OAUTHBEARER") -}}
+{{- $secrets = append $secrets (dict "volume" "kafka-sasl" "secret" $values.kafka.security.existingSecret "keys" $keys "path" $paths.kafkaSasl) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .rabbitmq $values.rabbitmq.tls.existingSecret -}}
+{{- $keys := ternary (list "ca.crt" "tls.crt" "tls.key") (list "ca.crt") $values.rabbitmq.tls.clientCertificate -}}
+{{- $secrets = append $secrets (dict "volume" "rabbitmq-tls" "secret" $values.rabbitmq.tls.existingSecret "keys" $keys "path" $paths.rabbitmqTls) -}}
+{{- end -}}
+{{- if and .management $values.operator.rabbitmqManagementExistingSecret -}}
+{{- $secrets = append $secrets (dict "volume" "rabbitmq-management" "secret" $values.operator.rabbitmqManagementExistingSecret "keys" (list "username" "password") "path" $paths.rabbitmqManagement) -}}
+{{- end -}}
+{{- if and .mysql $values.mysql.tls.existingSecret -}}
+{{- $keys := ternary (list "ca.crt" "tls.crt" "tls.key") (list "ca.crt") $values.mysql.tls.clientCertificate -}}
+{{- $secrets = append $secrets (dict "volume" "mysql-tls" "secret" $values.mysql.tls.existingSecret "keys" $keys "path" $paths.mysqlTls) -}}
+{{- end -}}
+{{- toYaml (dict "secrets" $secrets) -}}
+{{- end -}}
+
+{{/* The volumeMounts of eda.connectionSecrets (same arguments). */}}
+{{- define "eda.connectionMounts" -}}
+{{- range (include "eda.connectionSecrets" . | fromYaml).secrets }}
+- name: {{ .volume }}
+  mountPath: {{ .path }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* The volumes of eda.connectionSecrets (same arguments): only the keys the settings
+name, so a Secret without one of them fails the pod's start, naming the key. */}}
+{{- define "eda.connectionVolumes" -}}
+{{- range (include "eda.connectionSecrets" . | fromYaml).secrets }}
+- name: {{ .volume }}
+  secret:
+    secretName: {{ .secret }}
+    defaultMode: 0440
+    items:
+      {{- range .keys }}
+      - key: {{ . }}
+        path: {{ . }}
+      {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The settings naming those files, and the plain security settings, for the
+connections asked for (same arguments as eda.connectionSecrets). Nothing for a
+PLAINTEXT Kafka, a RabbitMQ without TLS Secret, a MySQL without TLS values.
+*/}}
+{{- define "eda.connectionEnv" -}}
+{{- $paths := include "eda.paths" . | fromYaml -}}
+{{- $values := .root.Values -}}
+{{- if .kafka }}
+{{- with $values.kafka.security }}
+{{- if ne .protocol "PLAINTEXT" }}
+- name: EDA_KAFKA__SECURITY_PROTOCOL
+  value: {{ .protocol | quote }}
+{{- end }}
+{{- if include "eda.kafkaSasl" $.root }}
+- name: EDA_KAFKA__SASL_MECHANISM
+  value: {{ .saslMechanism | quote }}
+{{- if eq .saslMechanism "OAUTHBEARER" }}
+- name: EDA_KAFKA__SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL
+  value: {{ .oauthbearer.tokenEndpointUrl | quote }}
+{{- with .oauthbearer.scope }}
+- name: EDA_KAFKA__SASL_OAUTHBEARER_SCOPE
+  value: {{ . | quote }}
+{{- end }}
+- name: EDA_KAFKA__SASL_OAUTHBEARER_CLIENT_ID_FILE
+  value: {{ printf "%s/client-id" $paths.kafkaSasl }}
+- name: EDA_KAFKA__SASL_OAUTHBEARER_CLIENT_SECRET_FILE
+  value: {{ printf "%s/client-secret" $paths.kafkaSasl }}
+{{- else }}
+- name: EDA_KAFKA__SASL_USERNAME_FILE
+  value: {{ printf "%s/username" $paths.kafkaSasl }}
+- name: EDA_KAFKA__SASL_PASSWORD_FILE
+  value: {{ printf "%s/password" $paths.kafkaSasl }}
+{{- end }}
+{{- end }}
+{{- if and (include "eda.kafkaTls" $.root) .tls.existingSecret }}
+- name: EDA_KAFKA__SSL_CAFILE
+  value: {{ printf "%s/ca.crt" $paths.kafkaTls }}
+{{- if .tls.clientCertificate }}
+- name: EDA_KAFKA__SSL_CERTFILE
+  value: {{ printf "%s/tls.crt" $paths.kafkaTls }}
+- name: EDA_KAFKA__SSL_KEYFILE
+  value: {{ printf "%s/tls.key" $paths.kafkaTls }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .rabbitmq }}
+{{- with $values.rabbitmq.tls }}
+{{- if .existingSecret }}
+- name: EDA_RABBITMQ__SSL_CAFILE
+  value: {{ printf "%s/ca.crt" $paths.rabbitmqTls }}
+{{- if .clientCertificate }}
+- name: EDA_RABBITMQ__SSL_CERTFILE
+  value: {{ printf "%s/tls.crt" $paths.rabbitmqTls }}
+- name: EDA_RABBITMQ__SSL_KEYFILE
+  value: {{ printf "%s/tls.key" $paths.rabbitmqTls }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .management }}
+{{- if $values.operator.rabbitmqManagementExistingSecret }}
+- name: EDA_OPERATOR__RABBITMQ_MANAGEMENT_USERNAME_FILE
+  value: {{ printf "%s/username" $paths.rabbitmqManagement }}
+- name: EDA_OPERATOR__RABBITMQ_MANAGEMENT_PASSWORD_FILE
+  value: {{ printf "%s/password" $paths.rabbitmqManagement }}
+{{- end }}
+{{- if and $values.rabbitmq.tls.existingSecret (hasPrefix "https://" (include "eda.rabbitmqManagementUrl" $.root)) }}
+- name: EDA_OPERATOR__RABBITMQ_MANAGEMENT_CAFILE
+  value: {{ printf "%s/ca.crt" $paths.rabbitmqTls }}
+{{- end }}
+{{- end }}
+{{- if .mysql }}
+{{- with $values.mysql.tls }}
+{{- with .mode }}
+- name: EDA_MYSQL__SSL_MODE
+  value: {{ . | quote }}
+{{- end }}
+{{- if .existingSecret }}
+- name: EDA_MYSQL__SSL_CA
+  value: {{ printf "%s/ca.crt" $paths.mysqlTls }}
+{{- if .clientCertificate }}
+- name: EDA_MYSQL__SSL_CERT
+  value: {{ printf "%s/tls.crt" $paths.mysqlTls }}
+- name: EDA_MYSQL__SSL_KEY
+  value: {{ printf "%s/tls.key" $paths.mysqlTls }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* A workload's extraEnv (its configuration from eda.*Config). */}}
+{{- define "eda.extraEnv" -}}
+{{- with .extraEnv }}
+{{- toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* A workload's extraVolumes (its configuration from eda.*Config). */}}
+{{- define "eda.extraVolumes" -}}
+{{- with .extraVolumes }}
+{{- toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* A workload's extraVolumeMounts; each must name one of its extraVolumes (or tmp).
+eda.extraVolumeMounts $config */}}
+{{- define "eda.extraVolumeMounts" -}}
+{{- $volumes := list "tmp" -}}
+{{- range .extraVolumes }}{{ $volumes = append $volumes .name }}{{ end -}}
+{{- range .extraVolumeMounts }}
+{{- if not (has .name $volumes) }}
+{{- fail (printf "extraVolumeMounts: %q (at %s) names no volume of extraVolumes (nor tmp)" .name .mountPath) }}
+{{- end }}
+{{- end }}
+{{- with .extraVolumeMounts }}
+{{- toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Combinations of values the schema cannot refuse with a clear message. Rendered once,
+from the ConfigMap (every release has it).
+*/}}
+{{- define "eda.validate" -}}
+{{- $kafka := .Values.kafka.security -}}
+{{- $sasl := include "eda.kafkaSasl" . -}}
+{{- if $sasl -}}
+{{- if not $kafka.saslMechanism -}}
+{{- fail (printf "kafka.security.protocol %s needs kafka.security.saslMechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER" $kafka.protocol) -}}
+{{- end -}}
+{{- if not $kafka.existingSecret -}}
+{{- fail (printf "kafka.security.protocol %s needs kafka.security.existingSecret: the Secret holding the SASL credentials (keys username and password; client-id and client-secret for OAUTHBEARER)" $kafka.protocol) -}}
+{{- end -}}
+{{- if and (eq $kafka.saslMechanism "OAUTHBEARER") (not $kafka.oauthbearer.tokenEndpointUrl) -}}
+{{- fail "kafka.security.saslMechanism OAUTHBEARER needs kafka.security.oauthbearer.tokenEndpointUrl: the identity provider's token endpoint" -}}
+{{- end -}}
+{{- if and (ne $kafka.saslMechanism "OAUTHBEARER") (or $kafka.oauthbearer.tokenEndpointUrl $kafka.oauthbearer.scope) -}}
+{{- fail (printf "kafka.security.oauthbearer is set but kafka.security.saslMechanism is %s, not OAUTHBEARER" $kafka.saslMechanism) -}}
+{{- end -}}
+{{- else -}}
+{{- if or $kafka.saslMechanism $kafka.existingSecret $kafka.oauthbearer.tokenEndpointUrl $kafka.oauthbearer.scope -}}
+{{- fail (printf "kafka.security.saslMechanism, .existingSecret and .oauthbearer are for SASL, but kafka.security.protocol is %s: use SASL_SSL or SASL_PLAINTEXT, or leave them empty" $kafka.protocol) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $kafka.tls.existingSecret (not (include "eda.kafkaTls" .)) -}}
+{{- fail (printf "kafka.security.tls.existingSecret is set but kafka.security.protocol %s has no TLS: use SSL or SASL_SSL" $kafka.protocol) -}}
+{{- end -}}
+{{- if and $kafka.tls.clientCertificate (not $kafka.tls.existingSecret) -}}
+{{- fail "kafka.security.tls.clientCertificate needs kafka.security.tls.existingSecret: the Secret holding ca.crt, tls.crt and tls.key" -}}
+{{- end -}}
+{{- with .Values.rabbitmq -}}
+{{- if and .tls.clientCertificate (not .tls.existingSecret) -}}
+{{- fail "rabbitmq.tls.clientCertificate needs rabbitmq.tls.existingSecret: the Secret holding ca.crt, tls.crt and tls.key" -}}
+{{- end -}}
+{{- if and .tls.existingSecret (not .existingSecret) (ne .scheme "amqps") -}}
+{{- fail "rabbitmq.tls.existingSecret needs an amqps:// URL: set rabbitmq.scheme to amqps (and rabbitmq.port, usually 5671), or give the URL in rabbitmq.existingSecret" -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.mysql.tls -}}
+{{- if and (eq .mode "DISABLED") .existingSecret -}}
+{{- fail "mysql.tls.existingSecret is set but mysql.tls.mode is DISABLED" -}}
+{{- end -}}
+{{- if and .clientCertificate (not .existingSecret) -}}
+{{- fail "mysql.tls.clientCertificate needs mysql.tls.existingSecret: the Secret holding ca.crt, tls.crt and tls.key" -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $db := .Values.mysql.databases -}}
+{{- if and $db.migrationSecret (not $db.existingSecret) -}}
+{{- fail (printf "mysql.databases.%s.migrationSecret needs mysql.databases.%s.existingSecret: the runtime user's credentials" $name $name) -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.networkPolicy -}}
+{{- if and .extraEgress (not .egress.enabled) -}}
+{{- fail "networkPolicy.extraEgress needs networkPolicy.egress.enabled: with egress open it would close everything else" -}}
+{{- end -}}
+{{- range $target := list "kafka" "rabbitmq" "otlp" "mysql" "kubernetesApi" -}}
+{{- $destination := index $.Values.networkPolicy.egress $target -}}
+{{- if and $destination.cidrs (not $destination.ports) -}}
+{{- fail (printf "networkPolicy.egress.%s.cidrs needs networkPolicy.egress.%s.ports" $target $target) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
