@@ -1,6 +1,7 @@
 """``python -m tests.bench [GROUP ...] [--report]``: the figures of ``make bench``.
 
-- ``messaging``: throughput of ``shared`` against raw clients and FastStream.
+- ``messaging``: throughput of ``shared`` against raw clients and FastStream; then
+  ``shared`` over TLS against plaintext: throughput and client CPU per message.
 - ``tracing``: the shared Kafka publisher and subscriber with tracing off and on, and
   FastStream's subscriber without and with its OpenTelemetry middleware.
 - ``outbox``: relay throughput (one and two relays) and commit-to-handler latency.

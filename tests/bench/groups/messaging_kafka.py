@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -44,7 +45,14 @@ RAW_FETCH_TIMEOUT_MS = 200  # the getmany timeout the shared consumer uses
 CONSUME_TIMEOUT_S = 120.0
 
 
-def bench_settings(bootstrap: str, topic_prefix: str) -> Settings:
+def bench_settings(
+    bootstrap: str, topic_prefix: str, *, tls_cafile: Path | None = None
+) -> Settings:
+    """``tls_cafile``: the broker speaks TLS (security protocol SSL) with a certificate
+    signed by that CA."""
+    tls: dict[str, object] = (
+        {} if tls_cafile is None else {"security_protocol": "SSL", "ssl_cafile": tls_cafile}
+    )
     return load_settings(
         default_broker=BrokerKind.KAFKA,
         kafka={
@@ -55,6 +63,7 @@ def bench_settings(bootstrap: str, topic_prefix: str) -> Settings:
             "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
             "session_timeout_ms": SESSION_TIMEOUT_MS,
             "max_poll_records": MAX_POLL_RECORDS,
+            **tls,
         },
     )
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -40,10 +41,16 @@ CONSUME_TIMEOUT_S = 120.0
 FILL_TIMEOUT_S = 60.0
 
 
-def bench_settings(url: str, run_id: str) -> Settings:
+def bench_settings(url: str, run_id: str, *, ssl_cafile: Path | None = None) -> Settings:
+    """``ssl_cafile``: the CA of an ``amqps://`` URL's certificate."""
     return load_settings(
         default_broker=BrokerKind.RABBITMQ,
-        rabbitmq={"url": url, "exchange": f"bench-{run_id}.events", "prefetch": PREFETCH},
+        rabbitmq={
+            "url": url,
+            "exchange": f"bench-{run_id}.events",
+            "prefetch": PREFETCH,
+            "ssl_cafile": ssl_cafile,
+        },
     )
 
 
