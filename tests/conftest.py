@@ -14,6 +14,10 @@ from eda_local.tansu import running_tansu
 from shared.db import migrate, platform_migrations
 from tests.support.mysql import database_pool, mysql_settings_for_tests, throwaway_database
 
+# Secured servers (TLS terminators, a MariaDB requiring TLS, a token endpoint), started
+# only by the tests that ask for them.
+pytest_plugins = ["tests.support.secured.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

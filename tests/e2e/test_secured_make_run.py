@@ -15,12 +15,6 @@ from eda_local.tansu import free_port, free_port_block
 from subscribers.catalog import SUBSCRIBERS
 from tests.e2e.local_run import Ports, launched
 from tests.support.polling import eventually
-from tests.support.secured.fixtures import (  # noqa: F401 - fixtures
-    kafka_mtls,
-    mysql_tls,
-    rabbitmq_tls,
-    tls_certs,
-)
 from tests.support.secured.kafka import SecuredKafka
 from tests.support.secured.mysql import SecuredMySQL
 from tests.support.secured.rabbitmq import SecuredRabbitMQ
@@ -58,9 +52,9 @@ def secured_environment(
 
 async def test_orders_are_confirmed_and_counted_over_secured_links(
     tmp_path: Path,
-    kafka_mtls: SecuredKafka,  # noqa: F811
-    rabbitmq_tls: SecuredRabbitMQ,  # noqa: F811
-    mysql_tls: SecuredMySQL,  # noqa: F811
+    kafka_mtls: SecuredKafka,
+    rabbitmq_tls: SecuredRabbitMQ,
+    mysql_tls: SecuredMySQL,
 ) -> None:
     ports = Ports(free_port(), free_port(), free_port(), free_port_block(len(SUBSCRIBERS)))
     environment = secured_environment(

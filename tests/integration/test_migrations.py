@@ -17,6 +17,7 @@ from shared.db.migrations import (
     migrate,
     platform_migrations,
 )
+from shared.links import LinkMisconfigured
 from shared.settings import MySQLSettings
 from tests.support.fault_proxy import fault_proxy
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
@@ -116,7 +117,8 @@ async def test_migrate_without_a_wait_fails_at_once_and_a_refused_login_never_wa
         await migrate(closed, database, platform_migrations())
     assert refused.value.args[0] == 2003
     wrong = settings.model_copy(update={"password": "not-the-password", "server_wait_s": 600})
-    with pytest.raises(pymysql.err.OperationalError) as denied:
+    with pytest.raises(LinkMisconfigured) as denied:
         await migrate(wrong, database, platform_migrations())
-    assert denied.value.args[0] == 1045
+    assert "EDA_MYSQL__USER and EDA_MYSQL__PASSWORD" in str(denied.value)
+    assert "not-the-password" not in str(denied.value)
     assert "does not accept connections yet" not in caplog.text

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the local MariaDB and RabbitMQ the tests use, when they are not already up.
+# Start the local MariaDB and RabbitMQ the tests use, when they are not already up, and
+# install the TLS terminator (stunnel) the secured-link tests put in front of servers.
 set -euo pipefail
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -11,6 +12,15 @@ wait_for() {
   return 1
 }
 
+if ! command -v stunnel4 >/dev/null && ! command -v stunnel >/dev/null; then
+  echo ">> stunnel is missing (TLS terminator of the secured-link tests): installing stunnel4"
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine may have no package lists yet: update once and try again.
+  { apt-get install -y -qq --no-install-recommends stunnel4 >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends stunnel4 >/dev/null; }; } \
+    || echo ">> could not install stunnel4 (root and apt-get needed): the secured-link tests will fail" >&2
+fi
+
 if ! up 3306; then
   echo ">> MariaDB is down on 127.0.0.1:3306: starting it"
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
@@ -21,4 +31,7 @@ if ! up 5672; then
   rabbitmq-server -detached
   wait_for RabbitMQ 5672
 fi
-up 15672 || rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null  # operator: unacked counts
+if ! up 15672; then  # operator: unacked counts; secured tests: the management API over https
+  rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null
+  wait_for "RabbitMQ management" 15672
+fi

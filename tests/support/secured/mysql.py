@@ -111,8 +111,8 @@ def _start(
                     grace_s=30.0,
                 )
             )
-        except ChildFailed:
-            if attempt == 3 or "already in use" not in log_path.read_text(errors="replace"):
+        except ChildFailed as failed:
+            if attempt == 3 or not failed.port_taken:
                 raise
         else:
             return port

@@ -155,25 +155,34 @@ def _sasl_problem(settings: KafkaSettings, failure: BaseException) -> LinkMiscon
 
 
 async def _tls_problem(settings: KafkaSettings, host: str, port: int) -> str | None:
+    """A handshake of our own, then a read without writing: a broker that wants a client
+    certificate sends its alert at once (TLS 1.3 says so only after the handshake)."""
     context = kafka_ssl_context(settings)
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
-            reader, writer = await asyncio.open_connection(
-                host, port, ssl=context, server_hostname=host
-            )
-    except (OSError, TimeoutError) as exc:
-        return describe_tls_failure(exc)
+            reader, writer = await asyncio.open_connection(host, port)
+    except (OSError, TimeoutError):
+        return None  # unreachable: retried
     try:
-        with contextlib.suppress(TimeoutError):
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                await writer.start_tls(context, server_hostname=host)
+        except TimeoutError:
+            return "it does not answer a TLS handshake (it may not speak TLS)"
+        except OSError as exc:
+            return describe_tls_failure(exc)
+        try:
             async with asyncio.timeout(CERTIFICATE_ALERT_WAIT_S):
                 await reader.read(1)
-    except OSError as exc:
-        return describe_tls_failure(exc)
+        except TimeoutError:
+            return None  # waiting for our request: TLS is fine
+        except OSError as exc:
+            return describe_tls_failure(exc)
+        return None
     finally:
         writer.close()
         with contextlib.suppress(OSError):
             await writer.wait_closed()
-    return None
 
 
 async def _speaks_tls(host: str, port: int) -> bool:
@@ -194,7 +203,7 @@ async def _speaks_tls(host: str, port: int) -> bool:
 def _tls_setting(problem: str) -> str:
     if "client certificate" in problem:
         return f"{PREFIX}SSL_CERTFILE and {PREFIX}SSL_KEYFILE"
-    if "does not speak TLS" in problem:
+    if "speak TLS" in problem:
         return f"{PREFIX}SECURITY_PROTOCOL"
     if "Hostname mismatch" in problem or "IP address mismatch" in problem:
         return f"{PREFIX}BOOTSTRAP_SERVERS (the name in the broker's certificate)"

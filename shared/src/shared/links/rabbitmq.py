@@ -80,7 +80,7 @@ def rabbitmq_problem(
             continue
         if "client certificate" in tls:
             setting = f"{PREFIX}SSL_CERTFILE and {PREFIX}SSL_KEYFILE"
-        elif "does not speak TLS" in tls:
+        elif "speak TLS" in tls:
             setting = f"{PREFIX}URL (amqp:// for a plaintext port)"
         else:
             setting = f"{PREFIX}SSL_CAFILE"
