@@ -59,10 +59,10 @@ async def test_sasl_with_a_user_and_password(
     mechanism: str, protocol: str, certs: Certificates
 ) -> None:
     settings = KafkaSettings(
-        security_protocol=protocol,  # type: ignore[arg-type]
-        sasl_mechanism=mechanism,  # type: ignore[arg-type]
+        security_protocol=protocol,
+        sasl_mechanism=mechanism,
         sasl_username="eda",
-        sasl_password="s3cret-pw",  # type: ignore[arg-type]
+        sasl_password="s3cret-pw",
         ssl_cafile=certs.ca if protocol == "SASL_SSL" else None,
     )
     options = kafka_client_options(settings)
@@ -80,7 +80,7 @@ async def test_oauthbearer_gets_one_shared_token_provider() -> None:
         sasl_mechanism="OAUTHBEARER",
         sasl_oauthbearer_token_endpoint_url="https://id.example.com/oauth2/token",
         sasl_oauthbearer_client_id="eda-orders",
-        sasl_oauthbearer_client_secret="client-s3cret",  # type: ignore[arg-type]
+        sasl_oauthbearer_client_secret="client-s3cret",
         sasl_oauthbearer_scope="kafka",
     )
     first = kafka_client_options(settings)
@@ -93,7 +93,7 @@ async def test_oauthbearer_gets_one_shared_token_provider() -> None:
 
 
 def test_an_unreadable_ca_is_a_misconfiguration_naming_the_setting(tmp_path: object) -> None:
-    settings = KafkaSettings(security_protocol="SSL", ssl_cafile="/nonexistent/ca.crt")  # type: ignore[arg-type]
+    settings = KafkaSettings(security_protocol="SSL", ssl_cafile="/nonexistent/ca.crt")
     with pytest.raises(LinkMisconfigured) as refused:
         kafka_client_options(settings)
     assert "EDA_KAFKA__SSL_CAFILE" in str(refused.value)
