@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import aio_pika
@@ -17,21 +18,28 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from scaling_operator.settings import OperatorConfig, OperatorSettings
+from shared.links import kafka_client_options
 from shared.settings import KafkaSettings, RabbitMQSettings, load_settings
 from tests.support.polling import eventually
 from tests.support.rabbitmq import open_channel
 
 MANAGEMENT_URL = "http://127.0.0.1:15672"
+PLAIN_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def operator_config(
     kafka_bootstrap: str,
     *,
     interval_s: float = 0.5,
-    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/",
+    rabbitmq_url: str = PLAIN_RABBITMQ_URL,
     management_url: str = MANAGEMENT_URL,
+    kafka: Mapping[str, Any] | None = None,
+    rabbitmq: Mapping[str, Any] | None = None,
+    **operator: Any,
 ) -> OperatorConfig:
-    """Settings with names no other test uses: topic prefix, exchange, queue prefix."""
+    """Settings with names no other test uses: topic prefix, exchange, queue prefix.
+    ``kafka`` and ``rabbitmq`` add to the shared groups (TLS, say), ``operator`` to the
+    operator's settings (the management API's user and CA)."""
     unique = uuid.uuid4().hex[:10]
     eda = load_settings(
         kafka={
@@ -39,21 +47,39 @@ def operator_config(
             "topic_prefix": f"op{unique}.",
             "idempotent_producer": False,
             "request_timeout_ms": 5000,
+            **(kafka or {}),
         },
         rabbitmq={
             "url": rabbitmq_url,
             "exchange": f"events-op{unique}",
             "queue_prefix": f"op{unique}.",
+            **(rabbitmq or {}),
         },
     )
-    operator = OperatorSettings(
-        interval_s=interval_s, broker_timeout_s=3, rabbitmq_management_url=management_url
+    settings = OperatorSettings(
+        interval_s=interval_s,
+        broker_timeout_s=3,
+        rabbitmq_management_url=management_url,
+        **operator,
     )
-    return OperatorConfig(eda, operator)
+    return OperatorConfig(eda, settings)
+
+
+def plain_rabbitmq(settings: RabbitMQSettings) -> RabbitMQSettings:
+    """The same exchange and queue names on the local broker's plaintext port, as guest:
+    for a test's own publishing and teardown beside an operator on a secured link."""
+    return settings.model_copy(
+        update={
+            "url": PLAIN_RABBITMQ_URL,
+            "ssl_cafile": None,
+            "ssl_certfile": None,
+            "ssl_keyfile": None,
+        }
+    )
 
 
 async def topic_partitions(settings: KafkaSettings, topic: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
     await admin.start()
     try:
         (description,) = await admin.describe_topics([topic])
@@ -64,7 +90,7 @@ async def topic_partitions(settings: KafkaSettings, topic: str) -> int:
 
 async def publish_to_topic(settings: KafkaSettings, topic: str, count: int) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, enable_idempotence=False, acks="all"
+        **kafka_client_options(settings), enable_idempotence=False, acks="all"
     )
     await producer.start()
     try:

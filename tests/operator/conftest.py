@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.operator.cluster import Cluster, running_cluster
+from tests.support.secured.fixtures import *  # noqa: F403  (certificates, stunnel, RabbitMQ users)
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from eda_local.provision import provision_queues
 from eda_local.stopping import run_until_stopped
 from eda_local.tansu import running_tansu
 from order_service.config import SERVICE as ORDER_SERVICE
-from shared.links import LinkMisconfigured
-from shared.links.check import check_broker_links
+from shared.links import LinkMisconfigured, check_broker_links
 from shared.service import migrate_database
 from shared.settings import Settings, SettingsError, load_settings
 from user_service.config import SERVICE as USER_SERVICE

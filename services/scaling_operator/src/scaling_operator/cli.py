@@ -1,12 +1,15 @@
 """eda-operator: scale every subscriber Deployment on its own broker backlog.
 
 Settings come from the environment: EDA_OPERATOR__* for the operator itself,
-EDA_KAFKA__* and EDA_RABBITMQ__* for the brokers (see docs/operator.md).
+EDA_KAFKA__* and EDA_RABBITMQ__* for the brokers (see docs/operator.md). Before it
+watches anything it tries its links once: a misconfigured one (a refused password, a
+certificate that does not verify) ends it with one line and exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +18,8 @@ import kopf
 from scaling_operator.handlers import build_registry
 from scaling_operator.kube import login
 from scaling_operator.settings import load_config
+from scaling_operator.startup import check_links
+from shared.links import LinkMisconfigured
 from shared.settings import SettingsError
 
 
@@ -32,9 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, kopf.LoginError) as exc:
         print(f"eda-operator: {exc}", file=sys.stderr)
         return 1
+    kopf.configure(verbose=args.verbose)
+    try:
+        # An unreachable broker is only logged: the readings retry it.
+        asyncio.run(check_links(config))
+    except LinkMisconfigured as exc:
+        print(f"eda-operator: {exc}", file=sys.stderr)
+        return 1
     namespace = args.namespace or config.operator.namespace
     health = config.operator
-    kopf.configure(verbose=args.verbose)
     kopf.run(
         registry=build_registry(config),
         # One replica: without kopf's peering, two would both scale the same Deployments.

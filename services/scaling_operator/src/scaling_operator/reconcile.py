@@ -39,6 +39,7 @@ from scaling_operator.status import (
     utc_now,
 )
 from scaling_operator.topology import UnknownEventTypeError, ensure_topology
+from shared.links import LinkMisconfigured
 
 NORMAL = "Normal"
 WARNING = "Warning"
@@ -172,6 +173,10 @@ class Reconciler:
         except UnknownEventTypeError as exc:
             state.topology_for = source  # a name does not change by retrying
             return [Event(WARNING, "TopologyIncomplete", str(exc))], None
+        except LinkMisconfigured as exc:
+            # The reading says so in the status, with the setting to fix; tried again.
+            logger.warning("topology not ensured: %s", exc)
+            return [], None
         except (KafkaError, AMQPError, OSError, TimeoutError) as exc:
             # Tried again at the next reading.
             logger.warning("topology not ensured yet: %s", describe(exc))

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 
-import aio_pika
-
 from scaling_operator.spec import KafkaSource, RabbitMQSource, Source
+from shared.links import connect_rabbitmq
 from shared.messaging import Subscription, dead_letter_topic
 from shared.messaging.kafka import TopicProvisioner
 from shared.messaging.rabbitmq import declare_subscriber_queue
@@ -51,7 +50,7 @@ async def ensure_kafka_topics(settings: KafkaSettings, source: KafkaSource) -> s
 
 async def ensure_rabbitmq_queue(settings: RabbitMQSettings, source: RabbitMQSource) -> str:
     event_type = event_type_of_queue(source.queue, settings.queue_prefix)
-    connection = await aio_pika.connect(settings.url)
+    connection = await connect_rabbitmq(settings)  # amqps and its CA as EDA_RABBITMQ__* say
     async with connection:
         channel = await connection.channel()
         await declare_subscriber_queue(

@@ -2,19 +2,25 @@
 client's connection options (TLS, SASL, credentials) and tells a misconfigured link,
 which stops the process with one line, from an unreachable one, which is retried."""
 
+from shared.links.check import check_broker_links, routed_brokers
 from shared.links.kafka import kafka_client_options, start_kafka_client
 from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
 from shared.links.problems import LinkMisconfigured
 from shared.links.rabbitmq import connect_rabbitmq, connect_rabbitmq_robust, rabbitmq_address
+from shared.links.tls import client_context, describe_tls_failure
 
 __all__ = [
     "LinkMisconfigured",
+    "check_broker_links",
+    "client_context",
     "connect_rabbitmq",
     "connect_rabbitmq_robust",
+    "describe_tls_failure",
     "kafka_client_options",
     "mysql_connect_options",
     "mysql_problem",
     "rabbitmq_address",
     "require_encrypted",
+    "routed_brokers",
     "start_kafka_client",
 ]

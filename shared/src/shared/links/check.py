@@ -24,12 +24,16 @@ def routed_brokers(settings: Settings) -> set[BrokerKind]:
     return {settings.default_broker, *settings.routes.values()}
 
 
-async def check_broker_links(settings: Settings, brokers: set[BrokerKind] | None = None) -> None:
+async def check_broker_links(
+    settings: Settings,
+    brokers: set[BrokerKind] | None = None,
+    timeout_s: float = CHECK_TIMEOUT_S,
+) -> None:
     """Connect once to each broker in ``brokers`` (default: every broker routing names);
     raise LinkMisconfigured, or log that a broker is not reachable yet."""
     for broker in sorted(brokers if brokers is not None else routed_brokers(settings)):
         try:
-            async with asyncio.timeout(CHECK_TIMEOUT_S):
+            async with asyncio.timeout(timeout_s):
                 if broker is BrokerKind.KAFKA:
                     await _check_kafka(settings)
                 else:
@@ -55,9 +59,15 @@ async def _check_kafka(settings: Settings) -> None:
         **kafka_client_options(settings.kafka),
         request_timeout_ms=settings.kafka.request_timeout_ms,
     )
+    # aiokafka logs each failed bootstrap as an error of its own: the outcome is said
+    # once instead, as the line that stops the process or as a warning.
+    library = logging.getLogger("aiokafka")
+    level = library.level
+    library.setLevel(logging.CRITICAL)
     try:
         await start_kafka_client(admin, settings.kafka)
     finally:
+        library.setLevel(level)
         with contextlib.suppress(Exception):
             await admin.close()
 

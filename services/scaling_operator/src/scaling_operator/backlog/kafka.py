@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from scaling_operator.backlog.failures import describe
+from scaling_operator.backlog.failures import describe, misconfigured
 from scaling_operator.decisions import (
     BacklogReading,
     BacklogUnavailable,
@@ -17,6 +17,7 @@ from scaling_operator.decisions import (
     kafka_lag,
 )
 from scaling_operator.spec import KafkaSource
+from shared.links import LinkMisconfigured, kafka_client_options, start_kafka_client
 from shared.settings import KafkaSettings
 
 CLIENT_ID = "eda-operator"
@@ -38,6 +39,8 @@ async def read_kafka_backlog(
         return BacklogUnavailable(
             "TopicNotFound", f"Kafka topic {topic!r} does not exist", broker_reachable=True
         )
+    except LinkMisconfigured as exc:
+        return misconfigured(exc)
     except (KafkaError, OSError, TimeoutError) as exc:
         return BacklogUnavailable(
             "BrokerUnreachable",
@@ -51,21 +54,22 @@ async def read_partition_offsets(
     settings: KafkaSettings, topic: str, group: str
 ) -> list[PartitionOffsets]:
     """Earliest retained, end and committed offset of every partition of ``topic``."""
+    options = kafka_client_options(settings)  # TLS and SASL as EDA_KAFKA__* say
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **options,
         client_id=CLIENT_ID,
         enable_auto_commit=False,
         fetch_max_wait_ms=_FETCH_MAX_WAIT_MS,
         request_timeout_ms=settings.request_timeout_ms,
     )
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers,
+        **options,
         client_id=CLIENT_ID,
         request_timeout_ms=settings.request_timeout_ms,
     )
     try:
-        await consumer.start()
-        await admin.start()
+        await start_kafka_client(consumer, settings)
+        await start_kafka_client(admin, settings)
         await consumer.topics()  # fresh metadata: the partition count caps the replicas
         numbers = consumer.partitions_for_topic(topic)
         if not numbers:

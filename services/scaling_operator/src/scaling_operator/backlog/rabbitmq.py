@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import aio_pika
 import aiohttp
 from aio_pika.exceptions import AMQPError, ChannelNotFoundEntity
 
-from scaling_operator.backlog.failures import describe
+from scaling_operator.backlog.failures import describe, misconfigured
 from scaling_operator.decisions import BacklogUnavailable, QueueCounts
+from scaling_operator.management import get_json
 from scaling_operator.settings import ManagementEndpoint
 from scaling_operator.spec import RabbitMQSource
+from shared.links import LinkMisconfigured, connect_rabbitmq, rabbitmq_address
 from shared.settings import RabbitMQSettings
 
 _NOT_FOUND = 404
@@ -44,11 +45,13 @@ async def read_queue_depth(
     try:
         async with asyncio.timeout(timeout_s):
             counted = await _counted_messages(management, queue)
-            ready = await _ready_messages(settings.url, queue)
+            ready = await _ready_messages(settings, queue)
     except _QueueMissingError:
         return BacklogUnavailable(
             "QueueNotFound", f"RabbitMQ queue {queue!r} does not exist", broker_reachable=True
         )
+    except LinkMisconfigured as exc:
+        return misconfigured(exc)
     except _UnreadableError as exc:
         return BacklogUnavailable("BrokerUnreachable", str(exc), broker_reachable=False)
     except TimeoutError:
@@ -69,34 +72,30 @@ async def read_queue_depth(
 
 async def _counted_messages(management: ManagementEndpoint, queue: str) -> int | None:
     """Ready plus unacknowledged, as of the last statistics; None before the first."""
-    url = (
-        f"{management.base_url}/api/queues/{quote(management.vhost, safe='')}/"
-        f"{quote(queue, safe='')}"
-    )
-    authorization = aiohttp.encode_basic_auth(management.user, management.password)
+    path = f"/api/queues/{quote(management.vhost, safe='')}/{quote(queue, safe='')}"
     try:
-        async with (
-            aiohttp.ClientSession(headers={"Authorization": authorization}) as session,
-            session.get(url, params={"columns": "name,messages"}) as response,
-        ):
-            if response.status == _NOT_FOUND:
-                raise _QueueMissingError(queue)
-            response.raise_for_status()
-            body = await response.json()
+        status, body = await get_json(management, path, {"columns": "name,messages"})
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         raise _UnreadableError(
             f"RabbitMQ management API at {management.base_url} could not be read: {describe(exc)}"
         ) from exc
+    if status == _NOT_FOUND:
+        raise _QueueMissingError(queue)
+    if body is None:
+        raise _UnreadableError(
+            f"RabbitMQ management API at {management.base_url} answered {status}"
+        )
     messages = body.get("messages") if isinstance(body, dict) else None
     return messages if isinstance(messages, int) else None
 
 
-async def _ready_messages(url: str, queue: str) -> int:
+async def _ready_messages(settings: RabbitMQSettings, queue: str) -> int:
+    address = rabbitmq_address(settings.url)  # host and port only: the URL has the password
     try:
-        connection = await aio_pika.connect(url)
+        connection = await connect_rabbitmq(settings)
     except (AMQPError, OSError) as exc:
         raise _UnreadableError(
-            f"RabbitMQ at {_address(url)} could not be reached: {describe(exc)}"
+            f"RabbitMQ at {address} could not be reached: {describe(exc)}"
         ) from exc
     try:
         channel = await connection.channel()
@@ -105,13 +104,7 @@ async def _ready_messages(url: str, queue: str) -> int:
     except ChannelNotFoundEntity as exc:
         raise _QueueMissingError(queue) from exc
     except (AMQPError, OSError) as exc:
-        raise _UnreadableError(f"RabbitMQ at {_address(url)}: {describe(exc)}") from exc
+        raise _UnreadableError(f"RabbitMQ at {address}: {describe(exc)}") from exc
     finally:
         with contextlib.suppress(AMQPError, OSError):
             await connection.close()
-
-
-def _address(url: str) -> str:
-    """Host and port only: the URL carries the password."""
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or 5672}"
