@@ -133,7 +133,7 @@ async def _connect_when_up(settings: MySQLSettings) -> aiomysql.Connection:
             await asyncio.sleep(min(_SERVER_RETRY_S, left))
             continue
         try:
-            await require_encrypted(connection, settings)
+            require_encrypted(connection, settings)
         except BaseException:
             connection.close()
             raise

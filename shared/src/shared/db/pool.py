@@ -4,35 +4,72 @@ a misconfigured link raised as LinkMisconfigured."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import aiomysql
 import pymysql
 
 from shared.db.tracing import TracedCursor
-from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
+from shared.links.mysql import (
+    is_encrypted,
+    mysql_connect_options,
+    mysql_problem,
+    require_encrypted,
+)
 from shared.settings import MySQLSettings
 from shared.telemetry.tracing import tracer
 
 
 async def create_pool(settings: MySQLSettings, database: str | None = None) -> aiomysql.Pool:
+    options = {
+        **mysql_connect_options(settings),
+        "db": database or settings.database,
+        "autocommit": False,
+        "charset": "utf8mb4",
+        "cursorclass": TracedCursor if tracer() is not None else aiomysql.Cursor,
+    }
+    sizes = {
+        "minsize": settings.pool_min_size,
+        "maxsize": settings.pool_max_size,
+        "echo": False,
+        "pool_recycle": -1,
+        "loop": asyncio.get_running_loop(),
+    }
+    pool = (
+        EncryptedOnlyPool(settings, **sizes, **options)
+        if settings.requires_tls
+        else aiomysql.Pool(**sizes, **options)
+    )
     try:
-        pool = await aiomysql.create_pool(
-            **mysql_connect_options(settings),
-            db=database or settings.database,
-            minsize=settings.pool_min_size,
-            maxsize=settings.pool_max_size,
-            autocommit=False,
-            charset="utf8mb4",
-            cursorclass=TracedCursor if tracer() is not None else aiomysql.Cursor,
-        )
-        if settings.requires_tls and settings.pool_min_size > 0:
-            async with pool.acquire() as connection:
-                await require_encrypted(connection, settings)
-    except Exception as exc:
-        problem = mysql_problem(settings, exc)
+        if settings.pool_min_size > 0:
+            async with pool.acquire() as connection:  # the first connection, checked
+                require_encrypted(connection, settings)
+    except BaseException as exc:
+        pool.close()
+        await pool.wait_closed()
+        problem = mysql_problem(settings, exc) if isinstance(exc, Exception) else None
         if problem is not None:
             raise problem from None
         raise
     return pool
+
+
+class EncryptedOnlyPool(aiomysql.Pool):  # type: ignore[misc]
+    """A pool for ``REQUIRED`` and above: every connection it hands out, including those
+    it opens later, is checked to be encrypted (a Python attribute, no round trip)."""
+
+    def __init__(self, settings: MySQLSettings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._settings = settings
+
+    async def _acquire(self) -> aiomysql.Connection:
+        connection = await super()._acquire()
+        if not is_encrypted(connection):
+            connection.close()
+            self.release(connection)
+            require_encrypted(connection, self._settings)
+        return connection
 
 
 async def probe_database(settings: MySQLSettings, table: str | None = None) -> None:
@@ -46,7 +83,7 @@ async def probe_database(settings: MySQLSettings, table: str | None = None) -> N
             raise problem from None
         raise
     try:
-        await require_encrypted(connection, settings)
+        require_encrypted(connection, settings)
         if table is not None:
             async with connection.cursor() as cursor:
                 await cursor.execute(

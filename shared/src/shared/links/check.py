@@ -59,15 +59,9 @@ async def _check_kafka(settings: Settings) -> None:
         **kafka_client_options(settings.kafka),
         request_timeout_ms=settings.kafka.request_timeout_ms,
     )
-    # aiokafka logs each failed bootstrap as an error of its own: the outcome is said
-    # once instead, as the line that stops the process or as a warning.
-    library = logging.getLogger("aiokafka")
-    level = library.level
-    library.setLevel(logging.CRITICAL)
     try:
         await start_kafka_client(admin, settings.kafka)
     finally:
-        library.setLevel(level)
         with contextlib.suppress(Exception):
             await admin.close()
 

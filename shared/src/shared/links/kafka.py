@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from aiokafka import errors as kafka_errors
@@ -21,6 +23,8 @@ from shared.settings import KafkaSettings
 LINK = "Kafka"
 PREFIX = "EDA_KAFKA__"
 PROBE_TIMEOUT_S = 5.0
+# A broker that speaks TLS answers a ClientHello at once; one that does not stays silent.
+HANDSHAKE_TIMEOUT_S = 2.0
 # After a TLS handshake, a broker that wants a client certificate says so at once.
 CERTIFICATE_ALERT_WAIT_S = 1.0
 
@@ -81,15 +85,16 @@ async def start_kafka_client(client: _Startable, settings: KafkaSettings) -> Non
     """``client.start()``; a start that failed because of the configuration raises
     LinkMisconfigured instead of the library's error, which often hides the cause
     (aiokafka logs why a bootstrap failed and raises 'Unable to bootstrap')."""
-    try:
-        await client.start()
-    except LinkMisconfigured:
-        raise
-    except Exception as exc:
-        problem = await diagnose_kafka(settings, exc)
-        if problem is not None:
-            raise problem from None
-        raise
+    with quiet_bootstrap_errors():
+        try:
+            await client.start()
+        except LinkMisconfigured:
+            raise
+        except Exception as exc:
+            problem = await diagnose_kafka(settings, exc)
+            if problem is not None:
+                raise problem from None
+            raise
 
 
 async def diagnose_kafka(
@@ -126,21 +131,28 @@ async def diagnose_kafka(
 def _sasl_problem(settings: KafkaSettings, failure: BaseException) -> LinkMisconfigured | None:
     address = settings.bootstrap_servers
     mechanism = settings.sasl_mechanism
-    credentials = (
-        f"{PREFIX}SASL_OAUTHBEARER_CLIENT_ID and _CLIENT_SECRET"
-        if mechanism == "OAUTHBEARER"
-        else f"{PREFIX}SASL_USERNAME and {PREFIX}SASL_PASSWORD"
-    )
+    if mechanism == "OAUTHBEARER":
+        # The token endpoint accepted the client (it says so itself when it does not):
+        # the broker refused the token it issued.
+        refused = "it refused the OAUTHBEARER token from the token endpoint"
+        credentials = (
+            f"{PREFIX}SASL_OAUTHBEARER_SCOPE and the broker's OAUTHBEARER set-up (issuer, audience)"
+        )
+    else:
+        refused = f"it refused the SASL {mechanism} credentials"
+        credentials = f"{PREFIX}SASL_USERNAME and {PREFIX}SASL_PASSWORD"
     if isinstance(failure, LinkMisconfigured):
         return failure
     if isinstance(failure, KeyError) and failure.args == ("v",) and settings.uses_sasl:
         # aiokafka's SCRAM reads the server's final message: without 'v' it was an 'e'.
-        return LinkMisconfigured(
-            LINK, address, f"it refused the SASL {mechanism} credentials", credentials
-        )
+        return LinkMisconfigured(LINK, address, refused, credentials)
     if isinstance(failure, kafka_errors.UnsupportedSaslMechanismError):
         return LinkMisconfigured(
-            LINK, address, f"it does not offer SASL {mechanism}", f"{PREFIX}SASL_MECHANISM"
+            LINK,
+            address,
+            f"it does not offer SASL {mechanism}",
+            f"{PREFIX}SASL_MECHANISM, or {PREFIX}SECURITY_PROTOCOL (SSL or PLAINTEXT"
+            " for a listener without SASL)",
         )
     if isinstance(
         failure,
@@ -148,9 +160,7 @@ def _sasl_problem(settings: KafkaSettings, failure: BaseException) -> LinkMiscon
         | kafka_errors.AuthenticationFailedError
         | kafka_errors.IllegalSaslStateError,
     ):
-        return LinkMisconfigured(
-            LINK, address, f"it refused the SASL {mechanism} credentials", credentials
-        )
+        return LinkMisconfigured(LINK, address, refused, credentials)
     return None
 
 
@@ -165,11 +175,13 @@ async def _tls_problem(settings: KafkaSettings, host: str, port: int) -> str | N
         return None  # unreachable: retried
     try:
         try:
-            async with asyncio.timeout(PROBE_TIMEOUT_S):
+            async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
                 await writer.start_tls(context, server_hostname=host)
         except TimeoutError:
+            writer.transport.abort()  # after a failed start_tls, wait_closed never ends
             return "it does not answer a TLS handshake (it may not speak TLS)"
         except OSError as exc:
+            writer.transport.abort()
             return describe_tls_failure(exc)
         try:
             async with asyncio.timeout(CERTIFICATE_ALERT_WAIT_S):
@@ -180,8 +192,13 @@ async def _tls_problem(settings: KafkaSettings, host: str, port: int) -> str | N
             return describe_tls_failure(exc)
         return None
     finally:
-        writer.close()
-        with contextlib.suppress(OSError):
+        await _closed(writer)
+
+
+async def _closed(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(OSError, TimeoutError):
+        async with asyncio.timeout(1):
             await writer.wait_closed()
 
 
@@ -191,13 +208,56 @@ async def _speaks_tls(host: str, port: int) -> bool:
     context.verify_mode = ssl.CERT_NONE
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
-            _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=host)
+            _, writer = await asyncio.open_connection(host, port)
     except (OSError, TimeoutError):
         return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
+    try:
+        async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
+            await writer.start_tls(context, server_hostname=host)
+    except (OSError, TimeoutError):
+        writer.transport.abort()
+        return False
+    await _closed(writer)
     return True
+
+
+class _BootstrapErrors(logging.Filter):
+    """Holds aiokafka's 'Unable connect to' lines while a client starts: a start that
+    was misconfigured is said once, as the line that stops the process; any other
+    outcome lets the held lines through, as they explain an outage."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starting = 0
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.starting and str(record.msg).startswith("Unable connect to"):
+            self.held.append(record)
+            return False
+        return True
+
+
+_LIBRARY = logging.getLogger("aiokafka.client")
+_bootstrap_errors = _BootstrapErrors()
+_LIBRARY.addFilter(_bootstrap_errors)
+
+
+@contextlib.contextmanager
+def quiet_bootstrap_errors() -> Iterator[None]:
+    _bootstrap_errors.starting += 1
+    misconfigured = False
+    try:
+        yield
+    except LinkMisconfigured:
+        misconfigured = True
+        raise
+    finally:
+        _bootstrap_errors.starting -= 1
+        held, _bootstrap_errors.held = _bootstrap_errors.held, []
+        if not misconfigured:
+            for record in held:
+                _LIBRARY.handle(record)
 
 
 def _tls_setting(problem: str) -> str:

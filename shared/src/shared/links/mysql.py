@@ -53,15 +53,16 @@ def mysql_ssl_context(settings: MySQLSettings) -> ssl.SSLContext | None:
     )
 
 
-async def require_encrypted(connection: aiomysql.Connection, settings: MySQLSettings) -> None:
+def is_encrypted(connection: aiomysql.Connection) -> bool:
+    """Whether TLS was started on the connection (aiomysql marks it ``_secure``; if a
+    later aiomysql drops the mark, every connection reads as plaintext: fail closed)."""
+    return bool(getattr(connection, "_secure", False))
+
+
+def require_encrypted(connection: aiomysql.Connection, settings: MySQLSettings) -> None:
     """Fail closed: with REQUIRED and above, a session that is not encrypted (the server
     offered no TLS, or something in between removed it) is refused."""
-    if not settings.requires_tls:
-        return
-    async with connection.cursor() as cursor:
-        await cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
-        row = await cursor.fetchone()
-    if row is None or not row[1]:
+    if settings.requires_tls and not is_encrypted(connection):
         raise LinkMisconfigured(
             LINK,
             mysql_address(settings),

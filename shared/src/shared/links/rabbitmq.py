@@ -4,6 +4,7 @@ the consumer, ``eda dlq``, the operator and ``make run`` connect here."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from shared.links.tls import client_context, describe_tls_failure
 from shared.settings import RabbitMQSettings
 
 LINK = "RabbitMQ"
+PROBE_TIMEOUT_S = 3.0
 PREFIX = "EDA_RABBITMQ__"
 
 
@@ -47,7 +49,7 @@ async def connect_rabbitmq_robust(settings: RabbitMQSettings) -> AbstractRobustC
             settings.url, ssl_context=rabbitmq_ssl_context(settings)
         )
     except Exception as exc:
-        _raise_if_misconfigured(settings, exc)
+        await _raise_if_misconfigured(settings, exc)
         raise
 
 
@@ -56,14 +58,47 @@ async def connect_rabbitmq(settings: RabbitMQSettings) -> AbstractConnection:
     try:
         return await aio_pika.connect(settings.url, ssl_context=rabbitmq_ssl_context(settings))
     except Exception as exc:
-        _raise_if_misconfigured(settings, exc)
+        await _raise_if_misconfigured(settings, exc)
         raise
 
 
-def _raise_if_misconfigured(settings: RabbitMQSettings, failure: BaseException) -> None:
+async def _raise_if_misconfigured(settings: RabbitMQSettings, failure: BaseException) -> None:
     problem = rabbitmq_problem(settings, failure)
+    if problem is None and _closed_on_us(failure) and await _plaintext_to_tls(settings):
+        problem = LinkMisconfigured(
+            LINK,
+            rabbitmq_address(settings.url),
+            "it speaks TLS but the URL is amqp://",
+            f"{PREFIX}URL (amqps://)",
+        )
     if problem is not None:
         raise problem from None
+
+
+def _closed_on_us(failure: BaseException) -> bool:
+    return any(
+        isinstance(cause, ConnectionResetError | ConnectionAbortedError | EOFError)
+        or "reset" in str(cause).lower()
+        or "closed" in str(cause).lower()
+        for cause in _causes(failure)
+    )
+
+
+async def _plaintext_to_tls(settings: RabbitMQSettings) -> bool:
+    """Whether an amqp:// URL's port completes a TLS handshake (unverified)."""
+    if settings.url.startswith("amqps://"):
+        return False
+    host, _, port = rabbitmq_address(settings.url).rpartition(":")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            _, writer = await asyncio.open_connection(host, int(port), ssl=context)
+    except (OSError, TimeoutError):
+        return False
+    writer.transport.abort()
+    return True
 
 
 def rabbitmq_problem(
