@@ -10,8 +10,6 @@ connection, timeout, a 5xx) is the server being unreachable and raised as it cam
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import errno
 import ssl
 from collections.abc import Mapping
@@ -21,11 +19,16 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from scaling_operator.settings import MANAGEMENT_URL_SETTING, ManagementEndpoint
-from shared.links import LinkMisconfigured, client_context, describe_tls_failure
+from shared.links import (
+    LinkMisconfigured,
+    causes,
+    client_context,
+    describe_tls_failure,
+    speaks_tls,
+)
 
 LINK = "RabbitMQ management API"
 _UNAUTHORIZED = 401
-_PROBE_TIMEOUT_S = 3.0
 
 
 class ManagementCredentialsRefused(LinkMisconfigured):
@@ -86,7 +89,7 @@ async def management_problem(
 ) -> LinkMisconfigured | None:
     """Why ``failure`` happened, when it is the configuration's fault; None when the
     server is only unreachable (refused, reset, timed out)."""
-    for cause in _causes(failure):
+    for cause in causes(failure):
         tls = _tls_failure(cause)
         if tls is None:
             continue
@@ -101,7 +104,7 @@ async def management_problem(
     dropped = any(
         isinstance(cause, aiohttp.ServerDisconnectedError | ConnectionResetError)
         or (isinstance(cause, aiohttp.ClientOSError) and cause.errno == errno.ECONNRESET)
-        for cause in _causes(failure)
+        for cause in causes(failure)
     )
     if not endpoint.tls and dropped and await _speaks_tls(endpoint.base_url):
         return LinkMisconfigured(
@@ -126,28 +129,4 @@ def _tls_failure(exc: BaseException) -> str | None:
 async def _speaks_tls(base_url: str) -> bool:
     """Whether the port of an http:// URL completes a TLS handshake (unverified)."""
     parts = urlsplit(base_url)
-    if parts.hostname is None:
-        return False
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    try:
-        async with asyncio.timeout(_PROBE_TIMEOUT_S):
-            _, writer = await asyncio.open_connection(
-                parts.hostname, parts.port or 80, ssl=context, server_hostname=parts.hostname
-            )
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return True
-
-
-def _causes(failure: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = failure
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
+    return parts.hostname is not None and await speaks_tls(parts.hostname, parts.port or 80)

@@ -7,10 +7,11 @@ from shared.links.kafka import kafka_client_options, start_kafka_client
 from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
 from shared.links.problems import LinkMisconfigured
 from shared.links.rabbitmq import connect_rabbitmq, connect_rabbitmq_robust, rabbitmq_address
-from shared.links.tls import client_context, describe_tls_failure
+from shared.links.tls import causes, client_context, describe_tls_failure, speaks_tls
 
 __all__ = [
     "LinkMisconfigured",
+    "causes",
     "check_broker_links",
     "client_context",
     "connect_rabbitmq",
@@ -22,5 +23,6 @@ __all__ = [
     "rabbitmq_address",
     "require_encrypted",
     "routed_brokers",
+    "speaks_tls",
     "start_kafka_client",
 ]

@@ -17,14 +17,18 @@ from aiokafka.conn import create_conn
 from shared.links.addresses import first_host_port
 from shared.links.oauth import ClientCredentials, ClientCredentialsTokens
 from shared.links.problems import LinkMisconfigured
-from shared.links.tls import client_context, describe_tls_failure
+from shared.links.tls import (
+    HANDSHAKE_TIMEOUT_S,
+    client_context,
+    closed,
+    describe_tls_failure,
+    speaks_tls,
+)
 from shared.settings import KafkaSettings
 
 LINK = "Kafka"
 PREFIX = "EDA_KAFKA__"
 PROBE_TIMEOUT_S = 5.0
-# A broker that speaks TLS answers a ClientHello at once; one that does not stays silent.
-HANDSHAKE_TIMEOUT_S = 2.0
 # After a TLS handshake, a broker that wants a client certificate says so at once.
 CERTIFICATE_ALERT_WAIT_S = 1.0
 
@@ -111,7 +115,7 @@ async def diagnose_kafka(
         tls = await _tls_problem(settings, host, port)
         if tls is not None:
             return LinkMisconfigured(LINK, address, tls, _tls_setting(tls))
-    elif await _speaks_tls(host, port):
+    elif await speaks_tls(host, port):
         return LinkMisconfigured(
             LINK,
             address,
@@ -192,33 +196,7 @@ async def _tls_problem(settings: KafkaSettings, host: str, port: int) -> str | N
             return describe_tls_failure(exc)
         return None
     finally:
-        await _closed(writer)
-
-
-async def _closed(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    with contextlib.suppress(OSError, TimeoutError):
-        async with asyncio.timeout(1):
-            await writer.wait_closed()
-
-
-async def _speaks_tls(host: str, port: int) -> bool:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT_S):
-            _, writer = await asyncio.open_connection(host, port)
-    except (OSError, TimeoutError):
-        return False
-    try:
-        async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
-            await writer.start_tls(context, server_hostname=host)
-    except (OSError, TimeoutError):
-        writer.transport.abort()
-        return False
-    await _closed(writer)
-    return True
+        await closed(writer)
 
 
 class _BootstrapErrors(logging.Filter):
@@ -238,7 +216,7 @@ class _BootstrapErrors(logging.Filter):
         return True
 
 
-_LIBRARY = logging.getLogger("aiokafka.client")
+_LIBRARY = logging.getLogger("aiokafka")  # aiokafka.client logs under this name
 _bootstrap_errors = _BootstrapErrors()
 _LIBRARY.addFilter(_bootstrap_errors)
 

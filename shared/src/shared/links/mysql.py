@@ -11,7 +11,7 @@ import aiomysql
 import pymysql
 
 from shared.links.problems import LinkMisconfigured
-from shared.links.tls import client_context, describe_tls_failure
+from shared.links.tls import causes, client_context, describe_tls_failure
 from shared.settings import MySQLSettings
 
 LINK = "MySQL"
@@ -94,8 +94,7 @@ def mysql_problem(settings: MySQLSettings, failure: BaseException) -> LinkMiscon
         return LinkMisconfigured(
             LINK, address, "it requires TLS", f"{PREFIX}SSL_MODE (REQUIRED or VERIFY_IDENTITY)"
         )
-    cause: BaseException | None = failure
-    while cause is not None:
+    for cause in causes(failure):
         tls = describe_tls_failure(cause)
         if tls is not None:
             setting = f"{PREFIX}SSL_CA"
@@ -104,5 +103,4 @@ def mysql_problem(settings: MySQLSettings, failure: BaseException) -> LinkMiscon
             elif "mismatch" in tls:
                 setting = f"{PREFIX}HOST (the name in the server's certificate) or {PREFIX}SSL_MODE"
             return LinkMisconfigured(LINK, address, tls, setting)
-        cause = cause.__cause__ or cause.__context__
     return None

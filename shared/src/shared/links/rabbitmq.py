@@ -4,7 +4,6 @@ the consumer, ``eda dlq``, the operator and ``make run`` connect here."""
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from urllib.parse import urlsplit
 
@@ -13,11 +12,10 @@ from aio_pika.abc import AbstractConnection, AbstractRobustConnection
 from aiormq.exceptions import AuthenticationError, ProbableAuthenticationError
 
 from shared.links.problems import LinkMisconfigured
-from shared.links.tls import client_context, describe_tls_failure
+from shared.links.tls import causes, client_context, describe_tls_failure, speaks_tls
 from shared.settings import RabbitMQSettings
 
 LINK = "RabbitMQ"
-PROBE_TIMEOUT_S = 3.0
 PREFIX = "EDA_RABBITMQ__"
 
 
@@ -64,7 +62,7 @@ async def connect_rabbitmq(settings: RabbitMQSettings) -> AbstractConnection:
 
 async def _raise_if_misconfigured(settings: RabbitMQSettings, failure: BaseException) -> None:
     problem = rabbitmq_problem(settings, failure)
-    if problem is None and _closed_on_us(failure) and await _plaintext_to_tls(settings):
+    if problem is None and _closed_on_us(failure) and await _plaintext_to_tls(settings.url):
         problem = LinkMisconfigured(
             LINK,
             rabbitmq_address(settings.url),
@@ -80,25 +78,15 @@ def _closed_on_us(failure: BaseException) -> bool:
         isinstance(cause, ConnectionResetError | ConnectionAbortedError | EOFError)
         or "reset" in str(cause).lower()
         or "closed" in str(cause).lower()
-        for cause in _causes(failure)
+        for cause in causes(failure)
     )
 
 
-async def _plaintext_to_tls(settings: RabbitMQSettings) -> bool:
-    """Whether an amqp:// URL's port completes a TLS handshake (unverified)."""
-    if settings.url.startswith("amqps://"):
+async def _plaintext_to_tls(url: str) -> bool:
+    if url.startswith("amqps://"):
         return False
-    host, _, port = rabbitmq_address(settings.url).rpartition(":")
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT_S):
-            _, writer = await asyncio.open_connection(host, int(port), ssl=context)
-    except (OSError, TimeoutError):
-        return False
-    writer.transport.abort()
-    return True
+    host, _, port = rabbitmq_address(url).rpartition(":")
+    return await speaks_tls(host, int(port))
 
 
 def rabbitmq_problem(
@@ -109,7 +97,7 @@ def rabbitmq_problem(
         return LinkMisconfigured(
             LINK, address, "it refused the user name or password", f"{PREFIX}URL (its user info)"
         )
-    for cause in _causes(failure):
+    for cause in causes(failure):
         tls = describe_tls_failure(cause)
         if tls is None:
             continue
@@ -121,12 +109,3 @@ def rabbitmq_problem(
             setting = f"{PREFIX}SSL_CAFILE"
         return LinkMisconfigured(LINK, address, tls, setting)
     return None
-
-
-def _causes(failure: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = failure
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen

@@ -3,6 +3,8 @@ system's), and a client certificate and key for mutual TLS."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 from pathlib import Path
 
@@ -70,3 +72,46 @@ def describe_tls_failure(exc: BaseException) -> str | None:
     if "WRONG_VERSION_NUMBER" in reason or "RECORD_LAYER" in reason or "PACKET_LENGTH" in reason:
         return "it does not speak TLS"
     return f"the TLS handshake failed ({exc.reason or exc})"
+
+
+CONNECT_TIMEOUT_S = 5.0
+# A server that speaks TLS answers a ClientHello at once; one that does not stays silent.
+HANDSHAKE_TIMEOUT_S = 2.0
+
+
+async def speaks_tls(host: str, port: int) -> bool:
+    """Whether ``host:port`` completes a TLS handshake (unverified): told to a client that
+    sent plaintext to a TLS port, whose libraries only see a connection reset."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            _, writer = await asyncio.open_connection(host, port)
+    except (OSError, TimeoutError):
+        return False
+    try:
+        async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
+            await writer.start_tls(context, server_hostname=host)
+    except (OSError, TimeoutError):
+        writer.transport.abort()  # after a failed start_tls, wait_closed never ends
+        return False
+    await closed(writer)
+    return True
+
+
+async def closed(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(OSError, TimeoutError):
+        async with asyncio.timeout(1):
+            await writer.wait_closed()
+
+
+def causes(failure: BaseException) -> list[BaseException]:
+    """``failure`` and what caused it, outermost first: libraries wrap the TLS error."""
+    seen: list[BaseException] = []
+    current: BaseException | None = failure
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
