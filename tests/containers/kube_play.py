@@ -1,5 +1,6 @@
 """A rendered Deployment run with `podman kube play` (Podman 4.3), on the host's
-network, with the rendered ConfigMap and Secrets.
+network, with the rendered ConfigMap and Secrets (and those a test gives for the
+chart's ``existingSecret`` values).
 
 What Podman 4.3's kube play cannot do with this chart's pods, and what is done here
 instead (everything else of the pod spec is kube play's own doing):
@@ -8,6 +9,16 @@ instead (everything else of the pod spec is kube play's own doing):
   ``secretKeyRef`` lookup parses a podman secret as a flat JSON map of base64
   values and fails on its own ("is not valid JSON"). Each rendered Secret is created
   with `podman secret create` in that shape.
+- a ``secret`` volume: without ``optional`` kube play crashes (a nil pointer, Podman
+  issue 16636, fixed in 4.4). With ``optional: false`` it reads the podman secret as a
+  Secret document (so not in the shape ``secretKeyRef`` needs), makes a named volume of
+  the Secret's name, machine-wide and kept after the pod, and writes into it every key
+  of ``data`` as stored, base64 text undecoded, nothing of ``stringData``, ignoring the
+  volume's ``items`` and ``defaultMode`` (files 0644, root's). Each secret volume is
+  played as a ``hostPath`` of a folder written here as the kubelet fills one: the
+  volume's ``items`` only (a missing Secret or key fails, as the kubelet keeps the pod
+  waiting), decoded, mode ``defaultMode`` (0644 without) and group ``fsGroup``, the
+  container's mount read-only.
 - init containers: kube play gives them the pod's restart policy (``Always`` for a
   Deployment), so `migrate` is restarted after it exits 0 and kube play, waiting to
   remove it, fails. Each init container runs to its end with `podman run` and the
@@ -33,12 +44,45 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import yaml
 
 from tests.containers import podman
+from tests.containers.pod_spec import (
+    command_flags,
+    containers,
+    env_flags,
+    security_flags,
+    volume_flags,
+)
 from tests.deploy.chart import Manifest
+
+# A Secret volume's files without ``defaultMode``, as Kubernetes writes them.
+SECRET_DEFAULT_MODE = 0o644
+
+
+@dataclass
+class Pod:
+    """A played pod: its name, and the Deployment as rendered."""
+
+    name: str
+    deployment: Manifest
+
+    @property
+    def spec(self) -> Manifest:
+        spec: Manifest = self.deployment["spec"]["template"]["spec"]
+        return spec
+
+    @property
+    def container(self) -> Manifest:
+        (container,) = self.spec["containers"]
+        found: Manifest = container
+        return found
 
 
 def create_secret(conf: Path, secret: Manifest) -> str:
@@ -65,20 +109,120 @@ def playable(
     played = copy.deepcopy(deployment)
     pod = played["spec"]["template"]["spec"]
     pod.pop("initContainers", None)
-    renamed = {volume["name"]: f"{volume_prefix}-{volume['name']}" for volume in pod["volumes"]}
+    renamed = {
+        volume["name"]: f"{volume_prefix}-{volume['name']}"
+        for volume in pod["volumes"]
+        if "emptyDir" in volume
+    }
     for volume in pod["volumes"]:
-        assert set(volume) == {"name", "emptyDir"}, volume
-        volume["name"] = renamed[volume["name"]]
+        assert set(volume) in ({"name", "emptyDir"}, {"name", "hostPath"}), volume
+        volume["name"] = renamed.get(volume["name"], volume["name"])
     for container in pod["containers"]:
         container.pop("ports", None)
         _env_over_config_maps(container, config_maps)
         for mount in container.get("volumeMounts", []):
-            mount["name"] = renamed[mount["name"]]
+            mount["name"] = renamed.get(mount["name"], mount["name"])
     return played
 
 
 def volume_names(played: Manifest) -> list[str]:
-    return [volume["name"] for volume in played["spec"]["template"]["spec"]["volumes"]]
+    """The named volumes kube play makes for the played Deployment (its emptyDirs)."""
+    volumes = played["spec"]["template"]["spec"]["volumes"]
+    return [volume["name"] for volume in volumes if "emptyDir" in volume]
+
+
+def secrets_as_host_paths(
+    deployment: Manifest, secrets: dict[str, dict[str, str]], folder: Path
+) -> Manifest:
+    """The Deployment with each ``secret`` volume a hostPath of a folder under
+    ``folder`` holding the Secret's files (see the module's docstring); the mounts of
+    those volumes read-only, as the kubelet mounts a Secret whatever the mount says."""
+    mounted = copy.deepcopy(deployment)
+    pod = mounted["spec"]["template"]["spec"]
+    group = pod.get("securityContext", {}).get("fsGroup")
+    written = set()
+    for volume in pod.get("volumes", []):
+        if "secret" not in volume:
+            continue
+        path = folder / f"{mounted['metadata']['name']}-{volume['name']}"
+        _write_secret_volume(path, volume.pop("secret"), secrets, group)
+        volume["hostPath"] = {"path": str(path), "type": "Directory"}
+        written.add(volume["name"])
+    for container in containers(pod):
+        for mount in container.get("volumeMounts", []):
+            if mount["name"] in written:
+                mount["readOnly"] = True
+    return mounted
+
+
+def _write_secret_volume(
+    path: Path, source: Manifest, secrets: dict[str, dict[str, str]], group: int | None
+) -> None:
+    assert set(source) <= {"secretName", "items", "defaultMode"}, f"not written: {source}"
+    name = source["secretName"]
+    assert name in secrets, f"no Secret {name}: the kubelet would keep the pod waiting"
+    values = secrets[name]
+    items = source.get("items") or [{"key": key, "path": key} for key in values]
+    path.mkdir(parents=True)
+    path.chmod(0o755)
+    for item in items:
+        assert set(item) <= {"key", "path", "mode"}, f"not written: {item}"
+        assert item["key"] in values, f"Secret {name} has no key {item['key']}"
+        file = path / item["path"]
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(values[item["key"]])
+        mode = int(item.get("mode", source.get("defaultMode", SECRET_DEFAULT_MODE)))
+        if group is not None:
+            # The kubelet's ownership of a read-only volume for fsGroup: the group's,
+            # group-readable.
+            os.chown(file, -1, int(group))
+            mode |= 0o440
+        file.chmod(mode)
+
+
+def run_init_containers(
+    conf: Path,
+    deployment: Manifest,
+    *,
+    config_maps: dict[str, dict[str, str]],
+    secrets: dict[str, dict[str, str]],
+    namespace: str,
+    image_tag: str,
+) -> list[subprocess.CompletedProcess[str]]:
+    """What the kubelet does before the pod's containers: each init container to its
+    end (each must exit 0); what each wrote."""
+    pod = deployment["spec"]["template"]["spec"]
+    results = []
+    for init in pod.get("initContainers", []):
+        entrypoint, args = command_flags(init)
+        flags = [
+            *security_flags(pod, init),
+            *volume_flags(pod, init),
+            *env_flags(init, config_maps, secrets, namespace),
+            *entrypoint,
+        ]
+        assert init["image"].endswith(f":{image_tag}"), init["image"]
+        result = podman.run_to_end(conf, init["name"], f"docker.io/{init['image']}", flags, args)
+        assert result.returncode == 0, result.stdout + result.stderr
+        results.append(result)
+    return results
+
+
+def remove(conf: Path, pods: list[str], secrets: list[str], volumes: list[str]) -> None:
+    """The played pods, then the podman secrets and named volumes made for them."""
+    for pod in pods:
+        podman.podman(conf, "pod", "rm", "--force", "--time", "5", pod)
+    for secret in secrets:
+        podman.podman(conf, "secret", "rm", secret)
+    for volume in volumes:
+        podman.podman(conf, "volume", "rm", "--force", volume)
+
+
+async def ok(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def play(conf: Path, played: Manifest, config_map: Path, folder: Path) -> str:

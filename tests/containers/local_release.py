@@ -1,7 +1,8 @@
 """The chart rendered for this machine: its pods pointed at the local MariaDB, RabbitMQ
 and Kafka, at a test OTLP collector, and at the images `make images` built, each HTTP
 port a free one (the pods share the host's network). Unique topic, queue, exchange,
-database and user names keep runs apart."""
+database and user names keep runs apart. ``overrides`` are coalesced onto these values
+as a values file onto values.yaml (the secured links, say)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import yaml
 
 from eda_local.tansu import free_port
-from tests.deploy.chart import CHART, Manifest, documents, helm, of_kind
+from tests.deploy.chart import CHART, Manifest, coalesced, documents, helm, of_kind
 
 # The Deployments run as pods: both APIs and the two subscribers an order needs to be
 # confirmed (the customer projection, then the order itself).
@@ -29,6 +30,7 @@ class LocalRelease:
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     ports: dict[str, int] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for workload in ("user-service", "order-service", *SUBSCRIBERS):
@@ -61,6 +63,9 @@ class LocalRelease:
             }
             for context in ("users", "orders")
         }
+        return coalesced(self._local_values(databases), self.overrides)
+
+    def _local_values(self, databases: dict[str, Any]) -> dict[str, Any]:
         return {
             "fullnameOverride": self.release,
             "defaults": {

@@ -53,11 +53,16 @@ def quantity_bytes(quantity: str) -> int:
 
 def volume_flags(pod: Manifest, container: Manifest) -> list[str]:
     """Each emptyDir as a tmpfs of its sizeLimit, writable by everyone as the
-    kubelet makes an emptyDir's folder."""
+    kubelet makes an emptyDir's folder; each hostPath (a Secret's files, see
+    kube_play.secrets_as_host_paths) bound, read-only where the mount says so."""
     volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
     flags = []
     for mount in container.get("volumeMounts", []):
         volume = volumes[mount["name"]]
+        if set(volume) == {"name", "hostPath"}:
+            bind = f"type=bind,source={volume['hostPath']['path']},destination={mount['mountPath']}"
+            flags += ["--mount", bind + (",ro=true" if mount.get("readOnly") else "")]
+            continue
         assert set(volume) == {"name", "emptyDir"}, f"no podman flags for volume {volume}"
         options = [f"destination={mount['mountPath']}", "tmpfs-mode=1777"]
         if "sizeLimit" in volume["emptyDir"]:

@@ -23,14 +23,9 @@ import yaml
 
 from shared.settings import RabbitMQSettings
 from tests.containers import kube_play, podman
+from tests.containers.kube_play import Pod, ok
 from tests.containers.local_release import SUBSCRIBERS, LocalRelease
-from tests.containers.pod_spec import (
-    command_flags,
-    env_flags,
-    mount_paths,
-    security_flags,
-    volume_flags,
-)
+from tests.containers.pod_spec import env_flags, mount_paths
 from tests.deploy.chart import Manifest, of_kind
 from tests.support.mysql import drop_databases, mysql_settings_for_tests, server_connection
 from tests.support.otlp_collector import Collector, running_collector
@@ -43,23 +38,6 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)
 WORKLOADS = ("user-service", "order-service", *SUBSCRIBERS)
 # What the chart's MySQL init script grants each service's user on its own database.
 GRANTS = "SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES"
-
-
-@dataclass
-class Pod:
-    name: str
-    deployment: Manifest
-
-    @property
-    def spec(self) -> Manifest:
-        spec: Manifest = self.deployment["spec"]["template"]["spec"]
-        return spec
-
-    @property
-    def container(self) -> Manifest:
-        (container,) = self.spec["containers"]
-        found: Manifest = container
-        return found
 
 
 @dataclass
@@ -111,20 +89,10 @@ async def database_users(release: LocalRelease) -> AsyncIterator[None]:
 
 def run_init_containers(played: PlayedRelease, deployment: Manifest, image_tag: str) -> None:
     """What the kubelet does before the pod's containers: each init container to its end."""
-    pod = deployment["spec"]["template"]["spec"]
-    for init in pod.get("initContainers", []):
-        entrypoint, args = command_flags(init)
-        flags = [
-            *security_flags(pod, init),
-            *volume_flags(pod, init),
-            *env_flags(init, played.config_maps, played.secrets, played.release.release),
-            *entrypoint,
-        ]
-        assert init["image"].endswith(f":{image_tag}"), init["image"]
-        result = podman.run_to_end(
-            played.conf, init["name"], f"docker.io/{init['image']}", flags, args
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    kube_play.run_init_containers(
+        played.conf, deployment, config_maps=played.config_maps, secrets=played.secrets,
+        namespace=played.release.release, image_tag=image_tag,
+    )  # fmt: skip
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -182,12 +150,7 @@ def _rabbitmq_settings(release: LocalRelease) -> RabbitMQSettings:
 
 
 def _remove(conf: Path, played: PlayedRelease, secrets: list[str], volumes: list[str]) -> None:
-    for pod in played.pods.values():
-        podman.podman(conf, "pod", "rm", "--force", "--time", "5", pod.name)
-    for secret in secrets:
-        podman.podman(conf, "secret", "rm", secret)
-    for volume in volumes:
-        podman.podman(conf, "volume", "rm", "--force", volume)
+    kube_play.remove(conf, [pod.name for pod in played.pods.values()], secrets, volumes)
 
 
 @pytest.mark.parametrize("workload", WORKLOADS)
@@ -227,7 +190,7 @@ async def test_each_probe_answers_on_its_path_and_port(
             port = kube_play.port_of(container, probe["httpGet"]["port"])
             url = f"http://127.0.0.1:{port}{probe['httpGet']['path']}"
             await eventually(
-                functools.partial(_ok, client, url),
+                functools.partial(ok, client, url),
                 timeout=120,
                 interval=0.5,
                 what=functools.partial(_not_answering, url, played, workload),
@@ -259,7 +222,7 @@ async def test_an_order_placed_in_its_pod_is_confirmed_by_the_subscriber_in_its_
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         for workload in ("user-service", "order-service"):
-            await eventually(functools.partial(_ok, client, f"{played.url(workload)}/readyz"),
+            await eventually(functools.partial(ok, client, f"{played.url(workload)}/readyz"),
                              timeout=120, interval=0.5, what=f"{workload} ready")  # fmt: skip
         email = f"kp{random.randrange(10**9)}@example.com"
         registered = await client.post(
@@ -308,10 +271,3 @@ async def test_each_pod_stops_cleanly_within_its_grace_period(played: PlayedRele
         logs = podman.podman(played.conf, "logs", name)
         assert code.stdout.strip() == "0", f"{workload}: {logs.stdout[-3000:]}{logs.stderr[-3000:]}"
         assert "Traceback" not in logs.stdout + logs.stderr
-
-
-async def _ok(client: httpx.AsyncClient, url: str) -> bool:
-    try:
-        return (await client.get(url)).status_code == 200
-    except httpx.HTTPError:
-        return False
