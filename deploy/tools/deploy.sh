@@ -75,6 +75,24 @@ esac
 args+=(--set "defaults.image.tag=$tag")
 
 echo ">> ENV=$env_name: about to change $target (values-$env_name.yaml, image tag $tag)"
+if [[ "$env_name" != local ]]; then
+    # A Secret the release reads but does not make would hold its pods and hook Jobs in
+    # ContainerCreating until --wait gives up ten minutes later: look for each first.
+    rendered="$(helm template "$release" "$chart" --namespace "$namespace" "${args[@]}")" ||
+        refuse "ENV=$env_name: the chart does not render with these values (helm template says why above)"
+    missing=()
+    for secret in $("$here/needed-secrets.sh" <<<"$rendered"); do
+        if ! answer="$(kubectl --context "$context" --namespace "$namespace" get secret "$secret" -o name 2>&1)"; then
+            if [[ "$answer" == *NotFound* || "$answer" == *"not found"* ]]; then
+                missing+=("$secret")
+            else
+                echo ">> could not check Secret $secret (${answer%%$'\n'*}); going on" >&2
+            fi
+        fi
+    done
+    ((${#missing[@]} == 0)) ||
+        refuse "ENV=$env_name reads Secrets that namespace $namespace does not have: ${missing[*]}; create them first (docs/deploy.md, Staging Secrets)"
+fi
 if [[ "$env_name" == local ]]; then
     # Built here and loaded into kind: a registry in the environment is not for local.
     REGISTRY="" EDA_REGISTRY="" EDA_IMAGE_TAG="$tag" "$here/build-images.sh"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.deploy.chart import REPO
+from tests.deploy.chart import HELM, REPO
 
 # What a test decides to be there or not: the machine's own copies never count.
 SHADOWED = frozenset({"helm", "kubectl", "kind", "tilt", "docker", "podman", "uname", "npm"})
@@ -93,22 +93,45 @@ class Machine:
         )
 
     def helm(self, version: str = HELM_V4) -> None:
+        # `template` is the real helm's (make tools): rendering touches no cluster.
         self.standin(
             "helm",
             f'case "$1" in version) echo "{version}" ;;'
+            f' template) exec {shlex.quote(str(HELM))} "$@" ;;'
             ' upgrade) echo "stand-in: helm $*" ;; esac\n',
         )
 
-    def kubectl(self, context: str | None = "kind-eda", version: str = KUBECTL) -> None:
+    def kubectl(
+        self,
+        context: str | None = "kind-eda",
+        version: str = KUBECTL,
+        secrets: Iterable[str] | None = None,
+        secrets_answer: str | None = None,
+    ) -> None:
+        """``secrets``: the Secrets the namespace has (None: every one asked for);
+        ``secrets_answer``: an error every `get secret` gets instead (RBAC, say)."""
         current = (
             f"echo {shlex.quote(context)}"
             if context
             else 'echo "error: current-context is not set" >&2; exit 1'
         )
+        if secrets_answer is not None:
+            get = f"echo {shlex.quote(secrets_answer)} >&2; exit 1"
+        elif secrets is None:
+            get = 'echo "secret/$name"'
+        else:
+            known = " ".join(shlex.quote(name) for name in secrets)
+            get = (
+                f'for s in {known}; do [[ "$s" == "$name" ]] && {{ echo "secret/$name"; exit 0; }};'
+                ' done; echo "Error from server (NotFound): secrets \\"$name\\" not found" >&2;'
+                " exit 1"
+            )
         self.standin(
             "kubectl",
+            'name=""; for a in "$@"; do [[ "$prev" == secret ]] && name="$a"; prev="$a"; done\n'
             f'case "$1" in version) printf "%s\\n" {shlex.quote(version)} ;;'
-            f" config) {current} ;; esac\n",
+            f" config) {current} ;; esac\n"
+            f'if [[ " $* " == *" get secret "* ]]; then {get}; fi\n',
         )
 
     def kind(self, version: str = KIND, clusters: str = "eda") -> None:

@@ -368,3 +368,48 @@ def test_local_credentials_file_is_what_deploy_installs(tree: Path, machine: Mac
     assert deploy(tree, machine, "local", EDA_IMAGE_TAG=TAG).returncode == 0
     assert _credentials(tree).read_text() == first
     assert yaml.safe_load(first)["rabbitmq"]["password"]
+
+
+STAGING_SECRETS = (
+    "eda-api-auth",
+    "eda-kafka-ca",
+    "eda-kafka-credentials",
+    "eda-mysql-ca",
+    "eda-orders-db-credentials",
+    "eda-orders-db-migration",
+    "eda-rabbitmq-ca",
+    "eda-rabbitmq-credentials",
+    "eda-rabbitmq-monitoring",
+    "eda-users-db-credentials",
+    "eda-users-db-migration",
+)
+
+
+def test_staging_looks_for_every_secret_the_release_reads(tree: Path, machine: Machine) -> None:
+    machine.kubectl(context="stg-eu-1", secrets=STAGING_SECRETS)
+    result = deploy(tree, machine, "staging", EDA_STAGING_CONTEXT="stg-eu-1", EDA_IMAGE_TAG=TAG)
+    assert result.returncode == 0, result.stderr
+    asked = [c[c.index("secret") + 1] for c in machine.calls("kubectl") if "secret" in c]
+    assert sorted(asked) == sorted(STAGING_SECRETS)
+    assert machine.installs()
+
+
+@pytest.mark.parametrize("absent", ["eda-kafka-ca", "eda-orders-db-migration"])
+def test_staging_refuses_before_installing_when_a_secret_is_missing(
+    tree: Path, machine: Machine, absent: str
+) -> None:
+    machine.kubectl(context="stg-eu-1", secrets=set(STAGING_SECRETS) - {absent})
+    result = deploy(tree, machine, "staging", EDA_STAGING_CONTEXT="stg-eu-1", EDA_IMAGE_TAG=TAG)
+    assert result.returncode == 2
+    assert f"Secrets that namespace eda does not have: {absent};" in result.stderr
+    assert "Staging Secrets" in result.stderr
+    assert machine.installs() == [], "helm installed without a Secret its pods read"
+
+
+def test_staging_goes_on_when_secrets_cannot_be_read(tree: Path, machine: Machine) -> None:
+    forbidden = 'Error from server (Forbidden): secrets "x" is forbidden: User "ci" cannot get'
+    machine.kubectl(context="stg-eu-1", secrets_answer=forbidden)
+    result = deploy(tree, machine, "staging", EDA_STAGING_CONTEXT="stg-eu-1", EDA_IMAGE_TAG=TAG)
+    assert result.returncode == 0, result.stderr
+    assert "could not check Secret eda-kafka-ca (Error from server (Forbidden)" in result.stderr
+    assert machine.installs()
