@@ -34,21 +34,24 @@ BIN = Path(sys.executable).parent
 EXIT_DEADLINE_S = 60.0
 # order.confirmed is handled by the user-service's context, on its database.
 SUBSCRIBED = "order.confirmed"
-# Their log records are the libraries' own account of the failed connection (aiokafka
-# logs "Unable connect to ..." at ERROR, aiormq "error when creating transport"): not
-# the process's message, so not counted in its one line.
+# The libraries' records below ERROR (aiokafka's "Subscribed to ...", say) are not the
+# process's account of the failure; one at ERROR or above is a second account of it
+# (aiokafka's "Unable connect to ...", aiormq's "error when creating transport", which
+# shared.links holds back when the start was misconfigured) and counts as a line.
 LIBRARIES = frozenset({"aiokafka", "aiormq", "aio_pika", "asyncio", "uvicorn"})
+QUIET_LEVELS = frozenset({"DEBUG", "INFO", "WARNING"})
 Environment = dict[str, str]
 
 
 def library_of(line: str) -> str | None:
-    """The library that logged ``line`` (a JSON log record), or None."""
+    """The library that logged ``line`` (a JSON log record below ERROR), or None."""
     try:
         record = json.loads(line)
     except ValueError:
         return None
-    logger = record.get("logger", "") if isinstance(record, dict) else ""
-    package = str(logger).split(".", 1)[0]
+    if not isinstance(record, dict) or record.get("level") not in QUIET_LEVELS:
+        return None
+    package = str(record.get("logger", "")).split(".", 1)[0]
     return package if package in LIBRARIES else None
 
 

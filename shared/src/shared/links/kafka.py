@@ -5,16 +5,15 @@ a failed start is told apart: misconfigured (stop, one line) or unreachable (ret
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import ssl
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from aiokafka import errors as kafka_errors
 from aiokafka.conn import create_conn
 
+from shared.links import library_logs
 from shared.links.addresses import first_host_port
+from shared.links.library_logs import held_while_starting
 from shared.links.oauth import ClientCredentials, ClientCredentialsTokens
 from shared.links.problems import LinkMisconfigured
 from shared.links.tls import (
@@ -89,7 +88,7 @@ async def start_kafka_client(client: _Startable, settings: KafkaSettings) -> Non
     """``client.start()``; a start that failed because of the configuration raises
     LinkMisconfigured instead of the library's error, which often hides the cause
     (aiokafka logs why a bootstrap failed and raises 'Unable to bootstrap')."""
-    with quiet_bootstrap_errors():
+    with held_while_starting(library_logs.KAFKA):
         try:
             await client.start()
         except LinkMisconfigured:
@@ -197,45 +196,6 @@ async def _tls_problem(settings: KafkaSettings, host: str, port: int) -> str | N
         return None
     finally:
         await closed(writer)
-
-
-class _BootstrapErrors(logging.Filter):
-    """Holds aiokafka's 'Unable connect to' lines while a client starts: a start that
-    was misconfigured is said once, as the line that stops the process; any other
-    outcome lets the held lines through, as they explain an outage."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.starting = 0
-        self.held: list[logging.LogRecord] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.starting and str(record.msg).startswith("Unable connect to"):
-            self.held.append(record)
-            return False
-        return True
-
-
-_LIBRARY = logging.getLogger("aiokafka")  # aiokafka.client logs under this name
-_bootstrap_errors = _BootstrapErrors()
-_LIBRARY.addFilter(_bootstrap_errors)
-
-
-@contextlib.contextmanager
-def quiet_bootstrap_errors() -> Iterator[None]:
-    _bootstrap_errors.starting += 1
-    misconfigured = False
-    try:
-        yield
-    except LinkMisconfigured:
-        misconfigured = True
-        raise
-    finally:
-        _bootstrap_errors.starting -= 1
-        held, _bootstrap_errors.held = _bootstrap_errors.held, []
-        if not misconfigured:
-            for record in held:
-                _LIBRARY.handle(record)
 
 
 def _tls_setting(problem: str) -> str:

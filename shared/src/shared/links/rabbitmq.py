@@ -11,6 +11,8 @@ import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractRobustConnection
 from aiormq.exceptions import AuthenticationError, ProbableAuthenticationError
 
+from shared.links import library_logs
+from shared.links.library_logs import held_while_starting
 from shared.links.problems import LinkMisconfigured
 from shared.links.tls import causes, client_context, describe_tls_failure, speaks_tls
 from shared.settings import RabbitMQSettings
@@ -42,22 +44,24 @@ def rabbitmq_ssl_context(settings: RabbitMQSettings) -> ssl.SSLContext | None:
 
 async def connect_rabbitmq_robust(settings: RabbitMQSettings) -> AbstractRobustConnection:
     """A connection that reconnects by itself once it was up (publisher, consumer)."""
-    try:
-        return await aio_pika.connect_robust(
-            settings.url, ssl_context=rabbitmq_ssl_context(settings)
-        )
-    except Exception as exc:
-        await _raise_if_misconfigured(settings, exc)
-        raise
+    with held_while_starting(library_logs.RABBITMQ):
+        try:
+            return await aio_pika.connect_robust(
+                settings.url, ssl_context=rabbitmq_ssl_context(settings)
+            )
+        except Exception as exc:
+            await _raise_if_misconfigured(settings, exc)
+            raise
 
 
 async def connect_rabbitmq(settings: RabbitMQSettings) -> AbstractConnection:
     """A plain connection, for short tasks (topology, readings, ``eda dlq``)."""
-    try:
-        return await aio_pika.connect(settings.url, ssl_context=rabbitmq_ssl_context(settings))
-    except Exception as exc:
-        await _raise_if_misconfigured(settings, exc)
-        raise
+    with held_while_starting(library_logs.RABBITMQ):
+        try:
+            return await aio_pika.connect(settings.url, ssl_context=rabbitmq_ssl_context(settings))
+        except Exception as exc:
+            await _raise_if_misconfigured(settings, exc)
+            raise
 
 
 async def _raise_if_misconfigured(settings: RabbitMQSettings, failure: BaseException) -> None:
