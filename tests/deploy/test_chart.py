@@ -449,7 +449,8 @@ def test_operator_may_only_touch_its_resources_deployments_and_events(
         *(("eda.dev", "subscriberscalers", v) for v in ("get", "list", "watch", "patch")),
         ("eda.dev", "subscriberscalers/status", "get"),
         ("eda.dev", "subscriberscalers/status", "patch"),
-        *(("apps", r, v) for r in ("deployments", "deployments/scale") for v in ("get", "patch")),
+        ("apps", "deployments", "get"),
+        ("apps", "deployments/scale", "patch"),
         ("", "events", "create"),
         ("events.k8s.io", "events", "create"),
     }
@@ -462,6 +463,49 @@ def test_operator_may_only_touch_its_resources_deployments_and_events(
     (container,) = operator["containers"]
     assert container["command"] == ["eda-operator"]
     assert container["image"].startswith("eda/operator:")
+
+
+@pytest.mark.parametrize("values_file", ["values-local.yaml", "values-staging.yaml"])
+def test_operator_reads_and_scales_only_the_autoscaled_subscribers_by_name(
+    values_file: str, manifests: dict[str, list[Manifest]]
+) -> None:
+    rendered = manifests[values_file]
+    (role,) = of_kind(rendered, "Role").values()
+    apps = [rule for rule in role["rules"] if "apps" in rule["apiGroups"]]
+    scaled = sorted(s["spec"]["deployment"] for s in of_kind(rendered, "SubscriberScaler").values())
+    deployments = of_kind(rendered, "Deployment")
+    assert scaled
+    for deployment in scaled:
+        assert deployments[deployment]["metadata"]["labels"]["eda.dev/role"] == "subscriber"
+    # Read the Deployment (labels, replicas); set replicas only through /scale, by name.
+    assert sorted(
+        (tuple(rule["resources"]), tuple(rule["verbs"]), tuple(rule["resourceNames"]))
+        for rule in apps
+    ) == [
+        (("deployments",), ("get",), tuple(scaled)),
+        (("deployments/scale",), ("patch",), tuple(scaled)),
+    ]
+
+
+def test_without_autoscaled_subscribers_the_operator_gets_no_deployment_rule() -> None:
+    # An empty resourceNames would grant every Deployment of the namespace.
+    result = render("values.yaml", "--set", "operator.enabled=true")
+    (role,) = of_kind(documents(result), "Role").values()
+    assert [rule for rule in role["rules"] if "apps" in rule["apiGroups"]] == []
+
+
+def test_the_crd_refuses_a_rendered_scaler_above_its_replica_bound(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    (version,) = yaml.safe_load(CRD.read_text())["spec"]["versions"]
+    validator = jsonschema.Draft7Validator(version["schema"]["openAPIV3Schema"])
+    scaler = next(iter(of_kind(manifests["values-local.yaml"], "SubscriberScaler").values()))
+    assert validator.is_valid(scaler)
+    for field in ("maxReplicas", "minReplicas"):
+        too_many = {**scaler, "spec": {**scaler["spec"], field: 51}}
+        assert [error.message for error in validator.iter_errors(too_many)] == [
+            "51 is greater than the maximum of 50"
+        ]
 
 
 def test_an_autoscaled_kafka_subscriber_may_not_outgrow_its_partitions() -> None:
@@ -600,3 +644,71 @@ def test_the_optional_ingress_routes_each_api_prefix_to_its_service() -> None:
     for path in rule["http"]["paths"]:
         ports = services[path["backend"]["service"]["name"]]["spec"]["ports"]
         assert path["backend"]["service"]["port"]["name"] in {p["name"] for p in ports}
+
+
+def notes_of(*extra: str) -> str:
+    result = helm(
+        "install", "eda", str(CHART), "--dry-run=client", "--namespace", NAMESPACE, *extra
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("NOTES:", 1)[1]
+
+
+def test_notes_warn_when_the_pools_at_maximum_replicas_exceed_max_connections() -> None:
+    staging = ("--values", str(CHART / "values-staging.yaml"))
+    # Staging at maximum replicas: 2 APIs x 6 x (10 + 3) + 6 subscribers x 6 x 10.
+    warned = notes_of(*staging)
+    assert "WARNING: at their maximum replicas the workloads may hold 516 MySQL" in warned
+    assert "more than mysql.maxConnections (151)" in warned
+    assert "user-service: 6 replicas x (pool 10 + relay 3) = 78" in warned
+    assert "orders-order-placed: 6 replicas x pool 10 = 60" in warned
+    assert "WARNING" not in notes_of(*staging, "--set", "mysql.maxConnections=516")
+    assert "WARNING" in notes_of(*staging, "--set", "mysql.maxConnections=515")
+    # Smaller subscriber pools fit: 156 + 36 x 4 = 300.
+    smaller = notes_of(
+        *staging, "--set", "defaults.subscriber.databasePool.maxSize=4",
+        "--set", "mysql.maxConnections=300",
+    )  # fmt: skip
+    assert "WARNING" not in smaller
+    # The chart's defaults (2 x 2 x 13 + 6 x 1 x 10 = 112) fit MySQL's default 151.
+    assert "WARNING" not in notes_of()
+    assert "may hold 112 MySQL" in notes_of("--set", "mysql.maxConnections=111")
+
+
+def test_pool_sizes_reach_each_workloads_environment() -> None:
+    pools = (
+        "components.user-service.databasePool.maxSize=7",
+        "defaults.subscriber.databasePool.minSize=0",
+        "defaults.subscriber.databasePool.maxSize=3",
+        "subscribers.users-order-rejected.databasePool.maxSize=2",
+    )
+    rendered = documents(render("values.yaml", *(f"--set={pool}" for pool in pools)))
+    sizes = {}
+    for workload, template in pod_templates(rendered):
+        if template["metadata"]["labels"].get("eda.dev/role") not in ("api", "subscriber"):
+            continue
+        (container,) = template["spec"]["containers"]
+        env = {variable["name"]: variable.get("value") for variable in container["env"]}
+        sizes[workload["metadata"]["name"]] = (
+            env["EDA_MYSQL__POOL_MIN_SIZE"],
+            env["EDA_MYSQL__POOL_MAX_SIZE"],
+        )
+    assert sizes[name("user-service")] == ("1", "7")
+    assert sizes[name("order-service")] == ("1", "10")
+    assert sizes[name("orders-order-placed")] == ("0", "3")
+    assert sizes[name("users-order-rejected")] == ("0", "2")
+
+
+def test_a_pool_whose_minimum_is_above_its_maximum_is_refused() -> None:
+    result = helm(
+        "template", "eda", str(CHART),
+        "--set", "components.user-service.databasePool.minSize=11",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "databasePool.minSize (11) is above databasePool.maxSize (10)" in result.stderr
+
+
+def test_unknown_database_pool_keys_are_refused() -> None:
+    result = helm("template", "eda", str(CHART), "--set", "defaults.databasePool.size=3")
+    assert result.returncode != 0
+    assert "size" in result.stderr

@@ -25,6 +25,8 @@ from tests.support.polling import eventually
 SCALERS = "eda.dev/v1/subscriberscalers"
 DEPLOYMENTS = "apps/v1/deployments"
 NAMESPACE = "eda"
+# What templates/subscribers.yaml puts on every subscriber Deployment.
+SUBSCRIBER_LABELS = {"eda.dev/role": "subscriber"}
 
 
 class ClusterEmulator(kmock.KubernetesEmulator):
@@ -73,13 +75,16 @@ class Cluster:
         async with self.api.post(path, json=dict(body)) as response:
             assert response.status in {200, 201}, await response.text()
 
-    async def create_deployment(self, name: str, replicas: int) -> None:
+    async def create_deployment(
+        self, name: str, replicas: int, labels: Mapping[str, str] = SUBSCRIBER_LABELS
+    ) -> None:
+        """A Deployment, labelled as the chart labels its subscribers unless told."""
         await self.create(
             f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments",
             {
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
-                "metadata": {"name": name, "namespace": NAMESPACE},
+                "metadata": {"name": name, "namespace": NAMESPACE, "labels": dict(labels)},
                 "spec": {"replicas": replicas},
             },
         )
@@ -105,6 +110,16 @@ class Cluster:
 
     def replicas(self, deployment: str) -> int:
         return int(self.api.objects[DEPLOYMENTS, NAMESPACE, deployment].raw["spec"]["replicas"])
+
+    def deployment_writes(self, name: str) -> list[tuple[str, str | None]]:
+        """(method, subresource) of every request that changed this Deployment."""
+        return [
+            (request.method.value if request.method else "", request.subresource)
+            for request in list(self.api)
+            if request.resource == kmock.resource("apps", "v1", "deployments")
+            and request.name == name
+            and request.action in {kmock.action.UPDATE, kmock.action.DELETE}
+        ]
 
     def scaler(self, name: str) -> dict[str, Any]:
         raw: dict[str, Any] = self.api.objects[SCALERS, NAMESPACE, name].raw

@@ -14,6 +14,7 @@ from scaling_operator.spec import (
     DEFAULT_SCALE_DOWN_STABILIZATION_S,
     DEFAULT_SCALE_UP_STABILIZATION_S,
     GROUP,
+    MAX_REPLICAS,
     PLURAL,
     VERSION,
     InvalidSpecError,
@@ -137,6 +138,8 @@ def changed(resource: dict[str, Any], value: Any, *path: str) -> dict[str, Any]:
         (without(KAFKA, "spec", "source", "kafka", "consumerGroup"), "'consumerGroup' is a"),
         (changed(KAFKA, -1, "spec", "minReplicas"), "-1 is less than the minimum of 0"),
         (changed(KAFKA, 0, "spec", "maxReplicas"), "0 is less than the minimum of 1"),
+        (changed(KAFKA, 51, "spec", "maxReplicas"), "51 is greater than the maximum of 50"),
+        (changed(KAFKA, 51, "spec", "minReplicas"), "51 is greater than the maximum of 50"),
         (changed(KAFKA, 0, "spec", "targetBacklogPerReplica"), "0 is less than the minimum"),
         (changed(KAFKA, "6", "spec", "maxReplicas"), "'6' is not of type 'integer'"),
         (changed(KAFKA, 0, "spec", "source", "kafka", "partitions"), "less than the minimum"),
@@ -170,6 +173,8 @@ def test_the_operator_reads_what_the_api_server_stores() -> None:
         (without(KAFKA, "spec", "source", "kafka"), "source.kafka is required"),
         (changed(KAFKA, 7, "spec", "minReplicas"), "minReplicas 7 is above maxReplicas 6"),
         (changed(KAFKA, True, "spec", "maxReplicas"), "must be an integer"),
+        (changed(KAFKA, 51, "spec", "maxReplicas"), "maxReplicas must be at most 50, not 51"),
+        (changed(KAFKA, 51, "spec", "minReplicas"), "minReplicas must be at most 50, not 51"),
     ],
 )
 def test_the_operator_refuses_what_the_schema_refuses(
@@ -177,3 +182,14 @@ def test_the_operator_refuses_what_the_schema_refuses(
 ) -> None:
     with pytest.raises(InvalidSpecError, match=complaint):
         parse_spec(resource["spec"])
+
+
+def test_the_operator_and_the_schema_bound_the_replicas_alike() -> None:
+    spec = schema()["properties"]["spec"]["properties"]
+    assert spec["maxReplicas"]["maximum"] == MAX_REPLICAS
+    assert spec["minReplicas"]["maximum"] == MAX_REPLICAS
+    at_most = changed(
+        changed(KAFKA, MAX_REPLICAS, "spec", "maxReplicas"), MAX_REPLICAS, "spec", "minReplicas"
+    )
+    assert_valid(at_most)
+    assert parse_spec(at_most["spec"]).policy.max_replicas == MAX_REPLICAS

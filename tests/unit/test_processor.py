@@ -138,3 +138,22 @@ def test_backoff_doubles_with_jitter_up_to_the_ceiling(
         SUBSCRIPTION, failing(0, KeyError(), []), FakeDeadLetters(), retry, jitter=lambda: jitter
     )
     assert [processor._backoff(attempt) for attempt in (1, 2, 3, 9)] == expected
+
+
+async def test_a_body_over_the_size_limit_is_dead_lettered_before_parsing() -> None:
+    calls: list[int] = []
+    sink = FakeDeadLetters()
+    healthy = confirmed_message()
+    limit = len(healthy.body)
+    processor = MessageProcessor(
+        SUBSCRIPTION, failing(0, KeyError(), calls), sink, FAST_RETRY, max_message_bytes=limit
+    )
+    # One byte over: not JSON either, so only the size check names it MessageTooLargeError.
+    oversized = message(healthy.body + b"}")
+    assert await processor.process_many([oversized, healthy]) == 2
+    assert calls == [1], "the message at the limit is handled"
+    [(body, reason, attempts)] = sink.records
+    assert body == oversized.body
+    assert reason.startswith("MessageTooLargeError: ")
+    assert f"{limit + 1} bytes" in reason
+    assert attempts == 0

@@ -11,6 +11,10 @@ class TransientError(Exception):
     """A condition that may clear: the message is retried with backoff, bounded."""
 
 
+class MessageTooLargeError(PermanentError):
+    """A body over ``EDA_MAX_MESSAGE_BYTES``: dead-lettered without being parsed."""
+
+
 class NotJsonError(PermanentError):
     pass
 

@@ -28,6 +28,8 @@ from shared.settings_names import unknown_variables
 
 ENV_PREFIX = "EDA_"
 NESTED_DELIMITER = "__"
+# A consumed message's body is parsed only up to this size (1 MiB).
+DEFAULT_MAX_MESSAGE_BYTES = 1_048_576
 
 _Loaded = TypeVar("_Loaded", bound=BaseModel)
 
@@ -237,6 +239,10 @@ class MySQLSettings(FileBackedModel):
     database: str = "eda"
     pool_min_size: int = Field(default=1, ge=0)
     pool_max_size: int = Field(default=10, ge=1)
+    # How long taking a connection from a pool may wait (all busy, or a slow connect):
+    # then ConnectionAcquireTimeout, which the APIs answer 503 with Retry-After and
+    # subscribers retry, rather than requests piling up in memory.
+    acquire_timeout_s: float = Field(default=5.0, gt=0, le=300)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     # How long `migrate` waits for the server to accept connections: in Kubernetes a
     # pod may start before the database beside it. 0 fails at once, as `make run` wants.
@@ -251,6 +257,11 @@ class MySQLSettings(FileBackedModel):
             )
         if (self.ssl_cert is None) != (self.ssl_key is None):
             raise ValueError(f"{prefix}SSL_CERT and {prefix}SSL_KEY go together")
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError(
+                f"{prefix}POOL_MIN_SIZE ({self.pool_min_size}) is above "
+                f"{prefix}POOL_MAX_SIZE ({self.pool_max_size})"
+            )
         return self
 
     @property
@@ -269,6 +280,8 @@ class Settings(BaseSettings):
     default_broker: BrokerKind = BrokerKind.KAFKA
     # Event type -> broker, e.g. EDA_ROUTES='{"order.placed": "rabbitmq"}'.
     routes: dict[str, BrokerKind] = Field(default_factory=dict)
+    # A consumed message's body larger than this is dead-lettered before any parsing.
+    max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, ge=1)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     rabbitmq: RabbitMQSettings = Field(default_factory=RabbitMQSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)

@@ -64,3 +64,51 @@ async def test_serve_becomes_ready_answers_and_stops_cleanly_on_sigterm(
     output = log_path.read_text()
     assert "Traceback" not in output
     assert "Application shutdown complete" in output
+
+
+async def test_serve_limits_concurrency_from_eda_http_limit_concurrency(
+    service_name: str, mysql: MySQLSettings, tmp_path: Path
+) -> None:
+    """uvicorn's limit_concurrency comes from the setting: with 1, the connection a request
+    arrives on is already the one allowed, so uvicorn answers 503 without the app."""
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
+    env.update(
+        {
+            f"EDA_MYSQL__{key.upper()}": str(getattr(mysql, key))
+            for key in ("host", "port", "user", "password", "database")
+        }
+    )
+    env["EDA_HTTP_LIMIT_CONCURRENCY"] = "1"
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / service_name),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    statuses: list[int] = []
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+            async def answered() -> bool:
+                try:
+                    statuses.append((await client.get("/healthz")).status_code)
+                    return True
+                except httpx.TransportError:
+                    return process.returncode is not None
+
+            await eventually(answered, timeout=30, what=f"{service_name} listening")
+            assert process.returncode is None, log_path.read_text()
+        assert statuses == [503]
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=30)
+        log.close()

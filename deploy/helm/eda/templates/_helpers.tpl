@@ -653,3 +653,56 @@ from the ConfigMap (every release has it).
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/* A workload's database pool (its databasePool value): eda.databasePoolEnv $config */}}
+{{- define "eda.databasePoolEnv" -}}
+{{- if gt (int .databasePool.minSize) (int .databasePool.maxSize) -}}
+{{- fail (printf "databasePool.minSize (%v) is above databasePool.maxSize (%v)" .databasePool.minSize .databasePool.maxSize) -}}
+{{- end -}}
+- name: EDA_MYSQL__POOL_MIN_SIZE
+  value: {{ .databasePool.minSize | quote }}
+- name: EDA_MYSQL__POOL_MAX_SIZE
+  value: {{ .databasePool.maxSize | quote }}
+{{- end -}}
+
+{{/*
+The MySQL connections the release may hold at its maximum replicas, as YAML: total,
+and one line per workload. An API holds its pool (databasePool.maxSize) and its outbox
+relay's (EDA_OUTBOX__LANES + 1, lanes 2 unless its env says otherwise); a subscriber
+its pool alone (its relay shares it). Replicas are autoscaling.maxReplicas when
+autoscaling is on (for a Kafka subscriber at most kafka.partitions), else replicas.
+*/}}
+{{- define "eda.connectionBudget" -}}
+{{- $total := 0 -}}
+{{- $lines := list -}}
+{{- range $name, $entry := .Values.components -}}
+{{- $c := include "eda.componentConfig" (dict "root" $ "entry" $entry) | fromYaml -}}
+{{- if $c.enabled -}}
+{{- $replicas := int $c.replicas -}}
+{{- if $c.autoscaling.enabled -}}
+{{- $replicas = int $c.autoscaling.maxReplicas -}}
+{{- end -}}
+{{- $lanes := int (dig "EDA_OUTBOX__LANES" 2 ($c.env | default dict)) -}}
+{{- $each := add (int $c.databasePool.maxSize) $lanes 1 -}}
+{{- $total = add $total (mul $replicas $each) -}}
+{{- $lines = append $lines (printf "%s: %d replicas x (pool %d + relay %d) = %d" $name $replicas (int $c.databasePool.maxSize) (add $lanes 1) (mul $replicas $each)) -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $entry := .Values.subscribers -}}
+{{- $s := include "eda.subscriberConfig" (dict "root" $ "entry" $entry) | fromYaml -}}
+{{- if $s.enabled -}}
+{{- $replicas := int $s.replicas -}}
+{{- if $s.autoscaling.enabled -}}
+{{- $replicas = int $s.autoscaling.maxReplicas -}}
+{{- if eq $s.broker "kafka" -}}
+{{- $replicas = min $replicas (int $.Values.kafka.partitions) -}}
+{{- end -}}
+{{- end -}}
+{{- $each := int $s.databasePool.maxSize -}}
+{{- $total = add $total (mul $replicas $each) -}}
+{{- $lines = append $lines (printf "%s: %d replicas x pool %d = %d" $name $replicas $each (mul $replicas $each)) -}}
+{{- end -}}
+{{- end -}}
+total: {{ $total }}
+lines: {{ toYaml $lines | nindent 2 }}
+{{- end -}}

@@ -1,5 +1,6 @@
-"""The operator's own requests to the Kubernetes API: a Deployment's replicas through
-its ``scale`` subresource, and a SubscriberScaler's status.
+"""The operator's own requests to the Kubernetes API: a Deployment read (its labels
+and replicas), its replicas set through its ``scale`` subresource (never a patch of
+the Deployment itself), and a SubscriberScaler's status.
 
 kopf watches the custom resources; reading them on a schedule and writing back is
 ours (see readings.py). This small client uses the same credentials (service
@@ -10,6 +11,7 @@ answers 401, since a pod's projected token is rotated under it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -20,11 +22,16 @@ from scaling_operator.spec import GROUP, PLURAL, VERSION
 
 _NOT_FOUND = 404
 _UNAUTHORIZED = 401
+_FORBIDDEN = 403
 _MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
 class NotFoundError(LookupError):
     pass
+
+
+class ForbiddenError(PermissionError):
+    """403: the Role does not grant it (e.g. a Deployment outside its resourceNames)."""
 
 
 class KubernetesAPIError(RuntimeError):
@@ -76,6 +83,8 @@ class KubernetesAPI:
                     continue
                 if response.status == _NOT_FOUND:
                     raise NotFoundError(path)
+                if response.status == _FORBIDDEN:
+                    raise ForbiddenError(path)
                 if response.status >= 400:
                     text = await response.text()
                     raise KubernetesAPIError(f"{method} {path}: {response.status} {text[:300]}")
@@ -98,30 +107,51 @@ class KubernetesAPI:
         return self._session
 
 
+# The label the chart puts on every subscriber Deployment (templates/subscribers.yaml):
+# the operator scales nothing that does not carry it.
+SUBSCRIBER_LABEL = ("eda.dev/role", "subscriber")
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    replicas: int
+    labels: Mapping[str, str]
+
+    @property
+    def is_subscriber(self) -> bool:
+        key, value = SUBSCRIBER_LABEL
+        return self.labels.get(key) == value
+
+
 class DeploymentScaler:
+    """Reads a Deployment (``get`` on ``deployments``) and sets its replicas through
+    ``deployments/scale`` (``patch``): all the chart's Role grants, by name."""
+
     def __init__(self, api: KubernetesAPI) -> None:
         self._api = api
 
-    async def replicas(self, namespace: str, name: str) -> int:
-        scale = await self._api.request("GET", self._scale_path(namespace, name))
-        spec = scale.get("spec") or {}
+    async def read(self, namespace: str, name: str) -> Deployment:
+        deployment = await self._api.request("GET", self._path(namespace, name))
+        metadata = deployment.get("metadata") or {}
+        spec = deployment.get("spec") or {}
         # An absent replicas field means the API's default of one.
         replicas = spec.get("replicas", 1)
-        return int(replicas)
+        labels = metadata.get("labels") or {}
+        return Deployment(int(replicas), {str(k): str(v) for k, v in labels.items()})
 
     async def scale(self, namespace: str, name: str, replicas: int) -> None:
         await self._api.request(
             "PATCH",
-            self._scale_path(namespace, name),
+            self._path(namespace, name) + "/scale",
             json={"spec": {"replicas": replicas}},
             headers=_MERGE_PATCH,
         )
 
     @staticmethod
-    def _scale_path(namespace: str, name: str) -> str:
+    def _path(namespace: str, name: str) -> str:
         return (
             f"/apis/apps/v1/namespaces/{quote(namespace, safe='')}"
-            f"/deployments/{quote(name, safe='')}/scale"
+            f"/deployments/{quote(name, safe='')}"
         )
 
 

@@ -27,7 +27,12 @@ from scaling_operator.decisions import (
     decide,
     queue_backlog,
 )
-from scaling_operator.kube import DeploymentScaler, NotFoundError
+from scaling_operator.kube import (
+    SUBSCRIBER_LABEL,
+    DeploymentScaler,
+    ForbiddenError,
+    NotFoundError,
+)
 from scaling_operator.settings import OperatorConfig
 from scaling_operator.spec import InvalidSpecError, ScalerSpec, Source, parse_spec
 from scaling_operator.status import (
@@ -105,12 +110,32 @@ class Reconciler:
             events.append(Event(WARNING, reading.reason, reading.message))
 
         try:
-            current = await self._deployments.replicas(namespace, scaler.deployment)
+            deployment = await self._deployments.read(namespace, scaler.deployment)
         except NotFoundError:
             message = f"Deployment {scaler.deployment!r} not found in namespace {namespace!r}"
             outcome = _not_ready(previous, "DeploymentNotFound", message, broker=broker)
             outcome.status["backlog"] = _backlog(reading)
             return Outcome(outcome.status, events + outcome.events)
+        except ForbiddenError:
+            # The chart's Role names the subscriber Deployments it may read and scale.
+            message = (
+                f"Deployment {scaler.deployment!r}: the operator's Role does not let it read"
+                " it (only the chart's autoscaled subscriber Deployments); not scaled"
+            )
+            outcome = _not_ready(previous, "NotASubscriber", message, broker=broker)
+            outcome.status["backlog"] = _backlog(reading)
+            return Outcome(outcome.status, events + outcome.events)
+        if not deployment.is_subscriber:
+            # Only the chart's subscriber Deployments are scaled, whatever spec.deployment names.
+            key, value = SUBSCRIBER_LABEL
+            message = (
+                f"Deployment {scaler.deployment!r} does not carry the label {key}={value}:"
+                " not a subscriber, not scaled"
+            )
+            outcome = _not_ready(previous, "NotASubscriber", message, broker=broker)
+            outcome.status["backlog"] = _backlog(reading)
+            return Outcome(outcome.status, events + outcome.events)
+        current = deployment.replicas
 
         now = time.monotonic()
         if state.history is None:

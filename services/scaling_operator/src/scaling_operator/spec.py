@@ -18,6 +18,8 @@ VERSION = "v1"
 PLURAL = "subscriberscalers"
 
 DEFAULT_MIN_REPLICAS = 1
+# The CRD's bound on minReplicas and maxReplicas (crds/subscriberscalers.yaml says why).
+MAX_REPLICAS = 50
 DEFAULT_ACTIVATION_BACKLOG = 0
 DEFAULT_SCALE_UP_STABILIZATION_S = 0
 DEFAULT_SCALE_DOWN_STABILIZATION_S = 120
@@ -51,8 +53,10 @@ class ScalerSpec:
 
 def parse_spec(spec: Mapping[str, Any]) -> ScalerSpec:
     deployment = _text(spec, "deployment")
-    min_replicas = _integer(spec, "minReplicas", DEFAULT_MIN_REPLICAS, minimum=0)
-    max_replicas = _integer(spec, "maxReplicas", None, minimum=1)
+    min_replicas = _integer(
+        spec, "minReplicas", DEFAULT_MIN_REPLICAS, minimum=0, maximum=MAX_REPLICAS
+    )
+    max_replicas = _integer(spec, "maxReplicas", None, minimum=1, maximum=MAX_REPLICAS)
     if min_replicas > max_replicas:
         raise InvalidSpecError(f"minReplicas {min_replicas} is above maxReplicas {max_replicas}")
     policy = ScalingPolicy(
@@ -104,7 +108,13 @@ def _text(values: Mapping[str, Any], key: str, path: str = "") -> str:
 
 
 def _integer(
-    values: Mapping[str, Any], key: str, default: int | None, *, minimum: int, path: str = ""
+    values: Mapping[str, Any],
+    key: str,
+    default: int | None,
+    *,
+    minimum: int,
+    maximum: int | None = None,
+    path: str = "",
 ) -> int:
     value = values.get(key, default)
     if value is None:
@@ -113,4 +123,6 @@ def _integer(
         raise InvalidSpecError(f"{path}{key} must be an integer, not {value!r}")
     if value < minimum:
         raise InvalidSpecError(f"{path}{key} must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidSpecError(f"{path}{key} must be at most {maximum}, not {value}")
     return value

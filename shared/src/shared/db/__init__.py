@@ -22,11 +22,12 @@ from shared.db.migrations import (
     platform_migrations,
     service_migrations,
 )
-from shared.db.pool import create_pool, probe_database
+from shared.db.pool import ConnectionAcquireTimeout, create_pool, probe_database
 from shared.db.statements import placeholders, row_placeholders
 from shared.db.unit_of_work import UnitOfWork
 
 __all__ = [
+    "ConnectionAcquireTimeout",
     "InvalidCursorError",
     "Migration",
     "MigrationError",

@@ -1,6 +1,7 @@
 """An aiomysql pool from settings, with autocommit off so units of work decide. Every
 connection goes through ``shared.links.mysql``: TLS as ``EDA_MYSQL__SSL_MODE`` says, and
-a misconfigured link raised as LinkMisconfigured."""
+a misconfigured link raised as LinkMisconfigured. Taking a connection waits at most
+``EDA_MYSQL__ACQUIRE_TIMEOUT_S``, then raises ConnectionAcquireTimeout."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import aiomysql
 import pymysql
 
 from shared.db.tracing import TracedCursor
+from shared.errors import TransientError
 from shared.links.mysql import (
     is_encrypted,
     mysql_connect_options,
@@ -39,7 +41,7 @@ async def create_pool(settings: MySQLSettings, database: str | None = None) -> a
     pool = (
         EncryptedOnlyPool(settings, **sizes, **options)
         if settings.requires_tls
-        else aiomysql.Pool(**sizes, **options)
+        else TimedPool(settings, **sizes, **options)
     )
     try:
         if settings.pool_min_size > 0:
@@ -55,13 +57,41 @@ async def create_pool(settings: MySQLSettings, database: str | None = None) -> a
     return pool
 
 
-class EncryptedOnlyPool(aiomysql.Pool):  # type: ignore[misc]
-    """A pool for ``REQUIRED`` and above: every connection it hands out, including those
-    it opens later, is checked to be encrypted (a Python attribute, no round trip)."""
+class ConnectionAcquireTimeout(TransientError, TimeoutError):
+    """No pooled connection within ``EDA_MYSQL__ACQUIRE_TIMEOUT_S``: every connection was
+    busy (or opening one took that long). The APIs answer 503 with Retry-After; a
+    subscriber retries the message like any transient failure."""
+
+    def __init__(self, timeout_s: float, max_size: int) -> None:
+        super().__init__(
+            f"no database connection within {timeout_s:g} s "
+            f"(all {max_size} of the pool's connections busy)"
+        )
+        self.timeout_s = timeout_s
+
+
+class TimedPool(aiomysql.Pool):  # type: ignore[misc]
+    """aiomysql's pool, whose ``acquire()`` gives up after ``acquire_timeout_s``.
+
+    The timeout cancels aiomysql's own wait (a Condition, or a connect in progress):
+    both leave the pool as it was. A connection already taken is returned, never lost,
+    as ``asyncio.timeout`` only interrupts a suspended wait."""
 
     def __init__(self, settings: MySQLSettings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._settings = settings
+
+    async def _acquire(self) -> aiomysql.Connection:
+        try:
+            async with asyncio.timeout(self._settings.acquire_timeout_s):
+                return await super()._acquire()
+        except TimeoutError:
+            raise ConnectionAcquireTimeout(self._settings.acquire_timeout_s, self.maxsize) from None
+
+
+class EncryptedOnlyPool(TimedPool):
+    """A pool for ``REQUIRED`` and above: every connection it hands out, including those
+    it opens later, is checked to be encrypted (a Python attribute, no round trip)."""
 
     async def _acquire(self) -> aiomysql.Connection:
         connection = await super()._acquire()

@@ -3,15 +3,17 @@
 No official OpenTelemetry instrumentation covers aiomysql, so a cursor class does
 it: the pool hands it out only while tracing is on, so nothing is added otherwise.
 Statements are parametrised (values never reach the SQL text), so the text is safe
-to record."""
+to record. An error's message may quote the values (a duplicate e-mail), so a failed
+statement's span records only the error's type and MySQL error code."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import aiomysql
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind
 
+from shared.telemetry.db_errors import record_database_error
 from shared.telemetry.tracing import tracer
 
 _MAX_STATEMENT = 2000
@@ -45,11 +47,12 @@ class TracedCursor(aiomysql.Cursor):  # type: ignore[misc]
             f"{operation} {database}" if database else operation,
             kind=SpanKind.CLIENT,
             attributes=attributes,
-            record_exception=True,
+            # Not the SDK's recording: it keeps the message and the stack trace.
+            record_exception=False,
             set_status_on_exception=False,
         ) as span:
             try:
                 return int(await run(*arguments))
             except Exception as exc:
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                record_database_error(span, exc)
                 raise

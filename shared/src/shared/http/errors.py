@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from shared.db.pool import ConnectionAcquireTimeout
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 2
@@ -45,6 +47,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _status(404))
     app.add_exception_handler(ConflictError, _status(409))
     app.add_exception_handler(DependencyUnavailableError, _unavailable)
+    app.add_exception_handler(ConnectionAcquireTimeout, _database_busy)
     app.add_exception_handler(pymysql.err.OperationalError, _mysql_operational)
     app.add_exception_handler(OSError, _unavailable)
     app.add_exception_handler(TimeoutError, _unavailable)
@@ -100,6 +103,17 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("dependency unavailable for %s %s: %s", request.method, request.url.path, exc)
     return JSONResponse(
         {"detail": "a dependency is unavailable; retry later"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    """Every pooled connection stayed busy for EDA_MYSQL__ACQUIRE_TIMEOUT_S: the service is
+    overloaded, not broken. Answered at once rather than queued without bound."""
+    log.warning("database busy for %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "the database is busy; retry later"},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )

@@ -11,7 +11,9 @@ from starlette.types import ASGIApp
 KEEP_ALIVE_S = 75
 
 
-def serve(app: ASGIApp, host: str, port: int) -> None:
+def serve(app: ASGIApp, host: str, port: int, *, limit_concurrency: int | None = None) -> None:
+    """``limit_concurrency`` (EDA_HTTP_LIMIT_CONCURRENCY): above this many open connections
+    or requests in progress uvicorn answers 503 at once rather than queueing in memory."""
     # uvicorn stops gracefully on SIGTERM/SIGINT and then raises the signal again with
     # the previous handler: after a graceful stop the process should exit 0, not die
     # of the signal (Kubernetes and supervisors read that as a crash).
@@ -30,6 +32,7 @@ def serve(app: ASGIApp, host: str, port: int) -> None:
         log_config=None,
         access_log=False,
         timeout_keep_alive=KEEP_ALIVE_S,
+        limit_concurrency=limit_concurrency,
     )
 
 

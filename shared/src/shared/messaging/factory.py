@@ -90,8 +90,18 @@ def create_consumer(
     broker = broker_for(settings, subscription.event_type)
     if broker is BrokerKind.KAFKA:
         return KafkaConsumer(
-            settings.kafka, settings.retry, subscription, handler, batch_handler=batch_handler
+            settings.kafka,
+            settings.retry,
+            subscription,
+            handler,
+            batch_handler=batch_handler,
+            max_message_bytes=settings.max_message_bytes,
         )
     return RabbitMQConsumer(
-        settings.rabbitmq, settings.retry, subscription, handler, batch_handler=batch_handler
+        settings.rabbitmq,
+        settings.retry,
+        subscription,
+        handler,
+        batch_handler=batch_handler,
+        max_message_bytes=settings.max_message_bytes,
     )

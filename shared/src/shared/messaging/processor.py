@@ -1,9 +1,9 @@
 """What happens to one message, whichever broker it came from.
 
-Parse and validate; call the handler; retry transient failures with exponential
-backoff and jitter up to a bound; send permanent failures (and exhausted retries)
-to the dead-letter destination with the reason. The caller acknowledges the
-message only after ``process`` returned.
+Refuse a body over the size limit unparsed; parse and validate; call the handler;
+retry transient failures with exponential backoff and jitter up to a bound; send
+permanent failures (and exhausted retries) to the dead-letter destination with the
+reason. The caller acknowledges the message only after ``process`` returned.
 
 ``process_many`` does the same for a run of messages: unparseable ones are
 dead-lettered one by one, the rest go to the batch handler in one call, and if
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from opentelemetry import context as otel_context
 
 from shared.envelope import Envelope, decode
-from shared.errors import PermanentError, UnknownEventTypeError
+from shared.errors import MessageTooLargeError, PermanentError, UnknownEventTypeError
 from shared.events.base import Event
 from shared.messaging.protocols import (
     BatchHandler,
@@ -31,7 +31,8 @@ from shared.messaging.protocols import (
     IncomingMessage,
     Subscription,
 )
-from shared.settings import RetrySettings
+from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, RetrySettings
+from shared.telemetry.db_errors import error_code, is_database_error
 from shared.telemetry.messaging_spans import ProcessSpan, start_process
 from shared.telemetry.metrics import (
     EVENTS_CONSUMED,
@@ -59,9 +60,12 @@ class MessageProcessor:
         jitter: Callable[[], float] = random.random,
         system: str = "unknown",
         destination: str | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         """``system`` and ``destination`` (default: the event type) name the broker and
-        the topic or queue in spans."""
+        the topic or queue in spans; a body over ``max_message_bytes`` is dead-lettered
+        without being parsed."""
+        self._max_message_bytes = max_message_bytes
         self._subscription = subscription
         self._system = system
         self._destination = destination or subscription.event_type
@@ -188,6 +192,11 @@ class MessageProcessor:
         return True
 
     def _parse(self, body: bytes) -> tuple[Envelope, Event]:
+        if len(body) > self._max_message_bytes:
+            raise MessageTooLargeError(
+                f"{len(body)} bytes, over the limit of {self._max_message_bytes}"
+                " (EDA_MAX_MESSAGE_BYTES)"
+            )
         envelope = decode(body)
         if envelope.type != self._subscription.event_type:
             expected = self._subscription.event_type
@@ -226,12 +235,24 @@ class MessageProcessor:
                 self._handler_duration.observe(time.perf_counter() - started)
                 return
             except PermanentError as exc:
-                await self._dead_letter(message, _reason(exc), attempts=attempt, span=span)
+                await self._dead_letter(
+                    message,
+                    _reason(exc),
+                    attempts=attempt,
+                    span=span,
+                    span_reason=_span_reason(exc),
+                )
                 return
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
-                    reason = f"retries exhausted after {attempt} attempts: {_reason(exc)}"
-                    await self._dead_letter(message, reason, attempts=attempt, span=span)
+                    exhausted = f"retries exhausted after {attempt} attempts: "
+                    await self._dead_letter(
+                        message,
+                        exhausted + _reason(exc),
+                        attempts=attempt,
+                        span=span,
+                        span_reason=exhausted + _span_reason(exc),
+                    )
                     return
                 delay = self._backoff(attempt)
                 log.warning(
@@ -244,12 +265,19 @@ class MessageProcessor:
                 )
                 self._retried.inc()
                 if span is not None:
-                    span.retried(attempt, _reason(exc))
+                    span.retried(attempt, _span_reason(exc))
                 await self._pause(delay)
 
     async def _dead_letter(
-        self, message: IncomingMessage, reason: str, attempts: int, span: ProcessSpan | None
+        self,
+        message: IncomingMessage,
+        reason: str,
+        attempts: int,
+        span: ProcessSpan | None,
+        span_reason: str | None = None,
     ) -> None:
+        """``span_reason``, if given, replaces ``reason`` on the span (no error message
+        that may quote personal data)."""
         log.error(
             "%s: dead-lettering %s: %s", self._subscription.subscriber, message.origin, reason
         )
@@ -265,7 +293,7 @@ class MessageProcessor:
                 await self._pause(delay)
         self._dead_lettered.inc()
         if span is not None:
-            span.dead_lettered(reason, attempts)
+            span.dead_lettered(reason if span_reason is None else span_reason, attempts)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_backoff_s, self._retry.initial_backoff_s * 2 ** (attempt - 1))
@@ -294,3 +322,12 @@ def _leading_true(flags: list[bool]) -> int:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or repr(exc)
     return f"{type(exc).__name__}: {text}"[:2000]
+
+
+def _span_reason(exc: BaseException) -> str:
+    """The reason for spans: a database error's message may quote the statement's
+    values (a duplicate e-mail), so only its type and error code."""
+    if not is_database_error(exc):
+        return _reason(exc)
+    code = error_code(exc)
+    return type(exc).__name__ if code is None else f"{type(exc).__name__}: MySQL error {code}"

@@ -97,7 +97,12 @@ def _serve(
     asyncio.run(_check_links(service, settings))
     app = create_app(settings)
     freeze_startup_heap()
-    serve(app, host or settings.http.http_host, port or settings.http_port)
+    serve(
+        app,
+        host or settings.http.http_host,
+        port or settings.http_port,
+        limit_concurrency=settings.http.http_limit_concurrency,
+    )
     return 0
 
 

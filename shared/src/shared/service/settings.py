@@ -26,6 +26,10 @@ class HttpSettings(BaseSettings):
     # None: the service's own default port.
     http_port: int | None = Field(default=None, ge=1, le=65535)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # uvicorn's limit_concurrency: above this many open connections or requests in
+    # progress, a request is answered 503 at once instead of queueing in memory. Idle
+    # keep-alive connections count, so leave room for the balancers' pools.
+    http_limit_concurrency: int = Field(default=1000, ge=1)
 
 
 @dataclass(frozen=True, slots=True)

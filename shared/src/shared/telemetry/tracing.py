@@ -3,24 +3,51 @@
 Off (``tracer()`` is None) unless ``OTEL_TRACES_EXPORTER=otlp`` or an OTLP endpoint
 (``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set, and
 always off with ``OTEL_SDK_DISABLED=true``. When on: W3C trace context, the sampler of
-``OTEL_TRACES_SAMPLER`` (SDK default: parent-based always-on), batch export over
+``OTEL_TRACES_SAMPLER`` (default: parent-based always-on), batch export over
 OTLP HTTP/protobuf, resource from ``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES``.
+
+A parent-based sampler does not follow the sampled flag of a caller's ``traceparent``
+for a SERVER span (the HTTP edge): any client could otherwise force every one of its
+requests to be traced. There the root sampler decides (the ratio of
+``parentbased_traceidratio``), the span still joining the caller's trace. Spans of
+other kinds, messaging CONSUMER spans among them, follow their parent as before.
+``EDA_TRACES_TRUST_CALLER_SAMPLING=true`` follows the caller at the edge too (behind
+a gateway that makes the decision).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Tracer
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind, Tracer, TraceState
+from opentelemetry.util.types import Attributes
 
 INSTRUMENTATION_NAME = "shared"
 _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 _PROTOCOL_VARIABLES = ("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+TRUST_CALLER_SAMPLING = "EDA_TRACES_TRUST_CALLER_SAMPLING"
+_SAMPLERS = (
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+)
 
 _tracer: Tracer | None = None
 _provider: TracerProvider | None = None
@@ -51,6 +78,67 @@ def tracing_wanted(environ: Mapping[str, str]) -> bool:
     return any(environ.get(name) for name in _ENDPOINT_VARIABLES)
 
 
+class EdgeSampler(Sampler):
+    """``parent_based``'s decision, except for a SERVER span whose parent is remote (a
+    caller's ``traceparent``): ``root`` decides that one, whatever the caller's flag."""
+
+    def __init__(self, parent_based: Sampler, root: Sampler) -> None:
+        self._parent_based = parent_based
+        self._root = root
+
+    def should_sample(  # noqa: PLR0917 - the SDK's signature
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        at_the_edge = kind is SpanKind.SERVER and parent.is_valid and parent.is_remote
+        sampler = self._root if at_the_edge else self._parent_based
+        return sampler.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return (
+            f"EdgeSampler{{{self._parent_based.get_description()},"
+            f"remote-parent SERVER spans:{self._root.get_description()}}}"
+        )
+
+
+def sampler_from(environ: Mapping[str, str]) -> Sampler:
+    """The sampler of ``OTEL_TRACES_SAMPLER``/``_ARG``; a parent-based one does not let
+    a caller decide at the edge unless ``EDA_TRACES_TRUST_CALLER_SAMPLING=true``."""
+    name = environ.get("OTEL_TRACES_SAMPLER", "parentbased_always_on").strip().lower()
+    if name not in _SAMPLERS:
+        raise TelemetryConfigError(
+            f"OTEL_TRACES_SAMPLER={name!r}: one of {', '.join(_SAMPLERS)} is supported"
+        )
+    kind = name.removeprefix("parentbased_")
+    root: Sampler
+    if kind == "traceidratio":
+        argument = environ.get("OTEL_TRACES_SAMPLER_ARG", "1.0")
+        try:
+            root = TraceIdRatioBased(float(argument))
+        except ValueError:
+            raise TelemetryConfigError(
+                f"OTEL_TRACES_SAMPLER_ARG={argument!r}: a ratio from 0 to 1 is needed"
+            ) from None
+    else:
+        root = ALWAYS_ON if kind == "always_on" else ALWAYS_OFF
+    if name == kind:
+        return root
+    trust = environ.get(TRUST_CALLER_SAMPLING, "false").strip().lower()
+    if trust not in ("true", "false"):
+        raise TelemetryConfigError(f"{TRUST_CALLER_SAMPLING}={trust!r}: true or false")
+    parent_based = ParentBased(root)
+    return parent_based if trust == "true" else EdgeSampler(parent_based, root)
+
+
 def configure_tracing(
     default_service_name: str, environ: Mapping[str, str] | None = None
 ) -> TracerProvider | None:
@@ -69,10 +157,11 @@ def configure_tracing(
         OTLPSpanExporter,
     )
 
+    sampler = sampler_from(environ)
     resource = Resource.create()
     if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: default_service_name}))
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, sampler=sampler)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     _provider = provider

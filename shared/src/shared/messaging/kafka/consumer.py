@@ -30,7 +30,7 @@ from shared.messaging.kafka.stopping import LibraryProblems, stop_quietly
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
-from shared.settings import KafkaSettings, RetrySettings
+from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, KafkaSettings, RetrySettings
 from shared.telemetry.metrics import KAFKA_CONSUMER_LAG
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
@@ -51,6 +51,7 @@ class KafkaConsumer:
         handler: Handler,
         *,
         batch_handler: BatchHandler | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self._settings = settings
         self._subscription = subscription
@@ -64,6 +65,7 @@ class KafkaConsumer:
             self._dead_letters,
             retry,
             batch_handler=batch_handler,
+            max_message_bytes=max_message_bytes,
             system="kafka",
             destination=self._topic,
         )

@@ -21,7 +21,7 @@ from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
-from shared.settings import RabbitMQSettings, RetrySettings
+from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, RabbitMQSettings, RetrySettings
 from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
@@ -41,6 +41,7 @@ class RabbitMQConsumer:
         handler: Handler,
         *,
         batch_handler: BatchHandler | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self._settings = settings
         self._subscription = subscription
@@ -51,6 +52,7 @@ class RabbitMQConsumer:
             self._dead_letters,
             retry,
             batch_handler=batch_handler,
+            max_message_bytes=max_message_bytes,
             system="rabbitmq",
             destination=subscription.event_type,
         )
