@@ -76,7 +76,10 @@ done
 # VARIABLE (not printed: the forward's pid must stay in this shell for the cleanup).
 forward() {
     local out="$work/forward-$2.log" port=""
-    kubectl -n "$namespace" port-forward "service/$2" ":$3" >"$out" 2>&1 &
+    # Made here: the background job opens its redirection only once it runs, and on a
+    # busy machine the first read below came before that (sed: can't read).
+    : >"$out"
+    kubectl -n "$namespace" port-forward "service/$2" ":$3" >>"$out" 2>&1 &
     forwards+=("$!")
     for _ in $(seq 1 100); do
         port="$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$out" | head -1)"
