@@ -32,7 +32,7 @@ class Endpoint:
         self.down = False
 
     async def __call__(self, credentials: ClientCredentials) -> Token:
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # a real fetch suspends: the other callers reach the lock
         if self.down:
             raise TokenEndpointUnavailable("down")
         self.fetched += 1

@@ -20,7 +20,7 @@ from pathlib import Path
 import aiomysql
 import pymysql
 
-from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
+from shared.links.mysql import connect_mysql
 from shared.settings import MySQLSettings
 
 log = logging.getLogger(__name__)
@@ -118,11 +118,8 @@ async def _connect_when_up(settings: MySQLSettings) -> aiomysql.Connection:
     deadline = loop.time() + settings.server_wait_s
     while True:
         try:
-            connection = await aiomysql.connect(**mysql_connect_options(settings), autocommit=True)
+            return await connect_mysql(settings, autocommit=True)
         except pymysql.err.OperationalError as exc:
-            problem = mysql_problem(settings, exc)
-            if problem is not None:
-                raise problem from None
             left = deadline - loop.time()
             if exc.args[0] not in _SERVER_NOT_UP or left <= 0:
                 raise
@@ -131,13 +128,6 @@ async def _connect_when_up(settings: MySQLSettings) -> aiomysql.Connection:
                 settings.host, settings.port, exc.args[-1], left,
             )  # fmt: skip
             await asyncio.sleep(min(_SERVER_RETRY_S, left))
-            continue
-        try:
-            require_encrypted(connection, settings)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
 
 
 async def _apply_pending(cursor: aiomysql.Cursor, migrations: Sequence[Migration]) -> list[str]:

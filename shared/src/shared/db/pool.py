@@ -14,6 +14,7 @@ import pymysql
 from shared.db.tracing import TracedCursor
 from shared.errors import TransientError
 from shared.links.mysql import (
+    connect_mysql,
     is_encrypted,
     mysql_connect_options,
     mysql_problem,
@@ -38,15 +39,11 @@ async def create_pool(settings: MySQLSettings, database: str | None = None) -> a
         "pool_recycle": -1,
         "loop": asyncio.get_running_loop(),
     }
-    pool = (
-        EncryptedOnlyPool(settings, **sizes, **options)
-        if settings.requires_tls
-        else TimedPool(settings, **sizes, **options)
-    )
+    pool = CheckedPool(settings, **sizes, **options)
     try:
         if settings.pool_min_size > 0:
-            async with pool.acquire() as connection:  # the first connection, checked
-                require_encrypted(connection, settings)
+            async with pool.acquire():  # the first connection: a misconfiguration shows now
+                pass
     except BaseException as exc:
         pool.close()
         await pool.wait_closed()
@@ -70,8 +67,10 @@ class ConnectionAcquireTimeout(TransientError, TimeoutError):
         self.timeout_s = timeout_s
 
 
-class TimedPool(aiomysql.Pool):  # type: ignore[misc]
-    """aiomysql's pool, whose ``acquire()`` gives up after ``acquire_timeout_s``.
+class CheckedPool(aiomysql.Pool):  # type: ignore[misc]
+    """aiomysql's pool, whose ``acquire()`` gives up after ``acquire_timeout_s`` and,
+    with ``REQUIRED`` and above, hands out only encrypted connections, including those
+    it opens later (a Python attribute, no round trip).
 
     The timeout cancels aiomysql's own wait (a Condition, or a connect in progress):
     both leave the pool as it was. A connection already taken is returned, never lost,
@@ -84,18 +83,10 @@ class TimedPool(aiomysql.Pool):  # type: ignore[misc]
     async def _acquire(self) -> aiomysql.Connection:
         try:
             async with asyncio.timeout(self._settings.acquire_timeout_s):
-                return await super()._acquire()
+                connection = await super()._acquire()
         except TimeoutError:
             raise ConnectionAcquireTimeout(self._settings.acquire_timeout_s, self.maxsize) from None
-
-
-class EncryptedOnlyPool(TimedPool):
-    """A pool for ``REQUIRED`` and above: every connection it hands out, including those
-    it opens later, is checked to be encrypted (a Python attribute, no round trip)."""
-
-    async def _acquire(self) -> aiomysql.Connection:
-        connection = await super()._acquire()
-        if not is_encrypted(connection):
+        if self._settings.requires_tls and not is_encrypted(connection):
             connection.close()
             self.release(connection)
             require_encrypted(connection, self._settings)
@@ -105,15 +96,8 @@ class EncryptedOnlyPool(TimedPool):
 async def probe_database(settings: MySQLSettings, table: str | None = None) -> None:
     """Connect once (and read ``table`` if given); raise the driver's error when the
     database cannot be used, so a command can say so in one line at start-up."""
+    connection = await connect_mysql(settings, db=settings.database)
     try:
-        connection = await aiomysql.connect(**mysql_connect_options(settings), db=settings.database)
-    except Exception as exc:
-        problem = mysql_problem(settings, exc)
-        if problem is not None:
-            raise problem from None
-        raise
-    try:
-        require_encrypted(connection, settings)
         if table is not None:
             async with connection.cursor() as cursor:
                 await cursor.execute(

@@ -4,7 +4,12 @@ which stops the process with one line, from an unreachable one, which is retried
 
 from shared.links.check import check_broker_links, routed_brokers
 from shared.links.kafka import kafka_client_options, start_kafka_client
-from shared.links.mysql import mysql_connect_options, mysql_problem, require_encrypted
+from shared.links.mysql import (
+    connect_mysql,
+    mysql_connect_options,
+    mysql_problem,
+    require_encrypted,
+)
 from shared.links.problems import LinkMisconfigured
 from shared.links.rabbitmq import connect_rabbitmq, connect_rabbitmq_robust, rabbitmq_address
 from shared.links.tls import causes, client_context, describe_tls_failure, speaks_tls
@@ -14,6 +19,7 @@ __all__ = [
     "causes",
     "check_broker_links",
     "client_context",
+    "connect_mysql",
     "connect_rabbitmq",
     "connect_rabbitmq_robust",
     "describe_tls_failure",

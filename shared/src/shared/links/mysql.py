@@ -72,6 +72,25 @@ def require_encrypted(connection: aiomysql.Connection, settings: MySQLSettings) 
         )
 
 
+async def connect_mysql(settings: MySQLSettings, **extra: Any) -> aiomysql.Connection:
+    """One connection (the start-up probe, ``migrate``): a misconfigured link raised as
+    LinkMisconfigured, an unencrypted session refused where TLS is required; any other
+    failure is the driver's own (unreachable: the caller may retry)."""
+    try:
+        connection = await aiomysql.connect(**mysql_connect_options(settings), **extra)
+    except Exception as exc:
+        problem = mysql_problem(settings, exc)
+        if problem is not None:
+            raise problem from None
+        raise
+    try:
+        require_encrypted(connection, settings)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def mysql_problem(settings: MySQLSettings, failure: BaseException) -> LinkMisconfigured | None:
     """The configuration's fault behind a failed connection, or None (unreachable)."""
     if isinstance(failure, LinkMisconfigured):
