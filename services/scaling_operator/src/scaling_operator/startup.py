@@ -9,9 +9,7 @@ over AMQP and its management API, when the routing uses RabbitMQ.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable
 
 from scaling_operator.management import LINK as MANAGEMENT_LINK
 from scaling_operator.management import get_json
@@ -20,7 +18,7 @@ from scaling_operator.settings import (
     MANAGEMENT_URL_SETTING,
     OperatorConfig,
 )
-from shared.links import LinkMisconfigured, check_broker_links, routed_brokers
+from shared.links import LinkUnavailable, check_broker_links, routed_brokers, try_link
 from shared.settings import BrokerKind
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,7 @@ async def check_links(config: OperatorConfig) -> None:
         warning = credentials_warning(config)
         if warning:
             log.warning("%s", warning)
-        await _tried(MANAGEMENT_LINK, config.management.base_url, timeout_s, _management(config))
+        await try_link(MANAGEMENT_LINK, config.management.base_url, timeout_s, _management(config))
 
 
 def credentials_warning(config: OperatorConfig) -> str | None:
@@ -58,29 +56,11 @@ def credentials_warning(config: OperatorConfig) -> str | None:
     )
 
 
-class _AnsweredWithError(RuntimeError):
+class _AnsweredWithError(LinkUnavailable):
     """The management API answered, with a status other than 401 (a 5xx, say)."""
-
-
-async def _tried(link: str, address: str, timeout_s: float, attempt: Awaitable[None]) -> None:
-    try:
-        async with asyncio.timeout(timeout_s):
-            await attempt
-    except LinkMisconfigured:
-        raise
-    except Exception as exc:  # unreachable or slow: each reading tries again
-        log.warning("%s at %s is not reachable yet (%s); it is retried", link, address, _why(exc))
 
 
 async def _management(config: OperatorConfig) -> None:
     status, _ = await get_json(config.management, WHOAMI)
     if status >= 400:
         raise _AnsweredWithError(f"HTTP {status}")
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, _AnsweredWithError):
-        return str(exc)
-    return type(exc).__name__

@@ -2,7 +2,7 @@
 client's connection options (TLS, SASL, credentials) and tells a misconfigured link,
 which stops the process with one line, from an unreachable one, which is retried."""
 
-from shared.links.check import check_broker_links, routed_brokers
+from shared.links.check import LinkUnavailable, check_broker_links, routed_brokers, try_link
 from shared.links.kafka import kafka_client_options, start_kafka_client
 from shared.links.mysql import (
     connect_mysql,
@@ -16,6 +16,7 @@ from shared.links.tls import causes, client_context, describe_tls_failure, speak
 
 __all__ = [
     "LinkMisconfigured",
+    "LinkUnavailable",
     "causes",
     "check_broker_links",
     "client_context",
@@ -31,4 +32,5 @@ __all__ = [
     "routed_brokers",
     "speaks_tls",
     "start_kafka_client",
+    "try_link",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -32,26 +33,35 @@ async def check_broker_links(
     """Connect once to each broker in ``brokers`` (default: every broker routing names);
     raise LinkMisconfigured, or log that a broker is not reachable yet."""
     for broker in sorted(brokers if brokers is not None else routed_brokers(settings)):
-        try:
-            async with asyncio.timeout(timeout_s):
-                if broker is BrokerKind.KAFKA:
-                    await _check_kafka(settings)
-                else:
-                    await _check_rabbitmq(settings)
-        except LinkMisconfigured:
-            raise
-        except Exception as exc:  # unreachable or slow: retried by whoever uses the link
-            where = (
-                settings.kafka.bootstrap_servers
-                if broker is BrokerKind.KAFKA
-                else rabbitmq_address(settings.rabbitmq.url)
+        if broker is BrokerKind.KAFKA:
+            await try_link(
+                "Kafka", settings.kafka.bootstrap_servers, timeout_s, _check_kafka(settings)
             )
-            log.warning(
-                "%s at %s is not reachable yet (%s); it is retried",
-                "Kafka" if broker is BrokerKind.KAFKA else "RabbitMQ",
-                where,
-                type(exc).__name__,
-            )
+        else:
+            address = rabbitmq_address(settings.rabbitmq.url)
+            await try_link("RabbitMQ", address, timeout_s, _check_rabbitmq(settings))
+
+
+class LinkUnavailable(Exception):
+    """An outage whose message names no secret (an HTTP status, say): shown as it is."""
+
+
+async def try_link(link: str, address: str, timeout_s: float, attempt: Awaitable[None]) -> None:
+    """Await ``attempt``: LinkMisconfigured goes through; anything else (refused, timed
+    out) is an outage, logged once, and retried by whoever uses the link."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await attempt
+    except LinkMisconfigured:
+        raise
+    except Exception as exc:
+        if isinstance(exc, TimeoutError):
+            why = "timed out"
+        elif isinstance(exc, LinkUnavailable):
+            why = str(exc)
+        else:  # a library's message may carry a URL with its password
+            why = type(exc).__name__
+        log.warning("%s at %s is not reachable yet (%s); it is retried", link, address, why)
 
 
 async def _check_kafka(settings: Settings) -> None:
