@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from eda_cli.main import main
 from shared.envelope import Envelope, encode, wrap
 from shared.errors import PermanentError
@@ -38,6 +40,8 @@ from tests.support.rabbitmq import delete_topology, open_channel
 SUBSCRIBER = "orders.order-placed"
 EVENT_TYPE = OrderPlacedV1.event_type
 SOURCE = "urn:eda:dlq-tests"
+AUDIT_NAME = "eda.dlq.audit"
+"""The audit record's topic or stream, after the prefix (docs/dead-letters.md)."""
 
 
 def dlq_environment(kind: BrokerKind, kafka_bootstrap: str) -> dict[str, str]:
@@ -63,7 +67,7 @@ def dlq_environment(kind: BrokerKind, kafka_bootstrap: str) -> dict[str, str]:
     }
 
 
-def order_placed() -> Envelope:
+def order_placed(source: str = SOURCE) -> Envelope:
     price = Money(amount=Decimal("12.50"), currency="EUR")
     event = OrderPlacedV1(
         order_id=uuid.uuid4(),
@@ -72,7 +76,7 @@ def order_placed() -> Envelope:
         total=Money(amount=Decimal("25.00"), currency="EUR"),
         placed_at=datetime.now(UTC),
     )
-    return wrap(event, source=SOURCE)
+    return wrap(event, source=source)
 
 
 @dataclass
@@ -113,7 +117,10 @@ async def eda_dlq(*args: str, stdin: str = "") -> CliResult:
         sys.stdin = io.StringIO(stdin)
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = main(["dlq", *args])
+                try:
+                    code = main(["dlq", *args])
+                except SystemExit as exc:  # argparse refused the arguments
+                    code = exc.code if isinstance(exc.code, int) else 2
         finally:
             sys.stdin = saved
         return CliResult(code, out.getvalue(), err.getvalue())
@@ -147,10 +154,15 @@ async def crash_loop(
 
 
 async def dead_letter_directly(
-    settings: Settings, kind: BrokerKind, envelope: Envelope, origin_topic: str
+    settings: Settings,
+    kind: BrokerKind,
+    envelope: Envelope,
+    origin_topic: str,
+    rabbitmq_origin: str | None = None,
 ) -> None:
     """Dead-letter an envelope with the shared dead-letter sinks, as a consumer that
-    took it from ``origin_topic`` (Kafka) or the events exchange (RabbitMQ) would."""
+    took it from ``origin_topic`` (Kafka) or the events exchange (RabbitMQ) would;
+    ``rabbitmq_origin`` records another origin instead, as a planted letter could."""
     subscription = Subscription(SUBSCRIBER, EVENT_TYPE)
     if kind is BrokerKind.KAFKA:
         producer = create_producer(settings.kafka)
@@ -171,7 +183,7 @@ async def dead_letter_directly(
         _, dlx = await declare_subscriber_queue(channel, settings.rabbitmq, subscription)
         rabbitmq_sink = RabbitMQDeadLetters(subscription)
         rabbitmq_sink.bind(dlx)
-        origin = f"{settings.rabbitmq.exchange}/{EVENT_TYPE}"
+        origin = rabbitmq_origin or f"{settings.rabbitmq.exchange}/{EVENT_TYPE}"
         message = IncomingMessage(encode(envelope), envelope.subject.encode(), origin)
         await rabbitmq_sink.dead_letter(message, "PermanentError: refused", 1)
 
@@ -183,7 +195,65 @@ async def delete_subscriber_queue(settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def rabbitmq_cleanup(settings: Settings, *subscribers: str) -> AsyncIterator[None]:
+    """Delete the subscribers' topology and the audit stream a test's commands wrote."""
     try:
         yield
     finally:
         await delete_topology(settings.rabbitmq, subscribers)
+        async with open_channel(settings.rabbitmq) as channel:
+            await channel.queue_delete(audit_stream(settings))
+
+
+def audit_stream(settings: Settings) -> str:
+    return settings.rabbitmq.queue_prefix + AUDIT_NAME
+
+
+def audit_topic(settings: Settings) -> str:
+    return settings.kafka.topic_prefix + AUDIT_NAME
+
+
+async def kafka_bodies(settings: Settings, topic: str) -> list[bytes]:
+    """Every record of ``topic`` (created if missing), read to the end each partition
+    has now: the high watermark a fetch reports."""
+    await TopicProvisioner(settings.kafka).ensure({topic})
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+    )
+    await reader.start()
+    try:
+
+        async def known() -> bool:
+            await reader.topics()
+            return bool(reader.partitions_for_topic(topic))
+
+        await eventually(known, what=f"topic {topic} exists")
+        partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
+        reader.assign(partitions)
+        await reader.seek_to_beginning(*partitions)
+        bodies: list[bytes] = []
+
+        async def at_end() -> bool:
+            for records in (await reader.getmany(*partitions, timeout_ms=50)).values():
+                bodies.extend(record.value or b"" for record in records)
+            for tp in partitions:
+                highwater = reader.highwater(tp)
+                if highwater is None or await reader.position(tp) < highwater:
+                    return False
+            return True
+
+        await eventually(at_end, what=f"the end of {topic}")
+        return bodies
+    finally:
+        await reader.stop()
+
+
+async def rabbitmq_queue_bodies(settings: Settings, queue: str) -> list[bytes]:
+    """Take every message waiting in ``queue`` (acknowledged: they are gone after)."""
+    bodies: list[bytes] = []
+    async with open_channel(settings.rabbitmq) as channel:
+        declared = await channel.declare_queue(queue, passive=True)
+        while (delivery := await declared.get(no_ack=True, fail=False)) is not None:
+            bodies.append(delivery.body)
+    return bodies

@@ -27,6 +27,7 @@ from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
 from shared.messaging.rabbitmq.topology import queue_name
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.cli.dlq_support import (
+    AUDIT_NAME,
     EVENT_TYPE,
     SUBSCRIBER,
     Handler,
@@ -43,6 +44,7 @@ from tests.support.brokers import HARNESSES
 from tests.support.brokers.protocol import RawMessage
 from tests.support.consumers import running
 from tests.support.polling import eventually
+from tests.support.rabbitmq import open_channel
 
 EDA = str(Path(sys.executable).parent / "eda")
 MALFORMED = b"not json \x00\xff\xfe"
@@ -299,9 +301,14 @@ async def test_errors_name_what_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delenv("EDA_RABBITMQ__URL")
     monkeypatch.setenv("EDA_RABBITMQ__QUEUE_PREFIX", "dlq-absent.")
-    other = await eda_dlq(
-        "list", "billing.order-placed", "--event-type", EVENT_TYPE, "--broker", "rabbitmq"
-    )
+    try:
+        other = await eda_dlq(
+            "list", "billing.order-placed", "--event-type", EVENT_TYPE, "--broker", "rabbitmq"
+        )
+    finally:
+        # The listing was written to the audit stream under that prefix.
+        async with open_channel(load_settings().rabbitmq) as channel:
+            await channel.queue_delete("dlq-absent." + AUDIT_NAME)
     assert other.code == 0, other.err
     assert other.out == (
         "billing.order-placed (rabbitmq, RabbitMQ queue dlq-absent.billing.order-placed.dlq):"
@@ -313,14 +320,15 @@ async def test_errors_name_what_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_a_replay_the_broker_does_not_take_keeps_the_dead_letter(
     kind: BrokerKind, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Kafka: the topic it came from is gone; RabbitMQ: the subscriber's queue is gone
+    """Kafka: the subscriber's topic is gone; RabbitMQ: the subscriber's queue is gone
     (the broker returns the mandatory message). Either way nothing is removed."""
     for name, value in dlq_environment(kind, kafka_bootstrap).items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
     envelope = order_placed()
     async with rabbitmq_cleanup(settings, SUBSCRIBER):
-        await dead_letter_directly(settings, kind, envelope, origin_topic="gone.order.placed")
+        source_topic = topic_for(settings.kafka, EVENT_TYPE)
+        await dead_letter_directly(settings, kind, envelope, origin_topic=source_topic)
         if kind is BrokerKind.RABBITMQ:
             await delete_subscriber_queue(settings)
         before = (await waiting())["dead_letters"]
@@ -329,7 +337,7 @@ async def test_a_replay_the_broker_does_not_take_keeps_the_dead_letter(
         replayed = await eda_dlq("replay", SUBSCRIBER, "--all", "--yes")
         assert replayed.code == 1, replayed.out
         destination = (
-            "topic gone.order.placed"
+            f"topic {source_topic}"
             if kind is BrokerKind.KAFKA
             else f"queue {queue_name(settings.rabbitmq, SUBSCRIBER)}"
         )

@@ -2,7 +2,10 @@
 
 Works on Kafka and RabbitMQ, with the EDA_* settings the services use: the broker
 of a subscriber is the one the routing settings (EDA_DEFAULT_BROKER, EDA_ROUTES)
-give its event type, unless --broker names another.
+give its event type, unless --broker names another. A replay goes only to the
+subscriber's own topic or queue. Every list, show, replay and purge is written to
+the audit record on that broker first (eda dlq audit reads it); when it cannot be,
+nothing is done.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ from typing import Any
 from aio_pika.exceptions import AMQPError
 from aiokafka.errors import KafkaError
 
-from eda_cli.dlq.connect import open_store
+from eda_cli.dlq.audit import AuditUnavailableError, actor
+from eda_cli.dlq.audit_command import audit_action, since
+from eda_cli.dlq.connect import open_audit, open_store
+from eda_cli.dlq.origins import source_of
 from eda_cli.dlq.records import DeadLetter
 from eda_cli.dlq.render import letter_detail, letter_summary, letters_table, table
+from eda_cli.dlq.review import DeclinedError, Review
 from eda_cli.dlq.store import BrokerUnreachableError, DeadLetterNotFoundError, Outcome, Progress
 from eda_cli.dlq.targets import Target, UnknownSubscriberError, every_target, resolve
 from shared.links import LinkMisconfigured
@@ -29,6 +36,7 @@ from shared.messaging import check_routes
 from shared.settings import BrokerKind, Settings, SettingsError, load_settings
 
 USAGE_ERROR = 2
+REFUSED = 3
 INTERRUPTED = 130
 DEFAULT_LIMIT = 50
 _CLIENT_LOGGERS = ("aiokafka", "aio_pika", "aiormq")
@@ -54,6 +62,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     common.add_argument(
         "--event-type", help="the event type of a subscriber that shared.subscribers does not list"
+    )
+    common.add_argument(
+        "--actor",
+        help="who is acting, for the audit record (default: $EDA_DLQ_ACTOR, else the OS user)",
     )
 
     listing = actions.add_parser(
@@ -82,9 +94,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "replay",
         parents=[common],
         help="publish dead letters back to the subscriber, then remove them",
-        description="Publish the original bytes back to where the subscriber consumes"
-        " them; each is removed from the dead letters only after the broker confirmed"
-        " its publication.",
+        description="Publish the original bytes back to the subscriber's own topic or"
+        " queue; each is removed from the dead letters only after the broker confirmed"
+        " its publication. Each one's sha256 and source are shown first; one whose"
+        " recorded origin is not the subscriber's source is refused and kept (exit 3).",
     )
     replay.add_argument("subscriber")
     which = replay.add_mutually_exclusive_group(required=True)
@@ -97,6 +110,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     purge.add_argument("subscriber")
     purge.add_argument("--yes", action="store_true", help="do not ask first")
     purge.set_defaults(action=purge_action)
+
+    audit = actions.add_parser(
+        "audit",
+        parents=[common],
+        help="who listed, showed, replayed or purged which dead letters, and when",
+        description="The audit record (one entry per action, oldest first) on each broker"
+        " a subscriber uses, or on --broker's. Reading it is recorded too.",
+    )
+    audit.add_argument(
+        "--since",
+        type=since,
+        help="only entries from then on: an ISO 8601 date or time (UTC unless it says),"
+        " or an age such as 30m, 12h, 7d",
+    )
+    audit.add_argument("--subscriber", help="only entries about this subscriber")
+    audit.add_argument("--json", action="store_true", help="one JSON document per line")
+    audit.set_defaults(action=audit_action)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,7 +148,12 @@ async def _act(action: Action, args: argparse.Namespace, settings: Settings) -> 
         return await action(args, settings)
     except UnknownSubscriberError as exc:
         return _fail(str(exc), USAGE_ERROR)
-    except (BrokerUnreachableError, DeadLetterNotFoundError, LinkMisconfigured) as exc:
+    except (
+        AuditUnavailableError,
+        BrokerUnreachableError,
+        DeadLetterNotFoundError,
+        LinkMisconfigured,
+    ) as exc:
         return _fail(str(exc))
     except KafkaError as exc:
         return _fail(f"Kafka failed: {exc}")
@@ -128,12 +163,16 @@ async def _act(action: Action, args: argparse.Namespace, settings: Settings) -> 
 
 async def list_action(args: argparse.Namespace, settings: Settings) -> int:
     if args.subscriber is None:
-        return await _overview(settings, _broker(args), as_json=args.json)
+        return await _overview(args, settings, as_json=args.json)
     target = _target(args, settings)
-    async with open_store(settings, target) as store:
+    async with (
+        open_store(settings, target) as store,
+        open_audit(settings, target.broker, actor(args.actor)) as auditor,
+    ):
         total = await store.count()
         letters = await store.read(args.limit) if total else []
         location = store.location
+        await auditor.record("list", target.subscriber, letters=letters, total=total)
     if args.json:
         document = {
             "subscriber": target.subscriber,
@@ -155,53 +194,91 @@ async def list_action(args: argparse.Namespace, settings: Settings) -> int:
 
 async def show_action(args: argparse.Namespace, settings: Settings) -> int:
     target = _target(args, settings)
-    async with open_store(settings, target) as store:
+    async with (
+        open_store(settings, target) as store,
+        open_audit(settings, target.broker, actor(args.actor)) as auditor,
+    ):
         letter = await store.find(args.id)
+        await auditor.record("show", target.subscriber, letters=[letter])
         _say(letter_detail(letter, target.subscriber, store.location))
     return 0
 
 
 async def replay_action(args: argparse.Namespace, settings: Settings) -> int:
     target = _target(args, settings)
-    async with open_store(settings, target) as store:
-        if not args.all:
-            outcome = await store.replay(args.id, None, _progress("replayed"))
-            return _summary("replayed", outcome, target, store.location)
-        waiting = await store.count() or 0
-        if waiting == 0:
-            _say(f"{target.subscriber}: no dead letters in {store.location}, nothing to replay")
-            return 0
-        question = f"Replay {_count(waiting)} of {target.subscriber} from {store.location}?"
-        if not args.yes and not await _confirm(question):
+    source = source_of(settings, target)
+    async with (
+        open_store(settings, target) as store,
+        open_audit(settings, target.broker, actor(args.actor)) as auditor,
+    ):
+        question = None
+        limit = None
+        if args.all:
+            limit = await store.count() or 0
+            if limit == 0:
+                await auditor.record("replay", target.subscriber, total=0)
+                _say(f"{target.subscriber}: no dead letters in {store.location}, nothing to replay")
+                return 0
+            if not args.yes:
+                question = f"Replay {{count}} of {target.subscriber} to {source}?"
+            _say(f"replaying {_count(limit)} from {store.location} ...")
+        review = Review("replay", target.subscriber, auditor, question, source)
+        try:
+            outcome = await store.replay(args.id, limit, review.approve, _progress("replayed"))
+        except DeclinedError:
             _say("aborted: nothing replayed")
             return 1
-        _say(f"replaying {_count(waiting)} from {store.location} ...")
-        outcome = await store.replay(None, waiting, _progress("replayed"))
+        outcome.refused = review.refused
+        await auditor.record_outcome(
+            "replay",
+            target.subscriber,
+            done=outcome.done,
+            failed=outcome.failed,
+            refused=outcome.refused,
+        )
         return _summary("replayed", outcome, target, store.location)
 
 
 async def purge_action(args: argparse.Namespace, settings: Settings) -> int:
     target = _target(args, settings)
-    async with open_store(settings, target) as store:
+    async with (
+        open_store(settings, target) as store,
+        open_audit(settings, target.broker, actor(args.actor)) as auditor,
+    ):
         waiting = await store.count() or 0
         if waiting == 0:
+            await auditor.record("purge", target.subscriber, total=0)
             _say(f"{target.subscriber}: no dead letters in {store.location}, nothing to purge")
             return 0
-        question = f"Drop {_count(waiting)} of {target.subscriber} from {store.location} for good?"
-        if not args.yes and not await _confirm(question):
+        question = None
+        if not args.yes:
+            question = f"Drop {{count}} of {target.subscriber} from {store.location} for good?"
+        review = Review("purge", target.subscriber, auditor, question)
+        try:
+            outcome = await store.purge(waiting, review.approve, _progress("purged"))
+        except DeclinedError:
             _say("aborted: nothing purged")
             return 1
-        outcome = await store.purge(waiting, _progress("purged"))
+        await auditor.record_outcome(
+            "purge", target.subscriber, done=outcome.done, failed=outcome.failed, refused=[]
+        )
         return _summary("purged", outcome, target, store.location)
 
 
-async def _overview(settings: Settings, broker: BrokerKind | None, *, as_json: bool) -> int:
-    targets = every_target(settings, broker)
+async def _overview(args: argparse.Namespace, settings: Settings, *, as_json: bool) -> int:
+    targets = every_target(settings, _broker(args))
     counts: list[tuple[Target, str, int | None]] = []
     for target in targets:
         async with open_store(settings, target) as store:
             counts.append((target, store.location, await store.count()))
     total = sum(count or 0 for _, _, count in counts)
+    for broker in sorted({target.broker for target in targets}, key=lambda kind: kind.value):
+        async with open_audit(settings, broker, actor(args.actor)) as auditor:
+            await auditor.record(
+                "list",
+                None,
+                counts={t.subscriber: n for t, _, n in counts if t.broker is broker},
+            )
     if as_json:
         rows = [
             {
@@ -256,16 +333,11 @@ def _summary(verb: str, outcome: Outcome, target: Target, location: str) -> int:
     for letter, error in outcome.failed:
         _say(f"failed {letter.id}: {error} (kept in {location})")
     failed = f", {len(outcome.failed)} failed and kept" if outcome.failed else ""
-    _say(f"{target.subscriber}: {verb} {_count(len(outcome.done))}{failed}")
+    refused = f", {len(outcome.refused)} refused and kept" if outcome.refused else ""
+    _say(f"{target.subscriber}: {verb} {_count(len(outcome.done))}{failed}{refused}")
+    if outcome.refused:
+        return REFUSED
     return 1 if outcome.failed else 0
-
-
-async def _confirm(question: str) -> bool:
-    try:
-        answer = await asyncio.to_thread(input, f"{question} [y/N] ")
-    except EOFError:
-        return False
-    return answer.strip().lower() in {"y", "yes"}
 
 
 @contextlib.contextmanager

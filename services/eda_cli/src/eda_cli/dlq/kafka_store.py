@@ -1,14 +1,14 @@
 """Dead letters on Kafka: the topic ``<prefix><subscriber>.dlq``.
 
-What is waiting comes from ``kafka_reader``. A replay goes to the topic the record
-was consumed from (its origin header), with its key, ``acks=all``; only once the
-publications of a chunk are confirmed are those records removed (``kafka_marks``).
+What is waiting comes from ``kafka_reader``. A replay goes to the subscriber's own
+topic, ``<prefix><event type>`` (never one a record's headers name: see ``origins``),
+with its key, ``acks=all``; only once the publications of a chunk are confirmed are
+those records removed (``kafka_marks``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +26,7 @@ from eda_cli.dlq.kafka_reader import DeadLetterTopicReader, Snapshot
 from eda_cli.dlq.records import DeadLetter
 from eda_cli.dlq.store import (
     REPLAYED_FROM,
+    Approve,
     BrokerUnreachableError,
     DeadLetterNotFoundError,
     Outcome,
@@ -45,16 +46,15 @@ from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 _CHUNK = 500
-_ORIGIN = re.compile(r"^(?P<topic>.+)/\d+@\d+$")
 
 
 class KafkaDeadLetterStore:
     def __init__(self, settings: KafkaSettings, target: Target) -> None:
         self._settings = settings
-        self._target = target
         self.topic = dead_letter_topic_for(settings, target.subscriber)
         self.removed_topic = removed_topic_for(self.topic)
         self.location = f"Kafka topic {self.topic}"
+        self.destination = topic_for(settings, target.event_type)
         self._reader = DeadLetterTopicReader(
             settings,
             self.topic,
@@ -85,9 +85,11 @@ class KafkaDeadLetterStore:
     async def find(self, letter_id: str) -> DeadLetter:
         return self._choose(await self._reader.scan(), letter_id, None)[0]
 
-    async def replay(self, letter_id: str | None, limit: int | None, progress: Progress) -> Outcome:
+    async def replay(
+        self, letter_id: str | None, limit: int | None, approve: Approve, progress: Progress
+    ) -> Outcome:
         snapshot = await self._reader.scan()
-        chosen = self._choose(snapshot, letter_id, limit)
+        chosen = list(await approve(self._choose(snapshot, letter_id, limit)))
         outcome = Outcome()
         for start in range(0, len(chosen), _CHUNK):
             confirmed = await self._publish(chosen[start : start + _CHUNK], snapshot, outcome)
@@ -97,9 +99,9 @@ class KafkaDeadLetterStore:
                 progress(letter, f"topic {destination}")
         return outcome
 
-    async def purge(self, limit: int | None, progress: Progress) -> Outcome:
+    async def purge(self, limit: int | None, approve: Approve, progress: Progress) -> Outcome:
         snapshot = await self._reader.scan()
-        chosen = self._choose(snapshot, None, limit)
+        chosen = list(await approve(self._choose(snapshot, None, limit)))
         await self._remove(snapshot, [(letter, None) for letter in chosen], "purged")
         for letter in chosen:
             progress(letter, "")
@@ -111,8 +113,8 @@ class KafkaDeadLetterStore:
         """Send the chunk pipelined; return the confirmed ones with their topic."""
         producer = await self._started_producer()
         sent: list[tuple[DeadLetter, str, asyncio.Future[Any]]] = []
+        destination = self.destination
         for letter in letters:
-            destination = self._destination(letter)
             if destination not in snapshot.topics:
                 outcome.failed.append((letter, f"topic {destination} does not exist"))
                 continue
@@ -186,13 +188,6 @@ class KafkaDeadLetterStore:
                 " (ids are partition:offset, as `eda dlq list` shows them)"
             )
         return chosen
-
-    def _destination(self, letter: DeadLetter) -> str:
-        """Where the subscriber consumed it: the origin's topic, else its event type's."""
-        match = _ORIGIN.match(letter.origin or "")
-        if match:
-            return match["topic"]
-        return topic_for(self._settings, letter.event_type or self._target.event_type)
 
     def _replay_headers(self, letter: DeadLetter) -> list[tuple[str, bytes]]:
         content_type = letter.headers.get(CONTENT_TYPE_HEADER)

@@ -38,6 +38,7 @@ from aio_pika.exceptions import (
 from eda_cli.dlq.records import DeadLetter, dead_letter, stable_id
 from eda_cli.dlq.store import (
     REPLAYED_FROM,
+    Approve,
     BrokerUnreachableError,
     DeadLetterNotFoundError,
     Outcome,
@@ -105,10 +106,12 @@ class RabbitMQDeadLetterStore:
         async with self._take(None, until=letter_id) as taken:
             return self._chosen(taken.held, letter_id)[0].letter
 
-    async def replay(self, letter_id: str | None, limit: int | None, progress: Progress) -> Outcome:
+    async def replay(
+        self, letter_id: str | None, limit: int | None, approve: Approve, progress: Progress
+    ) -> Outcome:
         outcome = Outcome()
         async with self._take(limit, until=letter_id) as taken:
-            for item in self._chosen(taken.held, letter_id):
+            for item in await _approved(approve, self._chosen(taken.held, letter_id)):
                 try:
                     await _publish(taken.channel, self._replayed(item), self.queue)
                     await item.delivery.ack()
@@ -125,10 +128,10 @@ class RabbitMQDeadLetterStore:
                 progress(item.letter, f"queue {self.queue}")
         return outcome
 
-    async def purge(self, limit: int | None, progress: Progress) -> Outcome:
+    async def purge(self, limit: int | None, approve: Approve, progress: Progress) -> Outcome:
         outcome = Outcome()
         async with self._take(limit) as taken:
-            for item in taken.held:
+            for item in await _approved(approve, taken.held):
                 await item.delivery.ack()
                 item.settled = True
                 outcome.done.append(item.letter)
@@ -217,6 +220,12 @@ class RabbitMQDeadLetterStore:
             message_id=delivery.message_id or item.letter.event_id,
             headers=headers,
         )
+
+
+async def _approved(approve: Approve, held: list[_Held]) -> list[_Held]:
+    """The held messages ``approve`` keeps; the others go back unsettled."""
+    kept = {id(letter) for letter in await approve([item.letter for item in held])}
+    return [item for item in held if id(item.letter) in kept]
 
 
 async def _publish(channel: AbstractChannel, message: aio_pika.Message, queue: str) -> None:

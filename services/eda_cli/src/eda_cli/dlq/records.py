@@ -45,6 +45,16 @@ class DeadLetter:
     def envelope(self) -> dict[str, Any] | None:
         return json_object(self.body)
 
+    @property
+    def sha256(self) -> str:
+        """The body's digest, hex: what the audit record and the replay preview name."""
+        return hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def source(self) -> str | None:
+        """The envelope's ``source``, as the body claims it (nothing checks it here)."""
+        return _text_field(self.envelope, "source")
+
 
 def dead_letter(
     letter_id: str,

@@ -40,6 +40,24 @@ def letters_table(letters: Sequence[DeadLetter]) -> str:
     )
 
 
+def digest_table(letters: Sequence[DeadLetter], digest_length: int) -> str:
+    """What a replay or purge is about to act on: which bytes, claiming which source."""
+    return table(
+        ["ID", "SHA256", "SOURCE", "EVENT TYPE", "EVENT ID", "ORIGIN"],
+        [
+            [
+                letter.id,
+                letter.sha256[:digest_length],
+                letter.source or "-",
+                letter.event_type or "-",
+                letter.event_id or "-",
+                letter.origin or "-",
+            ]
+            for letter in letters
+        ],
+    )
+
+
 def letter_summary(letter: DeadLetter) -> dict[str, Any]:
     return {
         "id": letter.id,
@@ -51,6 +69,8 @@ def letter_summary(letter: DeadLetter) -> dict[str, Any]:
         "origin": letter.origin,
         "key": letter.key.decode(errors="replace") if letter.key is not None else None,
         "size": len(letter.body),
+        "sha256": letter.sha256,
+        "source": letter.source,
     }
 
 
@@ -61,6 +81,8 @@ def letter_detail(letter: DeadLetter, subscriber: str, location: str) -> str:
         ("stored in", location),
         ("event type", letter.event_type or "-"),
         ("event id", letter.event_id or "-"),
+        ("source", letter.source or "-"),
+        ("sha256", letter.sha256),
         ("failed at", letter.failed_at or "-"),
         ("attempts", "-" if letter.attempts is None else str(letter.attempts)),
         ("origin", letter.origin or "-"),

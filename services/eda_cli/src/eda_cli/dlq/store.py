@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,6 +13,12 @@ REPLAYED_FROM = "x-dead-letter-replayed-from"
 
 Progress = Callable[[DeadLetter, str], None]
 """Told about each dead letter once it was replayed (with where to) or purged (with "")."""
+
+
+Approve = Callable[[Sequence[DeadLetter]], Awaitable[Sequence[DeadLetter]]]
+"""Told the dead letters a replay or purge chose, before anything is done to any of
+them; returns those to act on (the others stay). Raising stops the action: nothing
+is done."""
 
 
 class BrokerUnreachableError(ConnectionError):
@@ -27,6 +33,8 @@ class DeadLetterNotFoundError(LookupError):
 class Outcome:
     done: list[DeadLetter] = field(default_factory=list)
     failed: list[tuple[DeadLetter, str]] = field(default_factory=list)
+    refused: list[tuple[DeadLetter, str]] = field(default_factory=list)
+    """Replays refused before publishing: their recorded origin is not the subscriber's."""
 
 
 class DeadLetterStore(Protocol):
@@ -42,12 +50,15 @@ class DeadLetterStore(Protocol):
     async def find(self, letter_id: str) -> DeadLetter:
         """Raise ``DeadLetterNotFoundError`` when no waiting dead letter has that id."""
 
-    async def replay(self, letter_id: str | None, limit: int | None, progress: Progress) -> Outcome:
-        """Publish one (``letter_id``) or the oldest ``limit`` (all if None) back to the
-        subscriber, each removed from the dead letters only after the broker confirmed
-        its publication."""
+    async def replay(
+        self, letter_id: str | None, limit: int | None, approve: Approve, progress: Progress
+    ) -> Outcome:
+        """Publish one (``letter_id``) or the oldest ``limit`` (all if None), those
+        ``approve`` returns, back to the subscriber's own topic or queue, each removed
+        from the dead letters only after the broker confirmed its publication."""
 
-    async def purge(self, limit: int | None, progress: Progress) -> Outcome:
-        """Remove the oldest ``limit`` (all if None) without replaying them."""
+    async def purge(self, limit: int | None, approve: Approve, progress: Progress) -> Outcome:
+        """Remove the oldest ``limit`` (all if None), those ``approve`` returns, without
+        replaying them."""
 
     async def close(self) -> None: ...

@@ -3,7 +3,8 @@
 The names come from ``shared.subscribers``, the table the subscriber processes run
 from; the broker from the same routing settings the
 services use (``EDA_DEFAULT_BROKER``, ``EDA_ROUTES``), unless ``--broker`` says
-otherwise. A subscriber outside that table can be named with its event type.
+otherwise. A subscriber outside that table can be named with its event type; one in
+it cannot be given another (its replays would go to that event type's topic).
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ def resolve(
     broker: BrokerKind | None = None,
 ) -> Target:
     known = known_subscribers()
-    event_type = event_type or known.get(subscriber)
+    listed_type = known.get(subscriber)
+    if event_type is not None and listed_type is not None and event_type != listed_type:
+        raise UnknownSubscriberError(
+            f"subscriber {subscriber!r} handles {listed_type}, not {event_type}"
+            " (--event-type is for subscribers that shared.subscribers does not list)"
+        )
+    event_type = event_type or listed_type
     if event_type is None:
         listed = ", ".join(sorted(known))
         raise UnknownSubscriberError(
