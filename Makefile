@@ -16,10 +16,14 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(UV):
-	@echo ">> installing uv $(UV_VERSION) into $(TOOLS)/uv"
+# uv's wheel is checked against the sha256 PyPI published (UV_REQUIREMENTS pins
+# UV_VERSION with a hash per platform); reinstalled only when that file changes.
+UV_REQUIREMENTS := deploy/tools/uv-requirements.txt
+$(UV): $(UV_REQUIREMENTS)
+	@echo ">> installing uv $(UV_VERSION) into $(TOOLS)/uv (sha256-checked)"
 	@$(PYTHON) -m venv $(TOOLS)/uv
-	@$(TOOLS)/uv/bin/pip install --quiet "uv==$(UV_VERSION)"
+	@$(TOOLS)/uv/bin/pip install --quiet --require-hashes --only-binary=:all: --no-deps --force-reinstall -r $(UV_REQUIREMENTS)
+	@touch $@
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml */*/pyproject.toml)
 	@echo ">> syncing $(VENV) from uv.lock"
@@ -67,8 +71,10 @@ tools: ## helm and kubectl: pinned copies into .tools/bin on Linux x86_64 (sha25
 	@deploy/tools/fetch-actionlint.sh
 
 # Root on Debian: installs podman, runc and debootstrap with apt when missing and builds
-# the stand-in base images the Dockerfiles name (no registry is reached here).
-containers: ## podman ready for the container tests: .tools/containers.conf and the base images
+# stand-ins for the base images under localhost/eda-standin/ (no registry is reached
+# here), recorded in .tools/base-images.env for the tests; make images never pushes an
+# image built on one.
+containers: ## podman ready for the container tests: .tools/containers.conf and the stand-in base images
 	@deploy/tools/podman-offline.sh >/dev/null
 
 KIND_CLUSTER := eda
@@ -84,7 +90,7 @@ dev-down: ## stop the Tilt resources and delete the kind cluster
 	@deploy/tools/dev.sh down $(KIND_CLUSTER)
 
 # With .tools/containers.conf (make containers) podman is run with it, as the tests run it.
-images: ## build the four images tagged with the commit; with REGISTRY=host[:port] also tag and push them there
+images: ## build the four images tagged with the commit; with REGISTRY=host[:port] also tag and push them there (never one built on a stand-in base)
 	@$(if $(wildcard $(TOOLS)/containers.conf),CONTAINERS_CONF="$${CONTAINERS_CONF:-$(abspath $(TOOLS)/containers.conf)}") \
 		REGISTRY="$(REGISTRY)" deploy/tools/build-images.sh
 

@@ -1,15 +1,21 @@
 # syntax=docker/dockerfile:1.7
 # Image: the orders API (`order-service serve`) and its schema migrations (`order-service migrate`, the chart's hook Job).
 # Build from the repository root:
-#   docker build -f deploy/docker/order-service.Dockerfile -t eda/order-service .
+#   make images, or docker build -f deploy/docker/order-service.Dockerfile -t eda/order-service .
 # tests/deploy/test_images.py replays the build stage's COPY and RUN lines into a
 # virtual environment and starts the entry point, so a broken install step fails
 # `make test` even where no image can be built.
 
-# Same uv as the Makefile's UV_VERSION; it never reaches the final image.
-FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
+# The base images, from build arguments: make images, the Tiltfile and the tests pass
+# deploy/docker/base-images.env's references (the defaults below are the same, checked
+# by tests/deploy/test_images.py). uv is the Makefile's UV_VERSION; it never reaches the
+# final image.
+ARG PYTHON_IMAGE=docker.io/library/python:3.11.14-slim-bookworm
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
 
-FROM python:3.11.14-slim-bookworm AS build
+FROM ${UV_IMAGE} AS uv
+
+FROM ${PYTHON_IMAGE} AS build
 COPY --from=uv /uv /usr/local/bin/uv
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_PYTHON_DOWNLOADS=never \
@@ -33,7 +39,7 @@ COPY services/order_service/src services/order_service/src
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package order-service
 
-FROM python:3.11.14-slim-bookworm AS runtime
+FROM ${PYTHON_IMAGE} AS runtime
 # pip and setuptools are build tools the running service never needs.
 RUN python -m pip uninstall --yes --quiet pip setuptools wheel \
     && groupadd --system --gid 10001 eda \

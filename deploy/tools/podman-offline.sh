@@ -4,14 +4,20 @@
 # containers.conf every podman command here must be given as CONTAINERS_CONF.
 #   1. apt-installs podman, runc and debootstrap when one is missing (needs root);
 #   2. writes .tools/containers.conf: runc, and ulimits the kernel here allows;
-#   3. builds the two base images the Dockerfiles name, unless images made from this
-#      same recipe are there: python:3.11.14-slim-bookworm from debootstrap (a venv on
-#      /usr/local gives /usr/local/bin/python and pip, as in the official image; the
-#      host's CA bundle, without which PyPI is not reached), and ghcr.io/astral-sh/uv
-#      from the uv wheel. Each is labelled with the sha256 of this script, so a change
-#      to the recipe rebuilds them and nothing else does.
+#   3. builds stand-ins for the two base images of deploy/docker/base-images.env, unless
+#      images made from this same recipe are there, under names no registry serves:
+#      localhost/eda-standin/python:<tag> from debootstrap (a venv on /usr/local gives
+#      /usr/local/bin/python and pip, as in the official image; the host's CA bundle,
+#      without which PyPI is not reached), and localhost/eda-standin/uv:<UV_VERSION>
+#      from the uv wheel, its sha256 checked (deploy/tools/uv-requirements.txt). Each is
+#      labelled eda.standin.recipe with the sha256 of this script, so a change to the
+#      recipe rebuilds them and nothing else does; build-images.sh never pushes an image
+#      built on one. A stand-in an older version of this script left under the official
+#      name is untagged;
+#   4. writes .tools/base-images.env: the base images to build the tests' images on, in
+#      the form of deploy/docker/base-images.env (build-images.sh's EDA_BASE_IMAGES_FILE).
 # With EDA_BASE_IMAGES=pull (a machine that reaches the registries, such as hosted CI)
-# the two base images are pulled instead, and debootstrap is not needed.
+# the official base images are pulled instead, and debootstrap is not needed.
 # Only stdout is the path; progress goes to stderr.
 set -euo pipefail
 
@@ -20,9 +26,15 @@ root="$(cd "$here/../.." && pwd)"
 tools="$root/.tools"
 conf="$tools/containers.conf"
 suite=bookworm
-python_ref=docker.io/library/python:3.11.14-slim-bookworm
+base_file="$root/deploy/docker/base-images.env"
+official_python="$(sed -n 's/^PYTHON_IMAGE=//p' "$base_file")"
+official_uv="$(sed -n 's/^UV_IMAGE=//p' "$base_file")"
 uv_version="$(sed -n 's/^UV_VERSION := //p' "$root/Makefile")"
-uv_ref="ghcr.io/astral-sh/uv:$uv_version"
+uv_requirements="$root/deploy/tools/uv-requirements.txt"
+python_tag="${official_python%@*}"
+python_tag="${python_tag##*:}"
+python_ref="localhost/eda-standin/python:$python_tag"
+uv_ref="localhost/eda-standin/uv:$uv_version"
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 label=eda.standin.recipe
 recipe="$(sha256sum "$0" | cut -d' ' -f1)-uv$uv_version"
@@ -36,6 +48,9 @@ case "$base_images" in
     pull) needed=(podman runc) ;;
     *) fail "EDA_BASE_IMAGES=$base_images; standin or pull expected" ;;
 esac
+[[ -n "$official_python" && -n "$official_uv" ]] || fail "$base_file: PYTHON_IMAGE and UV_IMAGE expected"
+grep -q "^uv==$uv_version " "$uv_requirements" \
+    || fail "$uv_requirements does not pin uv==$uv_version, the Makefile's UV_VERSION"
 missing=()
 for tool in "${needed[@]}"; do
     command -v "$tool" >/dev/null || missing+=("$tool")
@@ -61,22 +76,44 @@ if [[ ! -f "$conf" || "$(cat "$conf")" != "$wanted_conf" ]]; then
     mv "$conf.part" "$conf"
 fi
 export CONTAINERS_CONF="$conf"
-if [[ "$base_images" == pull ]]; then
-    for ref in "$python_ref" "$uv_ref"; do
-        podman image exists "$ref" || podman pull --quiet "$ref" >/dev/null \
-            || fail "could not pull $ref"
-    done
-    echo "$conf"
-    exit 0
-fi
 
+labelled() { # ref: the stand-in label's value, empty when the image has none or is not here
+    local value
+    value="$(podman image inspect --format "{{ index .Labels \"$label\" }}" "$1" 2>/dev/null)" || return 0
+    [[ "$value" == "<no value>" ]] || echo "$value"
+}
 current() { # ref: true when the image is there, made from this recipe
-    [[ "$(podman image inspect --format "{{ index .Labels \"$label\" }}" "$1" 2>/dev/null)" == "$recipe" ]]
+    [[ "$(labelled "$1")" == "$recipe" ]]
+}
+# base-images.env for build-images.sh: the references the tests build on.
+record() { # python uv
+    printf '# Written by deploy/tools/podman-offline.sh: the base images the tests build on.\nPYTHON_IMAGE=%s\nUV_IMAGE=%s\n' \
+        "$1" "$2" >"$tools/base-images.env.part"
+    mv "$tools/base-images.env.part" "$tools/base-images.env"
 }
 
 # Two test sessions may start at once on one machine: one builds, the other waits.
 exec 9>"$tools/podman-offline.lock"
 flock 9
+
+# Earlier versions of this script built the stand-ins under the official names, where
+# a build by tag would take them for the real images.
+for ref in "${official_python%@*}" "${official_uv%@*}"; do
+    if [[ -n "$(labelled "$ref")" ]]; then
+        say "untagging the stand-in left under the official name $ref"
+        podman untag "$ref" "$ref" >&2 || fail "could not untag the stand-in $ref"
+    fi
+done
+
+if [[ "$base_images" == pull ]]; then
+    for ref in "$official_python" "$official_uv"; do
+        podman image exists "$ref" || podman pull --quiet "$ref" >/dev/null \
+            || fail "could not pull $ref"
+    done
+    record "$official_python" "$official_uv"
+    echo "$conf"
+    exit 0
+fi
 
 if ! current "$python_ref"; then
     say "building $python_ref from debootstrap ($suite, Debian's mirror; about a minute)"
@@ -99,10 +136,12 @@ if ! current "$python_ref"; then
 fi
 
 if ! current "$uv_ref"; then
-    say "building $uv_ref from the uv $uv_version wheel (PyPI)"
+    say "building $uv_ref from the uv $uv_version wheel (PyPI, sha256-checked)"
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
-    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$work" "uv==$uv_version" >&2
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+        --dest "$work" -r "$uv_requirements" >&2 \
+        || fail "could not download uv $uv_version with a sha256 of $uv_requirements"
     python3 - "$work" <<'PY'
 import glob
 import os
@@ -123,4 +162,5 @@ PY
     trap - EXIT
 fi
 
+record "$python_ref" "$uv_ref"
 echo "$conf"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.chart import REPO
-from tests.deploy.dockerfile import DOCKERFILES, ignore_patterns, ignored
+from tests.deploy.dockerfile import DOCKERFILES, base_images, ignore_patterns, ignored
 
 TOOLS = REPO / "deploy" / "tools"
 IMAGES = ("user-service", "order-service", "subscriber", "operator")
@@ -57,11 +57,12 @@ def podman(
 
 def context_tag() -> str:
     """A tag naming what the images are built from: the build context .dockerignore
-    lets through and the Dockerfiles. Trees that differ never share a tag, on a
-    machine whose image store several checkouts use."""
+    lets through, the Dockerfiles and their base images. Trees that differ never share
+    a tag, on a machine whose image store several checkouts use."""
     patterns = ignore_patterns()
     digest = hashlib.sha256()
-    inputs = [*DOCKERFILES.glob("*.Dockerfile"), REPO / ".dockerignore"]
+    inputs = [*DOCKERFILES.glob("*.Dockerfile"), DOCKERFILES / "base-images.env"]
+    inputs.append(REPO / ".dockerignore")
     for top in ("pyproject.toml", "uv.lock", "shared", "services", "deploy/local"):
         candidates = [REPO / top] if (REPO / top).is_file() else (REPO / top).rglob("*")
         inputs += [
@@ -79,13 +80,34 @@ def image_ref(name: str, tag: str) -> str:
     return f"docker.io/eda/{name}:{tag}"
 
 
-def build_images(conf: Path, tag: str) -> subprocess.CompletedProcess[str]:
-    """`make images`: deploy/tools/build-images.sh with podman, nothing pushed."""
+def base_images_file(conf: Path) -> Path:
+    """The base images podman-offline.sh readied (the stand-ins, under localhost/, or
+    the pulled official ones), beside the containers.conf it wrote."""
+    return conf.parent / "base-images.env"
+
+
+def base_image_args(conf: Path) -> list[str]:
+    """`--build-arg`s of the base images podman-offline.sh readied, for a build of a
+    Dockerfile by hand (the Dockerfiles' defaults are the official images)."""
+    return [
+        word
+        for pair in base_images(base_images_file(conf)).items()
+        for word in ("--build-arg", "=".join(pair))
+    ]
+
+
+def build_images(
+    conf: Path, tag: str, registry: str = "", bases: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`make images`: deploy/tools/build-images.sh with podman, on the base images
+    podman-offline.sh readied (or those ``bases`` names); nothing pushed without a
+    registry."""
     env = {
         **environment(conf),
         "EDA_CONTAINER_TOOL": "podman",
         "EDA_IMAGE_TAG": tag,
-        "REGISTRY": "",
+        "EDA_BASE_IMAGES_FILE": str(bases or base_images_file(conf)),
+        "REGISTRY": registry,
         "EDA_REGISTRY": "",
     }
     return subprocess.run(

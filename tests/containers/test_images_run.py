@@ -198,7 +198,7 @@ def test_a_broken_image_does_not_run_as_the_chart_runs_it(
     ref = podman.image_ref("user-service", f"{image_tag}-broken-{uuid.uuid4().hex[:6]}")
     built = podman.podman(
         podman_conf, "build", "--pull=never", "--quiet", "-f", str(dockerfile), "-t", ref,
-        str(REPO), timeout=600,
+        *podman.base_image_args(podman_conf), str(REPO), timeout=600,
     )  # fmt: skip
     try:
         assert (built.returncode != 0) == (refused_by == "build"), built.stderr[-2000:]

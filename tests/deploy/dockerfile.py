@@ -2,7 +2,8 @@
 that stands for the image's root filesystem (honouring .dockerignore), its RUN lines
 with the stage's ENV, absolute paths moved under that folder. The image's uv is the
 one `make env` installed, checked to be the same version. No image is built; what
-the install steps do is done for real."""
+the install steps do is done for real. The base images are those `make images` passes
+as build arguments: deploy/docker/base-images.env's."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ from tests.deploy.chart import REPO
 
 UV = REPO / ".tools" / "uv" / "bin" / "uv"
 DOCKERFILES = REPO / "deploy" / "docker"
+BASE_IMAGES = DOCKERFILES / "base-images.env"
+# name[:port]/path:tag[@sha256:<64 hex>]: the form build-images.sh accepts.
+REFERENCE = re.compile(
+    r"(?P<name>[a-z0-9][a-z0-9.-]*(?::[0-9]+)?(?:/[a-z0-9._-]+)+)"
+    r":(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
+)
 
 
 @dataclass
@@ -40,14 +47,44 @@ class Instruction:
 @dataclass
 class Stage:
     image: str
+    """The base image, its build arguments replaced."""
     name: str
     instructions: list[Instruction] = field(default_factory=list)
+    source: str = ""
+    """The FROM line's image as written."""
 
     def of(self, keyword: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword == keyword]
 
 
-def parse(path: Path) -> list[Stage]:
+def base_images(path: Path = BASE_IMAGES) -> dict[str, str]:
+    """NAME=reference lines, as build-images.sh reads them."""
+    pairs = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            pairs[name] = value
+    return pairs
+
+
+def global_arguments(path: Path) -> dict[str, str]:
+    """The ARG lines before the first FROM, with their defaults."""
+    arguments = {}
+    for line in path.read_text().splitlines():
+        keyword, _, rest = line.strip().partition(" ")
+        if keyword.upper() == "FROM":
+            break
+        if keyword.upper() == "ARG":
+            name, _, default = rest.strip().partition("=")
+            arguments[name] = default
+    return arguments
+
+
+def parse(path: Path, build_args: dict[str, str] | None = None) -> list[Stage]:
+    """The stages, FROM's build arguments taken from ``build_args``, else from the
+    Dockerfile's defaults."""
+    values = {**global_arguments(path), **(build_args or {})}
     text = re.sub(r"\\\n", " ", path.read_text())
     stages: list[Stage] = []
     for line in text.splitlines():
@@ -57,9 +94,10 @@ def parse(path: Path) -> list[Stage]:
         keyword, _, arguments = stripped.partition(" ")
         keyword = keyword.upper()
         if keyword == "FROM":
-            image, *alias = arguments.split()
-            stages.append(Stage(image, alias[1] if alias else str(len(stages))))
-        else:
+            source, *alias = arguments.split()
+            image = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: values[m[1] or m[2]], source)
+            stages.append(Stage(image, alias[1] if alias else str(len(stages)), source=source))
+        elif stages:
             stages[-1].instructions.append(Instruction(keyword, " ".join(arguments.split())))
     return stages
 
@@ -108,7 +146,7 @@ class BuildStage:
     """The build stage replayed into `root` (the image's `/`)."""
 
     def __init__(self, dockerfile: Path, root: Path) -> None:
-        self.stages = parse(dockerfile)
+        self.stages = parse(dockerfile, base_images())
         self.root = root
         self.env: dict[str, str] = {}
         self.workdir = "/"
@@ -139,7 +177,9 @@ class BuildStage:
             self._copy_from_context(source, destination, many=len(sources) > 1)
 
     def _copy_uv(self, source_stage: Stage, sources: list[str], destination: str) -> None:
-        repository, _, tag = source_stage.image.partition(":")
+        reference = REFERENCE.fullmatch(source_stage.image)
+        assert reference is not None, source_stage.image
+        repository, tag = reference["name"], reference["tag"]
         assert repository == "ghcr.io/astral-sh/uv", source_stage.image
         version = subprocess.run(
             [str(UV), "--version"], capture_output=True, text=True, check=True

@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from tests.deploy.chart import CHART, REPO, Manifest, documents, of_kind
-from tests.deploy.dockerfile import DOCKERFILES, entrypoint, ignore_patterns, ignored, parse
+from tests.deploy.dockerfile import (
+    DOCKERFILES,
+    base_images,
+    entrypoint,
+    ignore_patterns,
+    ignored,
+    parse,
+)
 from tests.deploy.tiltfile import CREDENTIALS_SCRIPT, Run, TiltfileError, execute
 
 INFRASTRUCTURE = {"kafka", "rabbitmq", "mysql", "jaeger"}
@@ -141,7 +148,8 @@ def test_images_restart_their_own_entry_point_after_a_sync(
         assert image["context"] == "."
         assert image["only"]
         assert image["entrypoint"] == entrypoint(parse(dockerfile))
-        assert image["build_args"] == {"VENV_OWNER": "10001:10001"}
+        # The base images make images builds on, and the venv the app user may write.
+        assert image["build_args"] == {**base_images(), "VENV_OWNER": "10001:10001"}
         first, *syncs = image["live_update"]
         assert set(first["fall_back_on"]["files"]) == {"uv.lock", "pyproject.toml"}
         assert syncs
@@ -202,6 +210,7 @@ def test_without_live_update_the_images_are_plain_builds() -> None:
     run = execute(settings={"live_update": False})
     assert run.of("docker_build_with_restart") == []
     assert len(run.of("docker_build")) == 4
+    assert all(build["build_args"] == base_images() for build in run.of("docker_build"))
     (call,) = run.of("helm")
     assert "liveUpdate.enabled=true" not in call["set"]
 
