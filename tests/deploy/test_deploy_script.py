@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.deploy.dockerfile import base_images
 from tests.deploy.standins import Machine, run, system_bin, work_tree
 
 IMAGES = ("user-service", "order-service", "subscriber", "operator")
@@ -223,9 +224,10 @@ def test_local_builds_loads_and_installs_on_kind_eda(tree: Path, machine: Machin
     assert result.returncode == 0, result.stderr
     refs = [f"docker.io/eda/{name}:{TAG}" for name in IMAGES]
     builds = [c for c in machine.calls("docker") if c[1] == "build"]
+    bases = [word for pair in base_images().items() for word in ("--build-arg", "=".join(pair))]
     assert builds == [
         ["docker", "build", "-f", str(tree / f"deploy/docker/{name}.Dockerfile"),
-         "-t", ref, str(tree)]
+         "-t", ref, *bases, str(tree)]
         for name, ref in zip(IMAGES, refs, strict=True)
     ]  # fmt: skip
     assert not [c for c in machine.calls("docker") if c[1] in {"push", "tag"}]
@@ -371,7 +373,6 @@ def test_local_credentials_file_is_what_deploy_installs(tree: Path, machine: Mac
 
 
 STAGING_SECRETS = (
-    "eda-api-auth",
     "eda-kafka-ca",
     "eda-kafka-credentials",
     "eda-mysql-ca",

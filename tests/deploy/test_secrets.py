@@ -142,6 +142,8 @@ def test_refused_credentials_are_not_printed(command: list[str]) -> None:
         "EDA_MYSQL__PASSWORD": database_password,
         "EDA_RABBITMQ__URL": f"amqp://someone:{broker_password}@127.0.0.1:{free_port()}/",
         "EDA_AUTH__ENABLED": "true",
+        "EDA_AUTH__ISSUER": "https://login.example.test/",
+        "EDA_AUTH__AUDIENCE": "eda-api",
         "EDA_AUTH__ALGORITHMS": "HS256",
         "EDA_AUTH__KEY": auth_key,
         "EDA_LOG_LEVEL": "DEBUG",

@@ -83,7 +83,7 @@ def valid_claims() -> dict[str, Any]:
         "exp": now + 3600,
         "iss": ISSUER,
         "aud": AUDIENCE,
-        "scope": "admin",
+        "scope": "eda:admin",
         "iat": now,
         "nbf": now - 60,
     }
@@ -111,7 +111,7 @@ async def test_signed_tokens_with_claims_changed_or_dropped(
 async def test_valid_tokens_with_one_change(
     users: httpx.AsyncClient, issuer: Issuer, data: st.DataObject
 ) -> None:
-    token = issuer.token(USER, ["admin"])
+    token = issuer.token(USER, ["eda:admin"])
     at = data.draw(st.integers(min_value=0, max_value=len(token) - 1))
     cut = data.draw(st.booleans())
     changed = token[:at] if cut else token[:at] + data.draw(header_text) + token[at + 1 :]

@@ -3,14 +3,22 @@ the same key has its own request processed, and never gets the first caller's an
 
 from __future__ import annotations
 
-from uuid import uuid4
+from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 
-from tests.integration.auth.keys import Issuer
-from tests.integration.auth.test_order_rules import ADMIN, order_for, orders_of
+from tests.integration.auth.customers import OrdersWithCustomers, orders_with_customers
+from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
+from tests.integration.auth.test_order_rules import ADMIN, WRITE, order_for, orders_of
 
 KEY = "checkout-1"
+
+
+@pytest.fixture
+async def shop(rsa_keys: KeyPair) -> AsyncIterator[OrdersWithCustomers]:
+    async with orders_with_customers(auth_settings(rsa_keys)) as orders:
+        yield orders
 
 
 async def _post(
@@ -21,11 +29,12 @@ async def _post(
 
 
 async def test_another_caller_reusing_a_key_gets_its_own_processing(
-    orders: httpx.AsyncClient, issuer: Issuer
+    shop: OrdersWithCustomers, issuer: Issuer
 ) -> None:
-    ada, bob = str(uuid4()), str(uuid4())
-    by_ada = await _post(orders, issuer, ada, ada, [])
-    by_bob = await _post(orders, issuer, bob, bob, [])
+    orders = shop.client
+    ada, bob = await shop.registered("auth0|ada"), await shop.registered("auth0|bob")
+    by_ada = await _post(orders, issuer, "auth0|ada", ada, WRITE)
+    by_bob = await _post(orders, issuer, "auth0|bob", bob, WRITE)
     for_ada_by_admin = await _post(orders, issuer, "console", ada, ADMIN)
 
     answers = [by_ada, by_bob, for_ada_by_admin]
@@ -37,8 +46,8 @@ async def test_another_caller_reusing_a_key_gets_its_own_processing(
     assert len(await orders_of(orders, issuer, bob)) == 1
 
     # Each caller's own retry is its own stored answer again.
-    ada_again = await _post(orders, issuer, ada, ada, [])
-    bob_again = await _post(orders, issuer, bob, bob, [])
+    ada_again = await _post(orders, issuer, "auth0|ada", ada, WRITE)
+    bob_again = await _post(orders, issuer, "auth0|bob", bob, WRITE)
     assert ada_again.headers["idempotent-replayed"] == "true"
     assert ada_again.json()["id"] == by_ada.json()["id"]
     assert bob_again.json()["id"] == by_bob.json()["id"]

@@ -1,6 +1,7 @@
 """Without a valid token a protected route answers 401 and does nothing: no token, a
-malformed, expired, foreign or tampered one, the wrong audience or issuer, ``alg: none``
-and the HS256-with-the-public-key confusion."""
+malformed, expired, foreign or tampered one, the wrong audience or issuer, no ``iat`` or
+a lifetime over the maximum, an ID token, ``alg: none`` and the HS256-with-the-public-key
+confusion."""
 
 from __future__ import annotations
 
@@ -25,14 +26,21 @@ from tests.integration.auth.keys import (
 )
 
 USER = str(uuid4())
-ADMIN = ["admin"]
+ADMIN = ["eda:admin"]
 
 TokenMaker = Callable[[Issuer, KeyPair], str]
 
 
 def _valid_claims() -> dict[str, object]:
     now = int(time.time())
-    return {"sub": USER, "iss": ISSUER, "aud": AUDIENCE, "exp": now + 300, "scope": "admin"}
+    return {
+        "sub": USER,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+        "scope": "eda:admin",
+    }
 
 
 def _tampered(issuer: Issuer, keys: KeyPair) -> str:
@@ -75,6 +83,26 @@ REFUSED: dict[str, tuple[TokenMaker, str]] = {
         lambda issuer, keys: issuer.token(USER, ADMIN, exp=OMIT),
         "the token has no 'exp' claim",
     ),
+    "no issued-at": (
+        lambda issuer, keys: issuer.token(USER, ADMIN, iat=OMIT),
+        "the token has no 'iat' claim",
+    ),
+    "living ten years": (
+        lambda issuer, keys: issuer.token(USER, ADMIN, lifetime_s=10 * 365 * 86400),
+        "the token lives longer (exp - iat) than this service accepts",
+    ),
+    "an ID token": (
+        lambda issuer, keys: issuer.token(USER, ADMIN, nonce="n-0S6", at_hash="x1"),
+        "an ID token is not an access token",
+    ),
+    "typed as something else": (
+        lambda issuer, keys: issuer.token(USER, ADMIN, headers={"typ": "logout+jwt"}),
+        "the token is not an access token (typ)",
+    ),
+    "the generic admin scope of another API": (
+        lambda issuer, keys: issuer.token(USER, ["admin"], aud="payments-api"),
+        "the token is not meant for this service (aud)",
+    ),
     "no subject": (
         lambda issuer, keys: issuer.token(OMIT, ADMIN),
         "the token has no 'sub' claim",
@@ -85,7 +113,7 @@ REFUSED: dict[str, tuple[TokenMaker, str]] = {
     ),
     "numeric subject": (lambda issuer, keys: issuer.token(42, ADMIN), "the token is malformed"),
     "scope neither text nor list": (
-        lambda issuer, keys: issuer.token(USER, scope={"admin": True}),
+        lambda issuer, keys: issuer.token(USER, scope={"eda:admin": True}),
         "the token's scopes are neither a space-separated string nor a list of strings",
     ),
     "alg none": (
@@ -148,7 +176,7 @@ async def test_no_bearer_token_is_401_with_a_bare_challenge(
 async def test_the_scheme_name_is_case_insensitive(
     users: httpx.AsyncClient, issuer: Issuer
 ) -> None:
-    token = issuer.token(USER)
+    token = issuer.token(USER, ADMIN)
     response = await users.get(f"/users/{USER}", headers={"Authorization": f"bearer {token}"})
     assert response.status_code == 404  # authenticated; the user does not exist
 
@@ -156,6 +184,6 @@ async def test_the_scheme_name_is_case_insensitive(
 async def test_a_token_expired_within_the_leeway_is_still_accepted(
     users: httpx.AsyncClient, issuer: Issuer
 ) -> None:
-    just_expired = issuer.headers(USER, lifetime_s=-10)  # leeway is 30 s
+    just_expired = issuer.headers(USER, ADMIN, lifetime_s=-10)  # leeway is 30 s
     response = await users.get(f"/users/{USER}", headers=just_expired)
     assert response.status_code == 404

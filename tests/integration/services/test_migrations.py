@@ -21,6 +21,7 @@ EXPECTED = {
         "user_service:0002_order_ledger",
         "user_service:0003_idempotency_keys",
         "user_service:0004_idempotency_claim_held",
+        "user_service:0005_users_known_by_provider_identity",
     ],
     ORDER_SERVICE: [
         *PLATFORM,
@@ -29,6 +30,7 @@ EXPECTED = {
         "order_service:0003_customers_known_by_any_fact",
         "order_service:0004_idempotency_keys",
         "order_service:0005_idempotency_claim_held",
+        "order_service:0006_customers_known_by_identity",
     ],
 }
 

@@ -1,7 +1,8 @@
 """The secured servers as pytest fixtures. Session-scoped: the certificates, Kafka over
 TLS, mutual TLS, SASL and SASL over TLS, RabbitMQ over amqps and its management API over
 https, MariaDB requiring TLS. Per test: a RabbitMQ monitoring user, MySQL service users,
-a token endpoint (http, or https with ``token_endpoint_tls``). Enable them with
+a token endpoint (http, or https with ``token_endpoint_tls``), an OpenID provider
+publishing its keys over https (``oidc``). Enable them with
 ``pytest_plugins = ["tests.support.secured.fixtures"]`` in the root conftest, or with
 ``from tests.support.secured.fixtures import *`` in a package's conftest."""
 
@@ -15,6 +16,7 @@ from tests.support.secured import token_endpoint as tokens
 from tests.support.secured.certs import Certificates, make_certificates
 from tests.support.secured.kafka import SecuredKafka, secured_tansu
 from tests.support.secured.mysql import SecuredMySQL, ServiceUsers, private_mariadb, service_users
+from tests.support.secured.oidc_provider import RunningProvider, oidc_provider
 from tests.support.secured.rabbitmq import (
     RabbitMQUser,
     SecuredRabbitMQ,
@@ -30,6 +32,7 @@ __all__ = [
     "kafka_tls",
     "mysql_service_users",
     "mysql_tls",
+    "oidc",
     "rabbitmq_management_tls",
     "rabbitmq_monitoring_user",
     "rabbitmq_tls",
@@ -137,3 +140,12 @@ async def token_endpoint_tls(tls_certs: Certificates) -> AsyncIterator[tokens.To
     """As ``token_endpoint``, over https://localhost:<port> (CA: ``tls_certs.ca``)."""
     async with tokens.token_endpoint(tls_certs.server_context()) as endpoint:
         yield endpoint
+
+
+@pytest.fixture
+async def oidc(tls_certs: Certificates) -> AsyncIterator[RunningProvider]:
+    """An OpenID provider over https://localhost:<port>/realms/eda (CA: ``tls_certs.ca``):
+    discovery, JWKS, signed tokens; ``.provider.add_key()``, ``.provider.remove_key(kid)``,
+    ``.provider.fail()``, ``.stop_listening()`` and ``.listen()``."""
+    async with oidc_provider(tls_certs.server_context()) as running:
+        yield running

@@ -113,13 +113,19 @@ eda.appendLists (dict "merged" $merged "layers" (list .Values.defaults $entry))
 {{- toYaml $merged -}}
 {{- end -}}
 
-{{/* An application image reference: eda.image (dict "root" $ "image" $config.image) */}}
+{{/* An application image reference: eda.image (dict "root" $ "image" $config.image).
+repository@sha256:... when the image has a digest (the tag then pins nothing), else
+repository:tag. */}}
 {{- define "eda.image" -}}
 {{- $repository := .image.repository -}}
 {{- if .image.registry -}}
 {{- $repository = printf "%s/%s" (trimSuffix "/" .image.registry) $repository -}}
 {{- end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $repository .image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" $repository (.image.tag | default .root.Chart.AppVersion) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Every event type's broker: routing.routes, then each enabled subscriber's broker. */}}

@@ -9,8 +9,18 @@ from pydantic import AwareDatetime, Field
 
 from shared.events.base import Event
 from shared.events.registry import register
+from shared.identity import IDENTITY_KEY_PATTERN
 
 Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+IdentityKey = Annotated[
+    str,
+    Field(
+        pattern=IDENTITY_KEY_PATTERN,
+        description="shared.identity.identity_key of the (issuer, subject) the user was"
+        " registered by at their identity provider; absent for a user registered by an"
+        " admin for nobody in particular, or before identities were recorded",
+    ),
+]
 
 
 @register
@@ -22,6 +32,9 @@ class UserRegisteredV1(Event):
     email: Email
     name: Annotated[str, Field(min_length=1, max_length=200)]
     registered_at: AwareDatetime
+    # Added within version 1 (optional, so compatible): the raw subject stays in the
+    # user-service; consumers compare keys (decision 30).
+    identity_key: IdentityKey | None = None
 
     @property
     def aggregate_id(self) -> str:

@@ -2,24 +2,34 @@
 with the principal it gives them.
 
 Routes declare ``caller: Caller`` and then call ``require_scope``, ``require_admin`` or
-``require_subject``. Missing or bad tokens are answered 401 with a ``WWW-Authenticate``
+``require_identity``. Missing or bad tokens are answered 401 with a ``WWW-Authenticate``
 challenge (RFC 6750), refused callers 403; both bodies are ``{"detail": "..."}`` like
-every other error. With ``EDA_AUTH__ENABLED`` false every request, with or without a
-token, speaks for an anonymous admin, so routes and use cases run the same either way.
+every other error. While the identity provider's keys cannot be fetched, a token is
+answered 503 (it cannot be judged yet). With ``EDA_AUTH__ENABLED`` false every request,
+with or without a token, speaks for an anonymous admin, so routes and use cases run the
+same either way; the chart then refuses to render an Ingress (nothing exposed).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.http.auth_settings import AuthSettings
-from shared.http.tokens import Principal, TokenRejectedError, TokenVerifier
+from shared.http.jwks import KeysUnusableError
+from shared.http.tokens import (
+    Principal,
+    SigningKeysUnavailableError,
+    TokenRejectedError,
+    TokenVerifier,
+)
+from shared.identity import same_identity
 
 __all__ = [
     "AUTH_RESPONSES",
@@ -29,13 +39,15 @@ __all__ = [
     "authenticate",
     "install_bearer_auth",
     "require_admin",
+    "require_identity",
     "require_scope",
-    "require_subject",
 ]
 
 log = logging.getLogger(__name__)
 
 ANONYMOUS = "anonymous"
+# Asked to come back after this many seconds while the provider's keys are not fetched.
+KEYS_RETRY_AFTER_S = 5
 
 # Characters RFC 6750 allows inside a quoted error_description.
 _NOT_IN_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
@@ -50,7 +62,10 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 _bearer_scheme = HTTPBearer(
     scheme_name="bearerAuth",
     bearerFormat="JWT",
-    description="A JWT with `sub` and `exp`; scopes in `scope` (space-separated) or `scp`.",
+    description=(
+        "An access token (JWT) from the configured issuer for this API's audience, with"
+        " `iat` and `exp`; scopes in `scope` (space-separated) or `scp`."
+    ),
     auto_error=False,
 )
 
@@ -61,10 +76,23 @@ class BearerAuth:
     def __init__(self, settings: AuthSettings) -> None:
         self._verifier = TokenVerifier(settings) if settings.enabled else None
         self._anonymous = Principal(
-            subject=ANONYMOUS, scopes=frozenset({settings.admin_scope}), is_admin=True
+            subject=ANONYMOUS,
+            scopes=frozenset({settings.admin_scope}),
+            is_admin=True,
+            issuer=ANONYMOUS,
         )
 
-    def principal(self, token: str | None) -> Principal:
+    async def start(self) -> None:
+        """Fetches the provider's keys when they come from it (an unreachable provider is
+        retried in the background; an unusable answer raises LinkMisconfigured)."""
+        if self._verifier is not None:
+            await self._verifier.keys.start()
+
+    async def stop(self) -> None:
+        if self._verifier is not None:
+            await self._verifier.keys.stop()
+
+    async def principal(self, token: str | None) -> Principal:
         if self._verifier is None:
             return self._anonymous
         if token is None:
@@ -75,7 +103,13 @@ class BearerAuth:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            return self._verifier.verify(token)
+            return await self._verifier.verify(token)
+        except SigningKeysUnavailableError:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail="the identity provider's signing keys are not available yet",
+                headers={"Retry-After": str(KEYS_RETRY_AFTER_S)},
+            ) from None
         except TokenRejectedError as exc:
             log.debug("bearer token refused: %s", exc.description)
             raise HTTPException(
@@ -86,9 +120,27 @@ class BearerAuth:
 
 
 def install_bearer_auth(app: FastAPI, settings: AuthSettings) -> None:
-    app.state.bearer_auth = BearerAuth(settings)
+    """Also wraps the app's lifespan: the provider's keys are fetched at start."""
+    auth = BearerAuth(settings)
+    app.state.bearer_auth = auth
     if not settings.enabled:
         _describe_without_auth(app)
+        return
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        try:
+            await auth.start()
+        except KeysUnusableError as exc:
+            raise exc.as_link_problem() from None
+        try:
+            async with inner(app) as state:
+                yield state
+        finally:
+            await auth.stop()
+
+    app.router.lifespan_context = lifespan
 
 
 def _describe_without_auth(app: FastAPI) -> None:
@@ -119,7 +171,7 @@ async def authenticate(
     if auth is None:
         # Fails closed (a 500) rather than serving routes nobody guards.
         raise RuntimeError("install_bearer_auth was not called for this app")
-    return auth.principal(credentials.credentials if credentials is not None else None)
+    return await auth.principal(credentials.credentials if credentials is not None else None)
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
@@ -136,12 +188,16 @@ def require_admin(caller: Principal, action: str, hint: str = "") -> None:
         raise _forbidden(f"{action} needs the admin scope" + (f"; {hint}" if hint else ""))
 
 
-def require_subject(caller: Principal, subject: UUID | str, action: str) -> None:
-    """The token's ``sub`` is ``subject``, or it carries the admin scope."""
-    if not (caller.is_admin or caller.is_subject(subject)):
+def require_identity(caller: Principal, owner: str | None, action: str) -> None:
+    """The caller's ``(issuer, subject)`` is the identity the user was registered by
+    (``owner``, its ``shared.identity`` key), or it carries the admin scope. A user with
+    no identity (registered before identities were kept, or by an admin for nobody in
+    particular) is for admins only (decision 30)."""
+    if not (caller.is_admin or same_identity(owner, caller.issuer, caller.subject)):
         # Not naming the owner: an order's customer is not the caller's business.
         raise _forbidden(
-            f"only the user concerned, as the token's subject, or the admin scope may {action}"
+            "only the user's own identity (the token's issuer and subject)"
+            f" or the admin scope may {action}"
         )
 
 

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from shared.db.migrations import MigrationError
 from shared.heap import freeze_startup_heap
+from shared.http.jwks import check_identity_provider
 from shared.http.server import serve
 from shared.links.check import check_broker_links
 from shared.links.problems import LinkMisconfigured
@@ -107,6 +108,7 @@ def _serve(
 
 
 async def _check_links(service: ServiceDefinition, settings: ServiceSettings) -> None:
+    await check_identity_provider(settings.platform.auth)
     await check_database(service, settings.platform.mysql)
     await check_broker_links(settings.platform)
 

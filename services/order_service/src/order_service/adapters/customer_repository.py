@@ -9,7 +9,9 @@ from order_service.adapters.rows import customer_from_row, to_db_time
 from order_service.domain import Customer
 from shared.db import UnitOfWork
 
-_SELECT = "SELECT user_id, email, active, updated_at FROM customers WHERE user_id = %s"
+_SELECT = (
+    "SELECT user_id, email, active, updated_at, identity_key FROM customers WHERE user_id = %s"
+)
 
 
 class RowLock(StrEnum):
@@ -38,8 +40,8 @@ class CustomerRepository:
         """
         # A no-op update on a duplicate: affected rows are 1 when inserted, 0 when present.
         inserted = await self._uow.execute(
-            "INSERT INTO customers (user_id, email, active, updated_at) VALUES (%s, %s, %s, %s)"
-            " ON DUPLICATE KEY UPDATE user_id = user_id",
+            "INSERT INTO customers (user_id, email, active, updated_at, identity_key)"
+            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE user_id = user_id",
             _values(customer),
         )
         if inserted == 1:
@@ -47,10 +49,11 @@ class CustomerRepository:
         return await self.get(customer.user_id, lock=RowLock.EXCLUSIVE)
 
     async def update(self, customer: Customer) -> None:
-        user_id, email, active, updated_at = _values(customer)
+        user_id, email, active, updated_at, identity_key = _values(customer)
         await self._uow.execute(
-            "UPDATE customers SET email = %s, active = %s, updated_at = %s WHERE user_id = %s",
-            (email, active, updated_at, user_id),
+            "UPDATE customers SET email = %s, active = %s, updated_at = %s, identity_key = %s"
+            " WHERE user_id = %s",
+            (email, active, updated_at, identity_key, user_id),
         )
 
 
@@ -60,4 +63,5 @@ def _values(customer: Customer) -> tuple[object, ...]:
         customer.email,
         customer.active,
         to_db_time(customer.updated_at),
+        customer.identity_key,
     )

@@ -42,10 +42,11 @@ def order_from_row(row: Sequence[Any], lines: Sequence[OrderLine]) -> Order:
 
 
 def customer_from_row(row: Sequence[Any]) -> Customer:
-    user_id, email, active, updated_at = row
+    user_id, email, active, updated_at, identity_key = row
     return Customer(
         user_id=UUID(user_id),
         email=email,
         active=bool(active),
         updated_at=from_db_time(updated_at),
+        identity_key=identity_key,
     )

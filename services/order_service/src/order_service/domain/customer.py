@@ -21,14 +21,19 @@ class Customer:
     email: str | None
     active: bool
     updated_at: datetime
+    # Who may act as this customer (decision 30): shared.identity's key of the identity
+    # the user registered with, from user.registered. None: admins only.
+    identity_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.updated_at.tzinfo is None:
             raise InvalidCustomerError("customer times must be timezone-aware")
 
     @classmethod
-    def registered(cls, user_id: UUID, email: str, *, at: datetime) -> Customer:
-        return cls(user_id, email, active=True, updated_at=at)
+    def registered(
+        cls, user_id: UUID, email: str, *, at: datetime, identity_key: str | None = None
+    ) -> Customer:
+        return cls(user_id, email, active=True, updated_at=at, identity_key=identity_key)
 
     @classmethod
     def deactivated(cls, user_id: UUID, *, at: datetime) -> Customer:
@@ -40,8 +45,14 @@ class Customer:
             raise InvalidCustomerError(f"a fact about {fact.user_id} is not about {self.user_id}")
         email = fact.email if fact.email is not None else self.email
         active = self.active and fact.active
-        if (email, active) == (self.email, self.active):
+        # Only a registration carries it, and a user's identity never changes.
+        identity_key = fact.identity_key if fact.identity_key is not None else self.identity_key
+        if (email, active, identity_key) == (self.email, self.active, self.identity_key):
             return self
         return replace(
-            self, email=email, active=active, updated_at=max(self.updated_at, fact.updated_at)
+            self,
+            email=email,
+            active=active,
+            identity_key=identity_key,
+            updated_at=max(self.updated_at, fact.updated_at),
         )

@@ -41,7 +41,11 @@ async def user_registered(
     registered: UserRegisteredV1, envelope: Envelope, uow: UnitOfWork, deps: Dependencies
 ) -> None:
     await customers.record_registration(
-        uow, user_id=registered.user_id, email=registered.email, at=deps.clock()
+        uow,
+        user_id=registered.user_id,
+        email=registered.email,
+        at=deps.clock(),
+        identity_key=registered.identity_key,
     )
 
 

@@ -17,9 +17,9 @@ DEACTIVATION_REASON = "customer deactivated"
 
 
 async def record_registration(
-    uow: UnitOfWork, *, user_id: UUID, email: str, at: datetime
+    uow: UnitOfWork, *, user_id: UUID, email: str, at: datetime, identity_key: str | None = None
 ) -> Customer:
-    return await _learn(uow, Customer.registered(user_id, email, at=at))
+    return await _learn(uow, Customer.registered(user_id, email, at=at, identity_key=identity_key))
 
 
 async def record_deactivation(

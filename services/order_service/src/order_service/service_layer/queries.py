@@ -1,9 +1,10 @@
-"""Reads: one order, or a keyset page of orders."""
+"""Reads: one order, a keyset page of orders, who a customer is."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+from order_service.adapters.customer_repository import CustomerRepository
 from order_service.adapters.order_repository import OrderRepository
 from order_service.domain import Order
 from order_service.service_layer.errors import OrderNotFoundError
@@ -31,3 +32,11 @@ async def list_orders(
     async with context.unit_of_work() as uow:
         found = await OrderRepository(uow).page(user_id=user_id, after=after, limit=limit + 1)
     return page_of(found, limit, _key)
+
+
+async def customer_identity(context: UseCaseContext, user_id: UUID) -> str | None:
+    """The identity key the customer registered with; None when the customer has none, or
+    is not known here yet (its user.registered has not arrived)."""
+    async with context.unit_of_work() as uow:
+        customer = await CustomerRepository(uow).get(user_id)
+    return customer.identity_key if customer is not None else None

@@ -10,27 +10,32 @@ import pymysql
 
 from shared.db import PageKey, UnitOfWork, placeholders, row_placeholders
 from user_service.adapters.rows import from_column, is_duplicate_of, to_column
-from user_service.domain.errors import EmailAlreadyRegisteredError
+from user_service.domain.errors import EmailAlreadyRegisteredError, IdentityAlreadyRegisteredError
+from user_service.domain.identity import Identity
 from user_service.domain.user import ConfirmedOrdersTally, User, UserStatus
 
 # Reads join the spend rows: one row per (user, currency), users in page order.
 _SELECT_ONE = (
-    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at, s.currency, s.amount"
+    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at,"
+    " u.identity_issuer, u.identity_subject, s.currency, s.amount"
     " FROM users u LEFT JOIN user_spend s ON s.user_id = u.id WHERE u.id = %s"
 )
 _SELECT_FIRST_PAGE = (
-    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at, s.currency, s.amount"
+    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at,"
+    " u.identity_issuer, u.identity_subject, s.currency, s.amount"
     " FROM (SELECT * FROM users ORDER BY created_at, id LIMIT %s) u"
     " LEFT JOIN user_spend s ON s.user_id = u.id ORDER BY u.created_at, u.id"
 )
 _SELECT_NEXT_PAGE = (
-    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at, s.currency, s.amount"
+    "SELECT u.id, u.email, u.name, u.status, u.orders_count, u.created_at,"
+    " u.identity_issuer, u.identity_subject, s.currency, s.amount"
     " FROM (SELECT * FROM users WHERE created_at > %s OR (created_at = %s AND id > %s)"
     " ORDER BY created_at, id LIMIT %s) u"
     " LEFT JOIN user_spend s ON s.user_id = u.id ORDER BY u.created_at, u.id"
 )
 _LOCK_USER = (
-    "SELECT id, email, name, status, orders_count, created_at FROM users WHERE id = %s FOR UPDATE"
+    "SELECT id, email, name, status, orders_count, created_at, identity_issuer, identity_subject"
+    " FROM users WHERE id = %s FOR UPDATE"
 )
 _SELECT_SPEND = "SELECT currency, amount FROM user_spend WHERE user_id = %s"
 # Only "%s" markers are interpolated into the statements for many users (shared.db.statements).
@@ -47,11 +52,14 @@ class UserRepository:
         self._uow = uow
 
     async def add(self, user: User) -> None:
-        """Insert a new user; the UNIQUE email index decides between concurrent registrations."""
+        """Insert a new user; the UNIQUE email and identity indexes decide between
+        concurrent registrations."""
+        identity = user.identity
         try:
             await self._uow.execute(
-                "INSERT INTO users (id, email, name, status, orders_count, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO users (id, email, name, status, orders_count, created_at,"
+                " identity_issuer, identity_subject, identity_key)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     str(user.id),
                     user.email,
@@ -59,11 +67,16 @@ class UserRepository:
                     user.status.value,
                     user.orders_count,
                     to_column(user.created_at),
+                    identity.issuer if identity is not None else None,
+                    identity.subject if identity is not None else None,
+                    user.identity_key,
                 ),
             )
         except pymysql.err.IntegrityError as exc:
             if is_duplicate_of(exc, "users_email"):
                 raise EmailAlreadyRegisteredError(user.email) from None
+            if is_duplicate_of(exc, "users_identity"):
+                raise IdentityAlreadyRegisteredError from None
             raise
         await self._save_spend(user)
         user.spend_changes.clear()
@@ -185,7 +198,7 @@ def _users_from(rows: list[tuple[Any, ...]]) -> list[User]:
 
 
 def _user_from(columns: list[Any]) -> User:
-    user_id, email, name, status, orders_count, created_at = columns
+    user_id, email, name, status, orders_count, created_at, issuer, subject = columns
     return User(
         id=UUID(user_id),
         email=email,
@@ -193,4 +206,5 @@ def _user_from(columns: list[Any]) -> User:
         status=UserStatus(status),
         created_at=from_column(created_at),
         orders_count=int(orders_count),
+        identity=Identity(issuer, subject) if subject is not None else None,
     )

@@ -21,10 +21,23 @@ class EmailAlreadyRegisteredError(UserConflictError):
         self.email = email
 
 
+class IdentityAlreadyRegisteredError(UserConflictError):
+    def __init__(self) -> None:
+        # Neither the identity nor the user it belongs to: the caller knows the first, and
+        # only an admin may be told the second.
+        super().__init__(
+            "a user is already registered for this identity (the token's issuer and subject)"
+        )
+
+
 class UserAlreadyDeactivatedError(UserConflictError):
     def __init__(self, user_id: UUID) -> None:
         super().__init__(f"user {user_id} is already deactivated")
         self.user_id = user_id
+
+
+class InvalidIdentityError(ValueError):
+    """An identity that cannot be kept (a blank subject, a part longer than the columns)."""
 
 
 class OrderStatsError(ValueError):

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from shared.events import Money, UserDeactivatedV1, UserRegisteredV1
 from user_service.domain.errors import OrderStatsError, UserAlreadyDeactivatedError
+from user_service.domain.identity import Identity
 from user_service.domain.values import exact_amount, normalise_email, normalise_name
 
 
@@ -35,10 +36,17 @@ class User:
     total_spent: dict[str, Decimal] = field(default_factory=dict)
     # Net change per currency since loading: the repository adds it to what is stored.
     spend_changes: dict[str, Decimal] = field(default_factory=dict, repr=False)
+    # Who may act as this user (decision 30); None: only admins may.
+    identity: Identity | None = field(default=None, repr=False)
 
     @classmethod
     def register(
-        cls, email: str, name: str, now: datetime, user_id: UUID | None = None
+        cls,
+        email: str,
+        name: str,
+        now: datetime,
+        user_id: UUID | None = None,
+        identity: Identity | None = None,
     ) -> tuple[User, UserRegisteredV1]:
         if now.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
@@ -48,11 +56,20 @@ class User:
             name=normalise_name(name),
             status=UserStatus.ACTIVE,
             created_at=now,
+            identity=identity,
         )
         event = UserRegisteredV1(
-            user_id=user.id, email=user.email, name=user.name, registered_at=now
+            user_id=user.id,
+            email=user.email,
+            name=user.name,
+            registered_at=now,
+            identity_key=user.identity_key,
         )
         return user, event
+
+    @property
+    def identity_key(self) -> str | None:
+        return self.identity.key if self.identity is not None else None
 
     @property
     def is_active(self) -> bool:

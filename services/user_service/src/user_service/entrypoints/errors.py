@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from user_service.domain.errors import UserConflictError, UserNotFoundError
+from user_service.domain.errors import (
+    InvalidIdentityError,
+    UserConflictError,
+    UserNotFoundError,
+)
 
 HTTP_ANSWERS: Mapping[type[Exception], int | str] = {
+    InvalidIdentityError: 422,
     UserNotFoundError: 404,
     UserConflictError: 409,
 }

@@ -9,12 +9,18 @@ from shared.outbox import add_to_outbox
 from shared.service import UseCaseContext
 from user_service.adapters.users_repository import UserRepository
 from user_service.domain.errors import UserNotFoundError
+from user_service.domain.identity import Identity
 from user_service.domain.user import User
 
 
-async def register_user(context: UseCaseContext, email: str, name: str) -> User:
-    """Raises EmailAlreadyRegisteredError when the (normalised) email is taken."""
-    user, event = User.register(email, name, now=context.clock(), user_id=context.new_id())
+async def register_user(
+    context: UseCaseContext, email: str, name: str, identity: Identity | None = None
+) -> User:
+    """Raises EmailAlreadyRegisteredError when the (normalised) email is taken,
+    IdentityAlreadyRegisteredError when ``identity`` already has a user."""
+    user, event = User.register(
+        email, name, now=context.clock(), user_id=context.new_id(), identity=identity
+    )
     async with context.unit_of_work() as uow:
         await UserRepository(uow).add(user)
         await add_to_outbox(uow, context.envelopes([event]))

@@ -61,19 +61,19 @@ class IdempotencyKeys:
         except InvalidKeyError as exc:
             await _problem(send, 400, "Invalid Idempotency-Key", str(exc))
             return
-        caller = _caller(scope, headers)
+        caller = await _caller(scope, headers)
         if caller is None:  # the app answers the missing or bad token
             await self._app(scope, receive, send)
             return
         await _Keyed(self._app, scope, receive, send, key=key, caller=caller).run()
 
 
-def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
     """The subject that scopes the key: one caller never sees another's responses."""
     auth = scope["app"].state.bearer_auth
     scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
     try:
-        principal = auth.principal(token.strip() if scheme.lower() == "bearer" else None)
+        principal = await auth.principal(token.strip() if scheme.lower() == "bearer" else None)
     except Exception:
         return None
     return str(principal.subject)
