@@ -1,6 +1,7 @@
 """What happens to one message, whichever broker it came from.
 
-Refuse a body over the size limit unparsed; parse and validate; call the handler;
+Refuse a body over the size limit unparsed; parse and validate, type and source
+included (an event its type's producer did not send is dead-lettered); call the handler;
 retry transient failures with exponential backoff and jitter up to a bound; send
 permanent failures (and exhausted retries) to the dead-letter destination with the
 reason. The caller acknowledges the message only after ``process`` returned.
@@ -22,7 +23,12 @@ from dataclasses import dataclass
 from opentelemetry import context as otel_context
 
 from shared.envelope import Envelope, decode
-from shared.errors import MessageTooLargeError, PermanentError, UnknownEventTypeError
+from shared.errors import (
+    MessageTooLargeError,
+    PermanentError,
+    UnexpectedSourceError,
+    UnknownEventTypeError,
+)
 from shared.events.base import Event
 from shared.messaging.protocols import (
     BatchHandler,
@@ -202,6 +208,13 @@ class MessageProcessor:
             expected = self._subscription.event_type
             raise UnknownEventTypeError(
                 f"{envelope.type!r} arrived on the subscription for {expected!r}"
+            )
+        allowed = self._subscription.source
+        if allowed is not None and envelope.source != allowed:
+            # The source is the sender's own text: quoted only as far as a short repr.
+            raise UnexpectedSourceError(
+                f"{envelope.type} from source {envelope.source[:200]!r}; only {allowed!r}"
+                " publishes it"
             )
         return envelope, envelope.event()
 
