@@ -5,10 +5,11 @@ tests/integration/secured/test_rabbitmq_workload_rights.py."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from eda_cli.access import kafka_commands, rabbitmq_commands
+from eda_cli.access import kafka_commands, matrix, rabbitmq_commands
 from eda_cli.main import main
 from shared.messaging.permissions import (
     KafkaAcl,
@@ -86,3 +87,11 @@ def test_eda_access_prints_the_commands(capsys: pytest.CaptureFixture[str]) -> N
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2 * len(workloads())
     assert all(line.startswith("rabbitmqctl set_") for line in printed)
+
+
+def test_the_security_docs_hold_the_current_matrix() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    documented = text.split("<!-- eda access matrix -->\n", 1)[1].split("<!-- end", 1)[0]
+    assert documented.rstrip("\n").splitlines() == matrix(load_settings()), (
+        "docs/security.md's matrix is stale: replace it with `eda access matrix`"
+    )
