@@ -69,6 +69,4 @@ async def test_an_event_from_another_source_is_dead_lettered_with_the_reason(
         "UnexpectedSourceError: order.placed from source 'urn:eda:user-service';"
         " only 'urn:eda:order-service' publishes it",
     ]
-    assert sorted(letter.body for letter in letters) == sorted(
-        [encode(forged), encode(planted)]
-    )
+    assert sorted(letter.body for letter in letters) == sorted([encode(forged), encode(planted)])

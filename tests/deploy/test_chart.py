@@ -735,7 +735,9 @@ def test_each_workload_reaches_the_brokers_as_its_own_principal(
     staging = manifests["values-staging.yaml"]
     seen: dict[str, set[str]] = {}
     for workload, template in pod_templates(staging):
-        for container in template["spec"].get("initContainers", []) + template["spec"]["containers"]:
+        for container in (
+            template["spec"].get("initContainers", []) + template["spec"]["containers"]
+        ):
             urls = {
                 env["valueFrom"]["secretKeyRef"]["name"]
                 for env in container.get("env", [])

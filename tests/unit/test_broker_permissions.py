@@ -53,7 +53,11 @@ def test_a_subscriber_reads_its_topic_and_group_only_on_kafka() -> None:
     reads = {(acl.resource, acl.name) for acl in acls if acl.operation == "READ"}
     assert reads == {("topic", "stg.order.confirmed"), ("group", "stg.users.order-confirmed")}
     writes = {acl.name for acl in acls if acl.operation == "WRITE"}
-    assert writes == {"stg.user.registered", "stg.user.deactivated", "stg.users.order-confirmed.dlq"}
+    assert writes == {
+        "stg.user.registered",
+        "stg.user.deactivated",
+        "stg.users.order-confirmed.dlq",
+    }
 
 
 def test_the_operator_only_describes_and_creates_on_kafka() -> None:

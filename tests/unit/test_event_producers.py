@@ -37,5 +37,5 @@ def test_every_subscriber_process_accepts_only_its_types_producer() -> None:
 
 
 def test_an_undeclared_type_has_no_producer() -> None:
-    with pytest.raises(UnknownEventTypeError, match="no producer is declared for 'user.renamed'"):
+    with pytest.raises(UnknownEventTypeError, match=r"no producer is declared for 'user\.renamed'"):
         producer_of("user.renamed")

@@ -126,16 +126,20 @@ async def test_a_subscriber_consumes_its_queue_and_is_refused_another_subscriber
         async with connection:
             channel = await connection.channel()
             queue = await channel.declare_queue(placed_queue, passive=True)  # no right needed
-            with pytest.raises(ChannelAccessRefused, match=f"access to queue '{placed_queue}' in vhost"):
+            with pytest.raises(
+                ChannelAccessRefused, match=f"access to queue '{placed_queue}' in vhost"
+            ):
                 await queue.get(fail=False)
 
             channel = await connection.channel()
             own = await channel.declare_queue(queue_name(names.rabbitmq, mine.name), passive=True)
-            with pytest.raises(ChannelAccessRefused, match="user.registered"):
+            with pytest.raises(ChannelAccessRefused, match=r"user\.registered"):
                 await own.bind(names.rabbitmq.exchange, routing_key="user.registered")
 
             channel = await connection.channel()
-            with pytest.raises(ChannelAccessRefused, match="ACCESS_REFUSED - access to queue 'spy-"):
+            with pytest.raises(
+                ChannelAccessRefused, match="ACCESS_REFUSED - access to queue 'spy-"
+            ):
                 await channel.declare_queue(f"spy-{uuid.uuid4().hex[:8]}", auto_delete=True)
 
 

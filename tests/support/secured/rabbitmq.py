@@ -117,7 +117,13 @@ def workload_user(rights: WorkloadRights, exchange: str, prefix: str = "eda-wl")
     try:
         rabbitmqctl("set_permissions", "-p", "/", name, rights.configure, rights.write, rights.read)
         rabbitmqctl(
-            "set_topic_permissions", "-p", "/", name, exchange, rights.topic_write, rights.topic_read
+            "set_topic_permissions",
+            "-p",
+            "/",
+            name,
+            exchange,
+            rights.topic_write,
+            rights.topic_read,
         )
         yield f"amqp://{name}:{password}@127.0.0.1:{AMQP_PORT}/"
     finally:

@@ -79,10 +79,11 @@ def rabbitmq_commands(settings: Settings, prefix: str = "", vhost: str = "/") ->
     for workload in workloads():
         rights = rabbitmq_rights(workload, settings)
         user = prefix + workload.name
-        lines.append(_shell("rabbitmqctl", "set_permissions", "-p", vhost, user,
-                            rights.configure, rights.write, rights.read))  # fmt: skip
-        lines.append(_shell("rabbitmqctl", "set_topic_permissions", "-p", vhost, user,
-                            settings.rabbitmq.exchange, rights.topic_write, rights.topic_read))  # fmt: skip
+        command = ("rabbitmqctl", "set_permissions", "-p", vhost, user)
+        lines.append(_shell(*command, rights.configure, rights.write, rights.read))
+        topic = ("rabbitmqctl", "set_topic_permissions", "-p", vhost, user)
+        exchange = settings.rabbitmq.exchange
+        lines.append(_shell(*topic, exchange, rights.topic_write, rights.topic_read))
     return lines
 
 

@@ -54,7 +54,12 @@ def workloads() -> tuple[Workload, ...]:
         )
         for subscriber in SUBSCRIBER_NAMES
     ]
-    return (*apis, *subscribers, Workload(OPERATOR, kind="operator"), Workload(DLQ_TOOL, kind="tool"))
+    return (
+        *apis,
+        *subscribers,
+        Workload(OPERATOR, kind="operator"),
+        Workload(DLQ_TOOL, kind="tool"),
+    )
 
 
 def workload_named(name: str) -> Workload:
@@ -156,7 +161,9 @@ def kafka_acls(workload: Workload, settings: Settings) -> list[KafkaAcl]:
         # CREATE: a publisher creates its topics on first use (TopicProvisioner).
         acls += _each("topic", topic_of(event_type), ("WRITE", "DESCRIBE", "CREATE"))
     if workload.kind == "subscriber" and workload.consumes is not None:
-        names = broker_names(settings, Subscription(workload.consumes.name, workload.consumes.event_type))
+        names = broker_names(
+            settings, Subscription(workload.consumes.name, workload.consumes.event_type)
+        )
         acls += _each("topic", names.topic, ("READ", "DESCRIBE", "CREATE"))
         acls += _each("group", names.group, ("READ",))
         acls += _each("topic", names.dead_letter_topic, ("WRITE", "DESCRIBE", "CREATE"))
@@ -172,11 +179,19 @@ def kafka_acls(workload: Workload, settings: Settings) -> list[KafkaAcl]:
         for subscriber in SUBSCRIBER_NAMES:
             names = broker_names(settings, Subscription(subscriber.name, subscriber.event_type))
             acls += _each("topic", names.dead_letter_topic, ("READ", "DESCRIBE"))
-            acls += _each("topic", f"{names.dead_letter_topic}.removed", ("READ", "WRITE", "DESCRIBE", "CREATE"))
+            acls += _each(
+                "topic",
+                f"{names.dead_letter_topic}.removed",
+                ("READ", "WRITE", "DESCRIBE", "CREATE"),
+            )
             acls += _each("topic", names.topic, ("WRITE", "DESCRIBE"))
-        acls += _each("group", settings.kafka.topic_prefix + DLQ_TOOL_GROUP_PREFIX, ("READ",), "PREFIXED")
+        acls += _each(
+            "group", settings.kafka.topic_prefix + DLQ_TOOL_GROUP_PREFIX, ("READ",), "PREFIXED"
+        )
     return acls
 
 
-def _each(resource: str, name: str, operations: Sequence[str], pattern: str = "LITERAL") -> list[KafkaAcl]:
+def _each(
+    resource: str, name: str, operations: Sequence[str], pattern: str = "LITERAL"
+) -> list[KafkaAcl]:
     return [KafkaAcl(resource, name, operation, pattern) for operation in operations]

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from shared.db.migrations import MigrationError
 from shared.heap import freeze_startup_heap
+from shared.http.observability import MetricsPortError, serve_metrics
 from shared.http.server import serve
 from shared.links.check import check_broker_links
 from shared.links.problems import LinkMisconfigured
@@ -46,7 +47,7 @@ def run_service_cli(
         if args.command == "migrate":
             return _migrate(service, mysql)
         return _serve(service, settings, create_app, args.host, args.port)
-    except (TelemetrySetupError, LinkMisconfigured) as exc:
+    except (TelemetrySetupError, LinkMisconfigured, MetricsPortError) as exc:
         return _fail(service, str(exc))
     except MigrationError as exc:
         return _fail(service, f"migration failed: {exc}")
@@ -96,13 +97,15 @@ def _serve(
     # Fail here with one line rather than in the lifespan with a traceback.
     asyncio.run(_check_links(service, settings))
     app = create_app(settings)
+    host = host or settings.http.http_host
+    port = port or settings.http_port
+    metrics_port = settings.http.metrics_port
+    if metrics_port is not None:
+        if metrics_port == port:
+            raise MetricsPortError(f"EDA_METRICS_PORT {metrics_port} is the API's own port")
+        serve_metrics(host, metrics_port)
     freeze_startup_heap()
-    serve(
-        app,
-        host or settings.http.http_host,
-        port or settings.http_port,
-        limit_concurrency=settings.http.http_limit_concurrency,
-    )
+    serve(app, host, port, limit_concurrency=settings.http.http_limit_concurrency)
     return 0
 
 
