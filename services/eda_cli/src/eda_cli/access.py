@@ -113,7 +113,7 @@ def _grouped(acls: list[KafkaAcl]) -> list[tuple[tuple[str, str, str], list[str]
 
 
 def _kafka_operation(operation: str) -> str:
-    return operation.capitalize()
+    return "".join(word.capitalize() for word in operation.split("_"))
 
 
 def _shell(*words: str) -> str:

@@ -28,8 +28,10 @@ _SERVICE_OF_CONTEXT = {"users": USER_SERVICE, "orders": ORDER_SERVICE}
 _DEFAULT_EXCHANGE = "amq.default"
 # Matches no name a workload uses: RabbitMQ's way of granting nothing.
 NOTHING = "^$"
-# The Kafka consumer group of eda dlq's committed offsets (eda_cli.dlq).
+# The Kafka consumer group of eda dlq's committed offsets, and its audit record's topic
+# or RabbitMQ stream (eda_cli.dlq), before the prefixes.
 DLQ_TOOL_GROUP_PREFIX = "eda-dlq."
+DLQ_AUDIT = "eda.dlq.audit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,17 @@ def rabbitmq_rights(workload: Workload, settings: Settings) -> RabbitMQRights:
     own = [_rabbitmq_names(settings, workload.consumes)] if workload.consumes else []
     if workload.kind == "tool":
         dead_letter_queues = [names[2] for names in _all_rabbitmq_names(settings)]
-        # Reads and purges dead-letter queues; replays into the subscriber's queue
-        # through the default exchange; declares nothing.
+        audit = settings.rabbitmq.queue_prefix + DLQ_AUDIT
+        # Reads and purges dead-letter queues; replays into the subscriber's queue and
+        # appends to its audit stream through the default exchange; reads the stream
+        # back. It declares nothing: an administrator creates the stream, so that no
+        # user of the tool may delete it.
         return RabbitMQRights(
-            NOTHING, _names(_DEFAULT_EXCHANGE), _names(*dead_letter_queues), NOTHING, NOTHING
+            NOTHING,
+            _names(_DEFAULT_EXCHANGE),
+            _names(*dead_letter_queues, audit),
+            NOTHING,
+            NOTHING,
         )
     if workload.kind == "operator":
         # Declares every subscriber's queue and dead-letter pair (a subscriber scaled to
@@ -185,8 +194,11 @@ def kafka_acls(workload: Workload, settings: Settings) -> list[KafkaAcl]:
                 ("READ", "WRITE", "DESCRIBE", "CREATE"),
             )
             acls += _each("topic", names.topic, ("WRITE", "DESCRIBE"))
+        prefix = settings.kafka.topic_prefix
+        acls += _each("group", prefix + DLQ_TOOL_GROUP_PREFIX, ("READ",), "PREFIXED")
+        # Appends and reads; checks the topic is not compacted. No Delete.
         acls += _each(
-            "group", settings.kafka.topic_prefix + DLQ_TOOL_GROUP_PREFIX, ("READ",), "PREFIXED"
+            "topic", prefix + DLQ_AUDIT, ("READ", "WRITE", "DESCRIBE", "CREATE", "DESCRIBE_CONFIGS")
         )
     return acls
 
