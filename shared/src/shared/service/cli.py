@@ -94,9 +94,6 @@ def _serve(
     port: int | None,
 ) -> int:
     init_telemetry(service.name)
-    # Fail here with one line rather than in the lifespan with a traceback.
-    asyncio.run(_check_links(service, settings))
-    app = create_app(settings)
     host = host or settings.http.http_host
     port = port or settings.http_port
     metrics_port = settings.http.metrics_port
@@ -104,6 +101,9 @@ def _serve(
         if metrics_port == port:
             raise MetricsPortError(f"EDA_METRICS_PORT {metrics_port} is the API's own port")
         serve_metrics(host, metrics_port)
+    # Fail here with one line rather than in the lifespan with a traceback.
+    asyncio.run(_check_links(service, settings))
+    app = create_app(settings)
     freeze_startup_heap()
     serve(app, host, port, limit_concurrency=settings.http.http_limit_concurrency)
     return 0
