@@ -29,12 +29,15 @@ class LocalRelease:
     image_tag: str
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     ports: dict[str, int] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for workload in ("user-service", "order-service", *SUBSCRIBERS):
             self.ports[workload] = free_port()
+        for workload in ("user-service", "order-service"):
+            self.metrics_ports[workload] = free_port()
         for context in ("users", "orders"):
             self.passwords[context] = secrets.token_hex(12)
 
@@ -79,7 +82,11 @@ class LocalRelease:
                 },
             },
             "components": {
-                name: {"port": self.ports[name], "replicas": 1}
+                name: {
+                    "port": self.ports[name],
+                    "metricsPort": self.metrics_ports[name],
+                    "replicas": 1,
+                }
                 for name in ("user-service", "order-service")
             },
             # order.placed on RabbitMQ, the rest on Kafka: both brokers in one flow.

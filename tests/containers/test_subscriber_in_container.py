@@ -14,6 +14,7 @@ import pytest
 from eda_local.tansu import free_port
 from shared.envelope import wrap
 from shared.events import UserRegisteredV1
+from shared.events.producers import allowed_source
 from shared.messaging import RoutingPublisher
 from shared.settings import load_settings
 from tests.containers import podman
@@ -38,7 +39,7 @@ async def test_a_subscriber_in_its_container_projects_a_registered_user(
     prefix = f"sub{uuid.uuid4().hex[:8]}."
     port = free_port()
     settings = load_settings(
-        source="urn:eda:container-test",
+        source=allowed_source("user.registered"),
         default_broker="rabbitmq",
         rabbitmq={"exchange": f"{prefix}events", "queue_prefix": prefix},
     )

@@ -178,6 +178,8 @@ def existing_from_values(values: dict[str, Any]) -> set[Ref]:
                 if key.endswith(("Secret", "secret")) and isinstance(value, str):
                     if value:
                         found.add(("Secret", value))
+                elif key == "workloadCredentials" and isinstance(value, dict):
+                    found.update(("Secret", name) for name in value.get("secrets", {}).values())
                 elif key == "imagePullSecrets" and isinstance(value, list):
                     found.update(("Secret", name) for name in value if isinstance(name, str))
                 elif key == "secretKeyRef" and isinstance(value, dict) and value.get("name"):

@@ -41,6 +41,19 @@ SUBSCRIBER_NAMES = (
     "users-order-rejected",
 )
 
+# One broker principal per workload in staging (workloadCredentials).
+BROKER_SECRETS = {
+    "eda-user-service-broker",
+    "eda-order-service-broker",
+    "eda-orders-user-registered-broker",
+    "eda-orders-user-deactivated-broker",
+    "eda-orders-order-placed-broker",
+    "eda-users-order-confirmed-broker",
+    "eda-users-order-cancelled-broker",
+    "eda-users-order-rejected-broker",
+    "eda-operator-broker",
+}
+
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)
 def test_helm_lint_strict_passes(values_file: str) -> None:
@@ -319,7 +332,7 @@ def test_staging_uses_existing_secrets_and_no_in_chart_infrastructure(
         if "secretKeyRef" in env.get("valueFrom", {})
     }
     assert referenced == {
-        "eda-rabbitmq-credentials",
+        *BROKER_SECRETS,
         "eda-users-db-credentials",
         "eda-orders-db-credentials",
         "eda-users-db-migration",
@@ -332,7 +345,7 @@ def test_staging_uses_existing_secrets_and_no_in_chart_infrastructure(
         if "secret" in volume
     }
     assert mounted == {
-        "eda-kafka-credentials",
+        *BROKER_SECRETS,
         "eda-kafka-ca",
         "eda-rabbitmq-ca",
         "eda-rabbitmq-monitoring",
@@ -718,3 +731,62 @@ def test_unknown_database_pool_keys_are_refused() -> None:
     result = helm("template", "eda", str(CHART), "--set", "defaults.databasePool.size=3")
     assert result.returncode != 0
     assert "size" in result.stderr
+
+
+def test_each_workload_reaches_the_brokers_as_its_own_principal(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    """Staging: every container that talks to a broker reads its RabbitMQ URL and its
+    Kafka SASL user from its own Secret; migrations get no broker credential at all."""
+    staging = manifests["values-staging.yaml"]
+    seen: dict[str, set[str]] = {}
+    for workload, template in pod_templates(staging):
+        for container in (
+            template["spec"].get("initContainers", []) + template["spec"]["containers"]
+        ):
+            urls = {
+                env["valueFrom"]["secretKeyRef"]["name"]
+                for env in container.get("env", [])
+                if env["name"] == "EDA_RABBITMQ__URL"
+            }
+            sasl = {
+                volume["secret"]["secretName"]
+                for volume in template["spec"].get("volumes", [])
+                if volume["name"] == "kafka-sasl"
+            }
+            if container["name"] == "migrate" or workload["kind"] == "Job":
+                assert urls == set(), (workload["metadata"]["name"], container["name"])
+                continue
+            seen[workload["metadata"]["name"]] = urls | sasl
+    expected = {
+        name("user-service"): {"eda-user-service-broker"},
+        name("order-service"): {"eda-order-service-broker"},
+        name("operator"): {"eda-operator-broker"},
+        **{name(sub): {f"eda-{sub}-broker"} for sub in SUBSCRIBER_NAMES},
+    }
+    assert seen == expected
+
+
+@pytest.mark.parametrize(
+    ("values_file", "settings", "message"),
+    [
+        (
+            "values-local.yaml",
+            ["--set", "workloadCredentials.required=true",
+             "--set", "workloadCredentials.secrets.user-service=eda-user-service-broker"],
+            "workloadCredentials.secrets.operator is required when"
+            " workloadCredentials.required is true",
+        ),
+        (
+            "values-staging.yaml",
+            ["--set", "workloadCredentials.secrets.billing=eda-billing-broker"],
+            "workloadCredentials.secrets.billing names no workload of this release; known: ",
+        ),
+    ],
+)  # fmt: skip
+def test_workload_credentials_refuse_a_gap_or_an_unknown_workload(
+    values_file: str, settings: list[str], message: str
+) -> None:
+    result = helm("template", "eda", str(CHART), "--values", str(CHART / values_file), *settings)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr

@@ -46,10 +46,12 @@ def names_a_file(variable: str) -> bool:
     return variable.startswith("EDA_") and variable.endswith(PATH_SUFFIXES)
 
 
-def expected_secret(variable: str, values: dict[str, Any]) -> str:
-    """The Secret values say a path setting's file comes from."""
+def expected_secret(variable: str, values: dict[str, Any], principal: str) -> str:
+    """The Secret values say a path setting's file comes from; ``principal`` is the
+    workload's own broker user (its Secret, if workloadCredentials names one)."""
     if variable.startswith(KAFKA_SASL):
-        return str(values["kafka"]["security"]["existingSecret"])
+        own = values.get("workloadCredentials", {}).get("secrets", {}).get(principal)
+        return str(own or values["kafka"]["security"]["existingSecret"])
     if variable.startswith(KAFKA_TLS):
         return str(values["kafka"]["security"]["tls"]["existingSecret"])
     if variable.startswith(RABBITMQ_TLS) or variable == MANAGEMENT + "CAFILE":
@@ -95,7 +97,13 @@ def check_mounts(manifests: list[Manifest], values: dict[str, Any]) -> dict[str,
         volumes = {volume["name"]: volume for volume in template["spec"].get("volumes", [])}
         for kind, container in containers(template):
             label = f"{workload['metadata']['name']}/{kind}:{container['name']}"
-            paths = {n: v for n, v in env_of(container).items() if names_a_file(n)}
+            env = env_of(container)
+            principal = (
+                "operator"
+                if template["metadata"]["labels"]["eda.dev/role"] == "operator"
+                else env.get("OTEL_SERVICE_NAME", {}).get("value", "")
+            )
+            paths = {n: v for n, v in env.items() if names_a_file(n)}
             seen[label] = set(paths)
             for variable, entry in paths.items():
                 assert "value" in entry, f"{label}: {variable} is not a plain path"
@@ -112,7 +120,7 @@ def check_mounts(manifests: list[Manifest], values: dict[str, Any]) -> dict[str,
                 assert volume is not None, f"{label}: volume {mount['name']} is not in the pod"
                 assert "secret" in volume, f"{label}: {mount['name']} is not a Secret"
                 secret = volume["secret"]
-                assert secret["secretName"] == expected_secret(variable, values), (
+                assert secret["secretName"] == expected_secret(variable, values, principal), (
                     f"{label}: {variable} reads {secret['secretName']}"
                 )
                 relative = str(path.relative_to(PurePosixPath(mount["mountPath"])))

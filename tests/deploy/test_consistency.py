@@ -136,7 +136,8 @@ def _value(variable: dict[str, Any], secrets: dict[str, Manifest]) -> str:
             if reference["key"].endswith(".pem"):
                 return _PUBLIC_KEY  # the services check it is a usable key at start
             # An existing Secret's URL is amqps:// (values-staging.yaml, docs/deploy.md).
-            return "amqps://u:p@rabbitmq:5671/" if "rabbitmq" in reference["name"] else "x"
+            broker = "rabbitmq" in reference["name"] or reference["key"] == "rabbitmq-url"
+            return "amqps://u:p@rabbitmq:5671/" if broker else "x"
         if "stringData" in secret:
             return str(secret["stringData"][reference["key"]])
         return base64.b64decode(secret["data"][reference["key"]]).decode()
@@ -306,31 +307,48 @@ def _paths(app: FastAPI) -> set[str]:
 
 
 def test_ports_probes_and_metrics_match_what_the_processes_serve(
-    manifests: dict[str, list[Manifest]],
+    manifests: dict[str, list[Manifest]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    served = {
-        "user-service": (USER_SERVICE.http_port, _paths(create_user_app(run_relay=False))),
-        "order-service": (
-            order_config.SERVICE.http_port,
-            _paths(create_order_app(run_relay=False)),
-        ),
-    }
-    subscriber_app = health_server({}, "127.0.0.1", SUBSCRIBER_PORT).config.app
-    assert isinstance(subscriber_app, FastAPI)
-    for subscriber in SUBSCRIBERS.values():
-        served[subscriber.name.replace(".", "-")] = (SUBSCRIBER_PORT, _paths(subscriber_app))
+    """The APIs serve /metrics on EDA_METRICS_PORT (prometheus_client's own server, any
+    path) and no longer on their API port; a subscriber on its health port."""
     rendered = manifests["values.yaml"]
     deployments = of_kind(rendered, "Deployment")
     services = of_kind(rendered, "Service")
-    for component, (port, paths) in served.items():
+    metrics_ports = {
+        component: int(_env(deployments[name(component)])["EDA_METRICS_PORT"])
+        for component in ("user-service", "order-service")
+    }
+    served: dict[str, tuple[int, set[str], int | None]] = {}
+    for component, service_port, create in (
+        ("user-service", USER_SERVICE.http_port, create_user_app),
+        ("order-service", order_config.SERVICE.http_port, create_order_app),
+    ):
+        monkeypatch.setenv("EDA_METRICS_PORT", str(metrics_ports[component]))
+        assert HttpSettings().metrics_port == metrics_ports[component]
+        served[component] = (
+            service_port,
+            _paths(create(run_relay=False)),
+            metrics_ports[component],
+        )
+    monkeypatch.delenv("EDA_METRICS_PORT")
+    subscriber_app = health_server({}, "127.0.0.1", SUBSCRIBER_PORT).config.app
+    assert isinstance(subscriber_app, FastAPI)
+    for subscriber in SUBSCRIBERS.values():
+        served[subscriber.name.replace(".", "-")] = (SUBSCRIBER_PORT, _paths(subscriber_app), None)
+    for component, (port, paths, metrics_port) in served.items():
         pod = deployments[name(component)]["spec"]["template"]
         (container,) = pod["spec"]["containers"]
-        assert [p["containerPort"] for p in container["ports"]] == [port], component
+        expected_ports = [port] if metrics_port is None else [port, metrics_port]
+        assert [p["containerPort"] for p in container["ports"]] == expected_ports, component
         assert container["livenessProbe"]["httpGet"]["path"] in paths, component
         assert container["readinessProbe"]["httpGet"]["path"] in paths, component
         annotations = pod["metadata"]["annotations"]
-        assert annotations["prometheus.io/port"] == str(port), component
-        assert annotations["prometheus.io/path"] in paths, component
+        if metrics_port is None:
+            assert annotations["prometheus.io/port"] == str(port), component
+            assert annotations["prometheus.io/path"] in paths, component
+        else:
+            assert "/metrics" not in paths, component  # not on the API's port
+            assert annotations["prometheus.io/port"] == str(metrics_port), component
         if name(component) in services:
             (service_port,) = services[name(component)]["spec"]["ports"]
             assert service_port["port"] == port, component
@@ -338,3 +356,8 @@ def test_ports_probes_and_metrics_match_what_the_processes_serve(
     (container,) = operator["spec"]["template"]["spec"]["containers"]
     assert container["ports"][0]["containerPort"] == OperatorSettings().health_port
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+
+
+def _env(deployment: Manifest) -> dict[str, str]:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}

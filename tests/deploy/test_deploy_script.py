@@ -374,15 +374,22 @@ def test_local_credentials_file_is_what_deploy_installs(tree: Path, machine: Mac
 
 STAGING_SECRETS = (
     "eda-kafka-ca",
-    "eda-kafka-credentials",
     "eda-mysql-ca",
+    "eda-operator-broker",
+    "eda-order-service-broker",
     "eda-orders-db-credentials",
     "eda-orders-db-migration",
+    "eda-orders-order-placed-broker",
+    "eda-orders-user-deactivated-broker",
+    "eda-orders-user-registered-broker",
     "eda-rabbitmq-ca",
-    "eda-rabbitmq-credentials",
     "eda-rabbitmq-monitoring",
+    "eda-user-service-broker",
     "eda-users-db-credentials",
     "eda-users-db-migration",
+    "eda-users-order-cancelled-broker",
+    "eda-users-order-confirmed-broker",
+    "eda-users-order-rejected-broker",
 )
 
 

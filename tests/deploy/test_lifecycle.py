@@ -53,7 +53,8 @@ def test_staging_needs_beforehand_exactly_the_secrets_its_values_name(
     expected = existing_from_values(values_of("values-staging.yaml"))
     assert secrets_referenced(rendered) - created == expected
     assert {n for _, n in expected} >= {
-        "eda-kafka-credentials", "eda-kafka-ca", "eda-rabbitmq-credentials", "eda-rabbitmq-ca",
+        "eda-user-service-broker", "eda-orders-order-placed-broker", "eda-operator-broker",
+        "eda-kafka-ca", "eda-rabbitmq-ca",
         "eda-rabbitmq-monitoring", "eda-mysql-ca", "eda-users-db-credentials",
         "eda-users-db-migration", "eda-orders-db-credentials", "eda-orders-db-migration",
     }  # fmt: skip

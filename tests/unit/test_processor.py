@@ -8,8 +8,6 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
-
 from shared.envelope import Envelope, encode, wrap
 from shared.errors import PermanentError, TransientError
 from shared.events import Event, Money, OrderConfirmedV1
@@ -127,17 +125,6 @@ async def test_stopping_during_a_backoff_abandons_the_message_unacknowledged() -
     assert await asyncio.wait_for(processing, timeout=5) == 0  # neither may be acknowledged
     assert sink.records == []
     assert len(calls) == 1
-
-
-@pytest.mark.parametrize(("jitter", "expected"), [(0.0, [0.5, 1.0, 2.0, 2.5]), (1.0, [1, 2, 4, 5])])
-def test_backoff_doubles_with_jitter_up_to_the_ceiling(
-    jitter: float, expected: list[float]
-) -> None:
-    retry = RetrySettings(max_attempts=10, initial_backoff_s=1.0, max_backoff_s=5.0)
-    processor = MessageProcessor(
-        SUBSCRIPTION, failing(0, KeyError(), []), FakeDeadLetters(), retry, jitter=lambda: jitter
-    )
-    assert [processor._backoff(attempt) for attempt in (1, 2, 3, 9)] == expected
 
 
 async def test_a_body_over_the_size_limit_is_dead_lettered_before_parsing() -> None:

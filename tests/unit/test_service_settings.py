@@ -52,7 +52,6 @@ def test_explicit_variables_win_over_the_service_defaults(
     service: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDA_MYSQL__DATABASE", "staging")
-    monkeypatch.setenv("EDA_SOURCE", "urn:eda:staging")
     monkeypatch.setenv("EDA_HTTP_PORT", "9001")
     monkeypatch.setenv("EDA_MYSQL__HOST", "db.internal")
     settings = load(service)
@@ -60,8 +59,28 @@ def test_explicit_variables_win_over_the_service_defaults(
         "staging",
         "db.internal",
     )
-    assert settings.platform.source == "urn:eda:staging"
     assert settings.http_port == 9001
+
+
+def test_a_source_other_than_the_services_own_is_refused(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Consumers accept each event type from its producer's source only: a service
+    # publishing under another would have every event dead-lettered.
+    monkeypatch.setenv("EDA_SOURCE", "urn:eda:staging")
+    with pytest.raises(SettingsError) as refused:
+        load(service)
+    assert str(refused.value).splitlines()[1] == (
+        f"EDA_SOURCE: this service publishes as 'urn:eda:{service}', the source its consumers"
+        " accept; leave EDA_SOURCE unset"
+    )
+
+
+def test_the_services_own_source_may_be_spelled_out(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDA_SOURCE", f"urn:eda:{service}")
+    assert load(service).platform.source == f"urn:eda:{service}"
 
 
 @pytest.mark.parametrize(

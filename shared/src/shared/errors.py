@@ -29,3 +29,7 @@ class UnknownEventTypeError(PermanentError):
 
 class SchemaViolationError(PermanentError):
     pass
+
+
+class UnexpectedSourceError(PermanentError):
+    """An event whose CloudEvents ``source`` is not its type's producer."""

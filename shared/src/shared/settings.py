@@ -306,6 +306,13 @@ def with_service_defaults(settings: Settings, *, source: str, database: str) -> 
     updates: dict[str, object] = {}
     if "source" not in settings.model_fields_set:
         updates["source"] = source
+    elif settings.source != source:
+        # Consumers accept each event type from its producer's source only
+        # (shared.events.producers): another one would dead-letter every event.
+        raise SettingsError(
+            f"invalid settings:\nEDA_SOURCE: this service publishes as {source!r}, the source"
+            " its consumers accept; leave EDA_SOURCE unset"
+        )
     if "database" not in settings.mysql.model_fields_set:
         updates["mysql"] = settings.mysql.model_copy(update={"database": database})
     return settings.model_copy(update=updates)

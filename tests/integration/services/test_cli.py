@@ -4,6 +4,7 @@ one clear line and a failure exit code for every problem, never a traceback."""
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
@@ -141,3 +142,29 @@ def test_a_missing_command_is_a_usage_error(
         main([])
     assert exited.value.code == 2
     assert f"usage: {service_name}" in capsys.readouterr().err
+
+
+def test_a_metrics_port_that_cannot_be_listened_on_is_one_line(
+    service_name: str,
+    main: Callable[[Sequence[str]], int],
+    database: MySQLSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["migrate"]) == 0
+    capsys.readouterr()
+    port = free_port()
+    monkeypatch.setenv("EDA_METRICS_PORT", str(port))
+    assert main(["serve", "--port", str(port)]) == 1
+    assert one_line(capsys.readouterr().err) == (
+        f"{service_name}: EDA_METRICS_PORT {port} is the API's own port"
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        monkeypatch.setenv("EDA_METRICS_PORT", str(busy))
+        assert main(["serve", "--host", "127.0.0.1", "--port", str(free_port())]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"{service_name}: cannot serve metrics on 127.0.0.1:{busy}")
+    assert "(EDA_METRICS_PORT)" in line

@@ -112,3 +112,49 @@ async def test_serve_limits_concurrency_from_eda_http_limit_concurrency(
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=30)
         log.close()
+
+
+async def test_serve_puts_metrics_on_a_port_of_their_own_with_eda_metrics_port(
+    service_name: str, mysql: MySQLSettings, tmp_path: Path
+) -> None:
+    """The API's port no longer answers /metrics, so a NetworkPolicy that admits the
+    scraper to the metrics port admits it to nothing else."""
+    port, metrics_port = free_port(), free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
+    env.update(
+        {
+            f"EDA_MYSQL__{key.upper()}": str(getattr(mysql, key))
+            for key in ("host", "port", "user", "password", "database")
+        }
+    )
+    env["EDA_METRICS_PORT"] = str(metrics_port)
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / service_name),
+        "serve", "--host", "127.0.0.1", "--port", str(port),
+        env=env, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient() as client:
+
+            async def ready() -> bool:
+                try:
+                    answer = await client.get(f"http://127.0.0.1:{port}/readyz")
+                    return answer.status_code == 200
+                except httpx.TransportError:
+                    return process.returncode is not None
+
+            await eventually(ready, timeout=30, what=f"{service_name} ready")
+            assert process.returncode is None, log_path.read_text()
+            assert (await client.get(f"http://127.0.0.1:{port}/metrics")).status_code == 404
+            scraped = await client.get(f"http://127.0.0.1:{metrics_port}/metrics")
+            assert scraped.status_code == 200
+            assert "# TYPE eda_events_published_total counter" in scraped.text
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()

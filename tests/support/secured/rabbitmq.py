@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from shared.messaging.permissions import RabbitMQRights as WorkloadRights
 from tests.support.secured.certs import Certificates
 from tests.support.secured.processes import ChildFailed, accepts
 from tests.support.secured.stunnel import tls_terminator
@@ -64,8 +65,9 @@ def rabbitmq_user(
 ) -> Iterator[RabbitMQUser]:
     """A user with a unique name on vhost ``/``; ``permissions`` are the configure, write
     and read regexes (the default lets it read, enough for the management API's queues)."""
-    user = RabbitMQUser(f"{prefix}-{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(16), tuple(tags))
-    rabbitmqctl("add_user", user.name, user.password)
+    # Hex: a password starting with "-" would be read as an option.
+    user = RabbitMQUser(f"{prefix}-{uuid.uuid4().hex[:10]}", secrets.token_hex(16), tuple(tags))
+    rabbitmqctl("add_user", user.name, user.password, hide=(user.password,))
     try:
         rabbitmqctl("set_user_tags", user.name, *user.tags)
         rabbitmqctl("set_permissions", "-p", "/", user.name, *permissions)
@@ -74,7 +76,9 @@ def rabbitmq_user(
         rabbitmqctl("delete_user", user.name)
 
 
-def rabbitmqctl(*arguments: str) -> str:
+def rabbitmqctl(*arguments: str, hide: Sequence[str] = ()) -> str:
+    """Run it; a failure's message shows none of ``hide`` (rabbitmqctl echoes its
+    arguments, a password among them)."""
     completed = subprocess.run(
         ["rabbitmqctl", "--quiet", *arguments],
         capture_output=True,
@@ -84,10 +88,10 @@ def rabbitmqctl(*arguments: str) -> str:
     )
     if completed.returncode != 0:
         shown = " ".join(a for a in arguments[:2])
-        raise RuntimeError(
-            f"rabbitmqctl {shown} ... failed ({completed.returncode}): "
-            f"{completed.stderr.strip() or completed.stdout.strip()}"
-        )
+        output = completed.stderr.strip() or completed.stdout.strip()
+        for secret in hide:
+            output = output.replace(secret, "***")
+        raise RuntimeError(f"rabbitmqctl {shown} ... failed ({completed.returncode}): {output}")
     return completed.stdout
 
 
@@ -101,3 +105,26 @@ def _require_up(port: int, what: str, timeout_s: float = 30.0) -> None:
                 f"{what} does not answer on 127.0.0.1:{port} after {timeout_s}s: run `make servers`"
             )
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def workload_user(rights: WorkloadRights, exchange: str, prefix: str = "eda-wl") -> Iterator[str]:
+    """A user with a unique name holding one workload's rights on vhost ``/``, its topic
+    rights on ``exchange`` included; yields its amqp:// URL on the local broker."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    password = secrets.token_hex(16)
+    rabbitmqctl("add_user", name, password, hide=(password,))
+    try:
+        rabbitmqctl("set_permissions", "-p", "/", name, rights.configure, rights.write, rights.read)
+        rabbitmqctl(
+            "set_topic_permissions",
+            "-p",
+            "/",
+            name,
+            exchange,
+            rights.topic_write,
+            rights.topic_read,
+        )
+        yield f"amqp://{name}:{password}@127.0.0.1:{AMQP_PORT}/"
+    finally:
+        rabbitmqctl("delete_user", name)

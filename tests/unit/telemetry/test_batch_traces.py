@@ -17,7 +17,7 @@ from shared.errors import TransientError
 from shared.events import Event
 from shared.messaging import IncomingMessage
 from shared.messaging.processor import MessageProcessor
-from shared.telemetry.messaging_spans import continuing_message
+from shared.telemetry.message_context import continuing_message
 from shared.telemetry.tracing import tracer
 from tests.unit.test_processor import FAST_RETRY, SUBSCRIPTION, FakeDeadLetters, confirmed_message
 

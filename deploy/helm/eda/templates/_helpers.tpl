@@ -199,9 +199,24 @@ passwordKey: {{ $db.passwordKey }}
 databaseName: {{ $db.name }}
 {{- end -}}
 
+{{/* The Secret of one workload's own broker principal (workloadCredentials.secrets),
+or "": eda.workloadSecret (dict "root" $ "workload" "user-service") */}}
+{{- define "eda.workloadSecret" -}}
+{{- if .workload -}}
+{{- index (.root.Values.workloadCredentials.secrets | default dict) .workload | default "" -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "eda.rabbitmqSecret" -}}
-name: {{ .Values.rabbitmq.existingSecret | default (include "eda.resourceName" (dict "root" . "name" "rabbitmq")) }}
-key: {{ if .Values.rabbitmq.existingSecret }}{{ .Values.rabbitmq.existingSecretKey }}{{ else }}url{{ end }}
+{{- $own := include "eda.workloadSecret" . -}}
+{{- $values := .root.Values -}}
+{{- if $own -}}
+name: {{ $own }}
+key: rabbitmq-url
+{{- else -}}
+name: {{ $values.rabbitmq.existingSecret | default (include "eda.resourceName" (dict "root" .root "name" "rabbitmq")) }}
+key: {{ if $values.rabbitmq.existingSecret }}{{ $values.rabbitmq.existingSecretKey }}{{ else }}url{{ end }}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -326,7 +341,7 @@ seccompProfile:
 credentials; with "migration" true the database's migration (DDL) user. */}}
 {{- define "eda.appEnv" -}}
 {{- $db := include "eda.databaseSecret" (dict "root" .root "database" .database) | fromYaml -}}
-{{- $rabbit := include "eda.rabbitmqSecret" .root | fromYaml -}}
+{{- $rabbit := include "eda.rabbitmqSecret" (dict "root" .root "workload" .workload) | fromYaml -}}
 {{- $dbSecret := ternary $db.migrationName $db.name (.migration | default false) -}}
 - name: OTEL_SERVICE_NAME
   value: {{ .serviceName | quote }}
@@ -342,11 +357,13 @@ credentials; with "migration" true the database's migration (DDL) user. */}}
     secretKeyRef:
       name: {{ $dbSecret }}
       key: {{ $db.passwordKey }}
+{{- if not .migration }}
 - name: EDA_RABBITMQ__URL
   valueFrom:
     secretKeyRef:
       name: {{ $rabbit.name }}
       key: {{ $rabbit.key }}
+{{- end }}
 {{- range $name, $value := .env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
@@ -416,8 +433,10 @@ rabbitmqManagement: /etc/eda/rabbitmq-management
 {{/*
 The Secrets a container reads its connections' credentials and certificates from:
 one entry per mounted Secret (volume name, Secret, keys, mount path), for the
-connections asked for. eda.connectionSecrets (dict "root" $ "kafka" true "rabbitmq"
-true "mysql" true "management" true)
+connections asked for; "workload" names the principal whose own Secret
+(workloadCredentials.secrets) holds its Kafka SASL credentials. eda.connectionSecrets
+(dict "root" $ "workload" "user-service" "kafka" true "rabbitmq" true "mysql" true
+"management" true)
 */}}
 {{- define "eda.connectionSecrets" -}}
 {{- $paths := include "eda.paths" . | fromYaml -}}
@@ -431,7 +450,8 @@ true "mysql" true "management" true)
 {{- end -}}
 {{- if include "eda.kafkaSasl" .root -}}
 {{- $keys := ternary (list "client-id" "client-secret") (list "username" "password") (eq $values.kafka.security.saslMechanism "OAUTHBEARER") -}}
-{{- $secrets = append $secrets (dict "volume" "kafka-sasl" "secret" $values.kafka.security.existingSecret "keys" $keys "path" $paths.kafkaSasl) -}}
+{{- $secret := include "eda.workloadSecret" . | default $values.kafka.security.existingSecret -}}
+{{- $secrets = append $secrets (dict "volume" "kafka-sasl" "secret" $secret "keys" $keys "path" $paths.kafkaSasl) -}}
 {{- end -}}
 {{- end -}}
 {{- if and .rabbitmq $values.rabbitmq.tls.existingSecret -}}
@@ -600,13 +620,14 @@ Combinations of values the schema cannot refuse with a clear message. Rendered o
 from the ConfigMap (every release has it).
 */}}
 {{- define "eda.validate" -}}
+{{- include "eda.validateWorkloadCredentials" . -}}
 {{- $kafka := .Values.kafka.security -}}
 {{- $sasl := include "eda.kafkaSasl" . -}}
 {{- if $sasl -}}
 {{- if not $kafka.saslMechanism -}}
 {{- fail (printf "kafka.security.protocol %s needs kafka.security.saslMechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER" $kafka.protocol) -}}
 {{- end -}}
-{{- if not $kafka.existingSecret -}}
+{{- if and (not $kafka.existingSecret) (not .Values.workloadCredentials.required) -}}
 {{- fail (printf "kafka.security.protocol %s needs kafka.security.existingSecret: the Secret holding the SASL credentials (keys username and password; client-id and client-secret for OAUTHBEARER)" $kafka.protocol) -}}
 {{- end -}}
 {{- if and (eq $kafka.saslMechanism "OAUTHBEARER") (not $kafka.oauthbearer.tokenEndpointUrl) -}}
@@ -711,4 +732,38 @@ autoscaling is on (for a Kafka subscriber at most kafka.partitions), else replic
 {{- end -}}
 total: {{ $total }}
 lines: {{ toYaml $lines | nindent 2 }}
+{{- end -}}
+
+{{/* With workloadCredentials.required, every workload that talks to a broker has a
+Secret of its own: no shared principal (docs/security.md). */}}
+{{- define "eda.validateWorkloadCredentials" -}}
+{{- $root := . -}}
+{{- $secrets := .Values.workloadCredentials.secrets | default dict -}}
+{{- $workloads := list -}}
+{{- range $name, $entry := .Values.components -}}
+{{- if (include "eda.componentConfig" (dict "root" $root "entry" $entry) | fromYaml).enabled -}}
+{{- $workloads = append $workloads $name -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $entry := .Values.subscribers -}}
+{{- $s := include "eda.subscriberConfig" (dict "root" $root "entry" $entry) | fromYaml -}}
+{{- if $s.enabled -}}
+{{- $workloads = append $workloads $s.subscriberName -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.operator.enabled -}}
+{{- $workloads = append $workloads "operator" -}}
+{{- end -}}
+{{- range $name := keys $secrets | sortAlpha -}}
+{{- if not (has $name $workloads) -}}
+{{- fail (printf "workloadCredentials.secrets.%s names no workload of this release; known: %s" $name (join ", " ($workloads | sortAlpha))) -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.workloadCredentials.required -}}
+{{- range $name := $workloads | sortAlpha -}}
+{{- if not (index $secrets $name) -}}
+{{- fail (printf "workloadCredentials.secrets.%s is required when workloadCredentials.required is true: a Secret with its own broker credentials (rabbitmq-url; username and password for Kafka SASL), docs/security.md" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

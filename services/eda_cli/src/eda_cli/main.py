@@ -1,4 +1,4 @@
-"""eda: commands for a running system: load generation, dead letters."""
+"""eda: commands for a running system: load generation, dead letters, broker rights."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from eda_cli import dlq, load
+from eda_cli import access, dlq, load
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 # Each command module adds its own subparser and sets ``run`` (args -> exit code).
-COMMANDS: tuple[Register, ...] = (load.register, dlq.register)
+COMMANDS: tuple[Register, ...] = (load.register, dlq.register, access.register)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from order_service.entrypoints.event_handlers import EVENT_HANDLERS as ORDERS
+from shared.events.producers import allowed_source
 from shared.handlers import BoundHandlers, ContextHandlers
+from shared.messaging import Subscription
 from shared.settings import Settings
 from shared.subscribers import UnknownSubscriberError
 from user_service.entrypoints.event_handlers import EVENT_HANDLERS as USERS
@@ -31,6 +33,11 @@ class Subscriber:
     @property
     def source(self) -> str:
         return self.owner.source
+
+    @property
+    def subscription(self) -> Subscription:
+        """What it consumes, and the one source its event type may come from."""
+        return Subscription(self.name, self.event_type, source=allowed_source(self.event_type))
 
     @property
     def database(self) -> str:

@@ -16,7 +16,6 @@ from shared.messaging import (
     BatchHandler,
     Handler,
     RoutingPublisher,
-    Subscription,
     create_consumer,
     run_until_signalled,
 )
@@ -59,7 +58,7 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
     handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=relay.wake)
     consumer = create_consumer(
         settings,
-        Subscription(subscriber.name, subscriber.event_type),
+        subscriber.subscription,
         handle,
         batch_handler=handle_many,
     )

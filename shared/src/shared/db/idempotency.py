@@ -20,7 +20,7 @@ from shared.errors import TransientError
 from shared.events.base import Event
 from shared.messaging.protocols import BatchHandler, Handler
 from shared.telemetry.handler_spans import handler_span
-from shared.telemetry.messaging_spans import continuing_message
+from shared.telemetry.message_context import continuing_message
 from shared.telemetry.metrics import EVENTS_DUPLICATE
 
 UnitOfWorkHandler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]

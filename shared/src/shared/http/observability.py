@@ -1,9 +1,10 @@
-"""``/metrics`` on every HTTP app, and server spans for its requests when tracing is on."""
+"""``/metrics`` on every HTTP app (or on a port of its own), and server spans for its
+requests when tracing is on."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 
 from shared.telemetry.tracing import tracer
 
@@ -20,10 +21,27 @@ def metrics_router() -> APIRouter:
     return router
 
 
-def observe(app: FastAPI) -> None:
-    """Serve ``/metrics``; with tracing on, one SERVER span per request (probes and
-    scrapes excluded), without the per-chunk receive/send spans."""
-    app.include_router(metrics_router())
+class MetricsPortError(OSError):
+    """The port of EDA_METRICS_PORT cannot be listened on."""
+
+
+def serve_metrics(host: str, port: int) -> None:
+    """``/metrics`` on ``host:port`` from a thread of its own (prometheus_client's
+    server), for the life of the process."""
+    try:
+        start_http_server(port, addr=host)
+    except OSError as exc:
+        raise MetricsPortError(
+            f"cannot serve metrics on {host}:{port} (EDA_METRICS_PORT): {exc.strerror or exc}"
+        ) from None
+
+
+def observe(app: FastAPI, *, metrics: bool = True) -> None:
+    """Serve ``/metrics`` unless ``metrics`` is False (served on a port of its own); with
+    tracing on, one SERVER span per request (probes and scrapes excluded), without the
+    per-chunk receive/send spans."""
+    if metrics:
+        app.include_router(metrics_router())
     if tracer() is None:
         return
     # Imported here: the instrumentation is only loaded in processes that trace.

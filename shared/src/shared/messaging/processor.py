@@ -1,6 +1,7 @@
 """What happens to one message, whichever broker it came from.
 
-Refuse a body over the size limit unparsed; parse and validate; call the handler;
+Refuse a body over the size limit unparsed; parse and validate, type and source
+included (an event its type's producer did not send is dead-lettered); call the handler;
 retry transient failures with exponential backoff and jitter up to a bound; send
 permanent failures (and exhausted retries) to the dead-letter destination with the
 reason. The caller acknowledges the message only after ``process`` returned.
@@ -12,17 +13,19 @@ that call fails each of them gets the per-message treatment above.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from opentelemetry import context as otel_context
-
 from shared.envelope import Envelope, decode
-from shared.errors import MessageTooLargeError, PermanentError, UnknownEventTypeError
+from shared.errors import (
+    MessageTooLargeError,
+    PermanentError,
+    UnexpectedSourceError,
+    UnknownEventTypeError,
+)
 from shared.events.base import Event
 from shared.messaging.protocols import (
     BatchHandler,
@@ -31,9 +34,10 @@ from shared.messaging.protocols import (
     IncomingMessage,
     Subscription,
 )
+from shared.messaging.retries import Backoff, ProcessingAbandoned
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, RetrySettings
+from shared.telemetry.consumer_spans import ProcessSpan, start_process
 from shared.telemetry.db_errors import error_code, is_database_error
-from shared.telemetry.messaging_spans import ProcessSpan, start_process
 from shared.telemetry.metrics import (
     EVENTS_CONSUMED,
     EVENTS_DEAD_LETTERED,
@@ -42,10 +46,6 @@ from shared.telemetry.metrics import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class ProcessingAbandoned(Exception):
-    """Shutdown began while the message waited to be retried: leave it unacknowledged."""
 
 
 class MessageProcessor:
@@ -77,39 +77,26 @@ class MessageProcessor:
         self._handler = handler
         self._batch_handler = batch_handler
         self._dead_letters = dead_letters
-        self._retry = retry
-        self._jitter = jitter
-        self._stopping = asyncio.Event()
+        self._backoff = Backoff(retry, jitter)
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._backoff.stop()
 
     async def process_many(self, messages: Sequence[IncomingMessage]) -> int:
         """Process a run of messages; return how many leading ones reached their outcome
         (all of them, unless shutdown abandoned one while it waited to be retried)."""
-        span = self._start_span(messages)
-        token = otel_context.attach(span.context) if span is not None else None
-        try:
-            done = await self._process_run(messages, span)
-        finally:
-            if span is not None:
-                span.end()
-            if token is not None:
-                otel_context.detach(token)
-        self._consumed.inc(done)
-        return done
-
-    def _start_span(self, messages: Sequence[IncomingMessage]) -> ProcessSpan | None:
-        return start_process(
+        span = start_process(
             self._system,
             self._destination,
             self._subscription.subscriber,
             [message.trace_headers for message in messages],
         )
+        with span.running():
+            done = await self._process_run(messages, span)
+        self._consumed.inc(done)
+        return done
 
-    async def _process_run(
-        self, messages: Sequence[IncomingMessage], span: ProcessSpan | None
-    ) -> int:
+    async def _process_run(self, messages: Sequence[IncomingMessage], span: ProcessSpan) -> int:
         if self._batch_handler is None:
             return await self._process_each(messages, span)
         finished = [False] * len(messages)
@@ -123,10 +110,10 @@ class MessageProcessor:
                     finished[index] = True
                     continue
                 parsed.append(_Parsed(index, message, envelope, event))
-            if span is not None and len(parsed) == 1:
+            if len(parsed) == 1:
                 # A run of one is handled together too: its CONSUMER span still names it.
-                span.message_id(parsed[0].envelope.id)
-            if await self._handle_together(parsed, span if len(parsed) > 1 else None):
+                span.name_message(parsed[0].envelope.id)
+            if await self._handle_together(parsed, span):
                 for item in parsed:
                     finished[item.index] = True
                 return len(messages)
@@ -137,9 +124,7 @@ class MessageProcessor:
             pass
         return _leading_true(finished)
 
-    async def _process_each(
-        self, messages: Sequence[IncomingMessage], span: ProcessSpan | None
-    ) -> int:
+    async def _process_each(self, messages: Sequence[IncomingMessage], span: ProcessSpan) -> int:
         """Without a batch handler: parse and handle one message at a time, so that no
         run of parsed events stays alive (holding them all made the garbage collector
         scan them again and again, halving throughput)."""
@@ -155,11 +140,11 @@ class MessageProcessor:
                 return index
         return len(messages)
 
-    async def _handle_together(self, parsed: list[_Parsed], traced_run: ProcessSpan | None) -> bool:
-        if traced_run is None:
+    async def _handle_together(self, parsed: list[_Parsed], span: ProcessSpan) -> bool:
+        if len(parsed) < 2:
             return await self._call_batch_handler(parsed)
-        with traced_run.handling_together(
-            [(item.index, item.envelope.id) for item in parsed]
+        with span.handling_together(
+            lambda: [(item.index, item.envelope.id) for item in parsed]
         ) as spans:
             handled = await self._call_batch_handler(parsed)
             if not handled:
@@ -203,6 +188,13 @@ class MessageProcessor:
             raise UnknownEventTypeError(
                 f"{envelope.type!r} arrived on the subscription for {expected!r}"
             )
+        allowed = self._subscription.source
+        if allowed is not None and envelope.source != allowed:
+            # The source is the sender's own text: quoted only as far as a short repr.
+            raise UnexpectedSourceError(
+                f"{envelope.type} from source {envelope.source[:200]!r}; only {allowed!r}"
+                " publishes it"
+            )
         return envelope, envelope.event()
 
     async def _handle(
@@ -210,21 +202,14 @@ class MessageProcessor:
         message: IncomingMessage,
         envelope: Envelope,
         event: Event,
-        span: ProcessSpan | None,
+        span: ProcessSpan,
         index: int,
     ) -> None:
-        if span is None:
-            await self._attempt(message, envelope, event, None)
-            return
-        span.message_id(envelope.id)
-        token = span.enter_message(index)
-        try:
+        with span.handling(index, envelope.id):
             await self._attempt(message, envelope, event, span)
-        finally:
-            span.leave_message(token)
 
     async def _attempt(
-        self, message: IncomingMessage, envelope: Envelope, event: Event, span: ProcessSpan | None
+        self, message: IncomingMessage, envelope: Envelope, event: Event, span: ProcessSpan
     ) -> None:
         attempt = 0
         while True:
@@ -244,7 +229,7 @@ class MessageProcessor:
                 )
                 return
             except Exception as exc:
-                if attempt >= self._retry.max_attempts:
+                if attempt >= self._backoff.max_attempts:
                     exhausted = f"retries exhausted after {attempt} attempts: "
                     await self._dead_letter(
                         message,
@@ -254,7 +239,7 @@ class MessageProcessor:
                         span_reason=exhausted + _span_reason(exc),
                     )
                     return
-                delay = self._backoff(attempt)
+                delay = self._backoff.delay(attempt)
                 log.warning(
                     "%s: attempt %d for event %s failed (%s); retrying in %.2fs",
                     self._subscription.subscriber,
@@ -264,16 +249,15 @@ class MessageProcessor:
                     delay,
                 )
                 self._retried.inc()
-                if span is not None:
-                    span.retried(attempt, _span_reason(exc))
-                await self._pause(delay)
+                span.retried(attempt, _span_reason(exc))
+                await self._backoff.pause(delay)
 
     async def _dead_letter(
         self,
         message: IncomingMessage,
         reason: str,
         attempts: int,
-        span: ProcessSpan | None,
+        span: ProcessSpan,
         span_reason: str | None = None,
     ) -> None:
         """``span_reason``, if given, replaces ``reason`` on the span (no error message
@@ -288,23 +272,11 @@ class MessageProcessor:
                 break
             except Exception as exc:  # the broker is away: keep the message, try again
                 failures += 1
-                delay = self._backoff(failures)
+                delay = self._backoff.delay(failures)
                 log.warning("dead-letter publish failed (%s); retrying in %.2fs", exc, delay)
-                await self._pause(delay)
+                await self._backoff.pause(delay)
         self._dead_lettered.inc()
-        if span is not None:
-            span.dead_lettered(reason if span_reason is None else span_reason, attempts)
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self._retry.max_backoff_s, self._retry.initial_backoff_s * 2 ** (attempt - 1))
-        return float(ceiling / 2 + self._jitter() * ceiling / 2)
-
-    async def _pause(self, delay: float) -> None:
-        try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-        except TimeoutError:
-            return
-        raise ProcessingAbandoned
+        span.dead_lettered(reason if span_reason is None else span_reason, attempts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,9 @@ class Subscription:
 
     subscriber: str
     event_type: str
+    source: str | None = None
+    """The only CloudEvents ``source`` accepted (its type's producer); an event from any
+    other is dead-lettered. None accepts any: for tools and tests, never a subscriber."""
 
     def __post_init__(self) -> None:
         if not _SUBSCRIBER_NAME.match(self.subscriber):

@@ -113,5 +113,5 @@ def create_service_app(
         return await runtime().relay_running()
 
     app.include_router(health_router({"database": database, "outbox_relay": outbox_relay}))
-    observe(app)
+    observe(app, metrics=settings.http.metrics_port is None)
     return app

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from shared.db.migrations import MigrationError
 from shared.heap import freeze_startup_heap
 from shared.http.jwks import check_identity_provider
+from shared.http.observability import MetricsPortError, serve_metrics
 from shared.http.server import serve
 from shared.links.check import check_broker_links
 from shared.links.problems import LinkMisconfigured
@@ -47,7 +48,7 @@ def run_service_cli(
         if args.command == "migrate":
             return _migrate(service, mysql)
         return _serve(service, settings, create_app, args.host, args.port)
-    except (TelemetrySetupError, LinkMisconfigured) as exc:
+    except (TelemetrySetupError, LinkMisconfigured, MetricsPortError) as exc:
         return _fail(service, str(exc))
     except MigrationError as exc:
         return _fail(service, f"migration failed: {exc}")
@@ -94,16 +95,18 @@ def _serve(
     port: int | None,
 ) -> int:
     init_telemetry(service.name)
+    host = host or settings.http.http_host
+    port = port or settings.http_port
+    metrics_port = settings.http.metrics_port
+    if metrics_port is not None:
+        if metrics_port == port:
+            raise MetricsPortError(f"EDA_METRICS_PORT {metrics_port} is the API's own port")
+        serve_metrics(host, metrics_port)
     # Fail here with one line rather than in the lifespan with a traceback.
     asyncio.run(_check_links(service, settings))
     app = create_app(settings)
     freeze_startup_heap()
-    serve(
-        app,
-        host or settings.http.http_host,
-        port or settings.http_port,
-        limit_concurrency=settings.http.http_limit_concurrency,
-    )
+    serve(app, host, port, limit_concurrency=settings.http.http_limit_concurrency)
     return 0
 
 

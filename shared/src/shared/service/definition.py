@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.events.producers import source_of
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceDefinition:
@@ -24,4 +26,4 @@ class ServiceDefinition:
     @property
     def source(self) -> str:
         """CloudEvents ``source`` of every event the service raises."""
-        return f"urn:eda:{self.name}"
+        return source_of(self.name)

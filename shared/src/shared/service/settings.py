@@ -30,6 +30,9 @@ class HttpSettings(BaseSettings):
     # progress, a request is answered 503 at once instead of queueing in memory. Idle
     # keep-alive connections count, so leave room for the balancers' pools.
     http_limit_concurrency: int = Field(default=1000, ge=1)
+    # /metrics on a port of its own, so that a NetworkPolicy can admit the scraper to
+    # the metrics and nothing else; None serves it on the API's port.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
 
 @dataclass(frozen=True, slots=True)

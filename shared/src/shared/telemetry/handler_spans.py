@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from shared.telemetry.db_errors import is_database_error, record_database_error
-from shared.telemetry.messaging_spans import message_parent
+from shared.telemetry.message_context import message_parent
 from shared.telemetry.tracing import tracer
 
 

@@ -14,8 +14,8 @@ from shared.messaging.kafka.partitioner import partition_for
 from shared.messaging.kafka.topics import TopicProvisioner
 from shared.messaging.protocols import OutgoingMessage
 from shared.settings import KafkaSettings
-from shared.telemetry.messaging_spans import PublishItem, publishing
 from shared.telemetry.metrics import count_published
+from shared.telemetry.producer_spans import PublishItem, publishing
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 SYSTEM = "kafka"

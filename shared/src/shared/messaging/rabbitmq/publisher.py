@@ -14,8 +14,8 @@ from shared.links.rabbitmq import connect_rabbitmq_robust
 from shared.messaging.protocols import OutgoingMessage
 from shared.messaging.rabbitmq.topology import declare_events_exchange
 from shared.settings import RabbitMQSettings
-from shared.telemetry.messaging_spans import PublishItem, publishing
 from shared.telemetry.metrics import count_published
+from shared.telemetry.producer_spans import PublishItem, publishing
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 SYSTEM = "rabbitmq"
