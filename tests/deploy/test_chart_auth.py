@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.deploy.chart import CHART, documents, helm, of_kind, pod_templates, render
+from tests.deploy.chart import (
+    CHART,
+    Manifest,
+    documents,
+    helm,
+    name,
+    of_kind,
+    pod_templates,
+    render,
+)
 
 PROVIDER = (
     "--set", "auth.enabled=true",
@@ -96,3 +105,18 @@ def test_staging_discovers_the_keys_from_its_issuer() -> None:
             "EDA_AUTH__MAX_TOKEN_LIFETIME_S": "5400",
         }.items() <= values.items()
         assert "EDA_AUTH__KEY" not in env
+
+
+def test_with_egress_limited_only_the_apis_may_reach_the_identity_provider(
+    manifests: dict[str, list[Manifest]],
+) -> None:
+    """Staging limits egress: without this policy the APIs could not fetch the keys and
+    would answer every token 503."""
+    policies = of_kind(manifests["values-staging.yaml"], "NetworkPolicy")
+    policy = policies[name("egress-identity-provider")]["spec"]
+    assert policy["podSelector"]["matchExpressions"] == [
+        {"key": "eda.dev/role", "operator": "In", "values": ["api"]}
+    ]
+    (rule,) = policy["egress"]
+    assert rule["to"] == [{"ipBlock": {"cidr": "203.0.113.0/24"}}]
+    assert rule["ports"] == [{"port": 443, "protocol": "TCP"}]
