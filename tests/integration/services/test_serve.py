@@ -17,10 +17,8 @@ from tests.integration.services.changes import LISTED
 from tests.support.polling import eventually
 
 
-async def test_serve_becomes_ready_answers_and_stops_cleanly_on_sigterm(
-    service_name: str, mysql: MySQLSettings, tmp_path: Path
-) -> None:
-    port = free_port()
+def serve_environment(mysql: MySQLSettings) -> dict[str, str]:
+    """This process's environment without its EDA_ variables, pointed at ``mysql``."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
     env.update(
         {
@@ -28,6 +26,14 @@ async def test_serve_becomes_ready_answers_and_stops_cleanly_on_sigterm(
             for key in ("host", "port", "user", "password", "database")
         }
     )
+    return env
+
+
+async def test_serve_becomes_ready_answers_and_stops_cleanly_on_sigterm(
+    service_name: str, mysql: MySQLSettings, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = serve_environment(mysql)
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
     process = await asyncio.create_subprocess_exec(
@@ -72,13 +78,7 @@ async def test_serve_limits_concurrency_from_eda_http_limit_concurrency(
     """uvicorn's limit_concurrency comes from the setting: with 1, the connection a request
     arrives on is already the one allowed, so uvicorn answers 503 without the app."""
     port = free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
-    env.update(
-        {
-            f"EDA_MYSQL__{key.upper()}": str(getattr(mysql, key))
-            for key in ("host", "port", "user", "password", "database")
-        }
-    )
+    env = serve_environment(mysql)
     env["EDA_HTTP_LIMIT_CONCURRENCY"] = "1"
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
@@ -120,13 +120,7 @@ async def test_serve_puts_metrics_on_a_port_of_their_own_with_eda_metrics_port(
     """The API's port no longer answers /metrics, so a NetworkPolicy that admits the
     scraper to the metrics port admits it to nothing else."""
     port, metrics_port = free_port(), free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("EDA_")}
-    env.update(
-        {
-            f"EDA_MYSQL__{key.upper()}": str(getattr(mysql, key))
-            for key in ("host", "port", "user", "password", "database")
-        }
-    )
+    env = serve_environment(mysql)
     env["EDA_METRICS_PORT"] = str(metrics_port)
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
