@@ -2,7 +2,6 @@
 What code outside ``shared`` uses is re-exported here."""
 
 from shared.outbox.relay import OutboxRelay, purge_published
-from shared.outbox.runtime import OutboxRuntime
 from shared.outbox.writer import add_to_outbox
 
-__all__ = ["OutboxRelay", "OutboxRuntime", "add_to_outbox", "purge_published"]
+__all__ = ["OutboxRelay", "add_to_outbox", "purge_published"]
