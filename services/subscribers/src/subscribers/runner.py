@@ -19,7 +19,8 @@ from shared.messaging import (
     create_consumer,
     run_until_signalled,
 )
-from shared.outbox import OutboxRelay, OutboxRuntime
+from shared.outbox import OutboxRelay
+from shared.process_runtime import ProcessRuntime
 from shared.settings import Settings
 from subscribers.catalog import Subscriber
 from subscribers.health import health_server
@@ -54,7 +55,7 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
     # would also find them, and two relays are safe.
     publisher = RoutingPublisher(settings)
     relay = OutboxRelay(pool, publisher, settings.outbox)
-    runtime = OutboxRuntime(pool, publisher, relay)
+    runtime = ProcessRuntime(pool, publisher, relay)
     handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=relay.wake)
     consumer = create_consumer(
         settings,

@@ -1,8 +1,8 @@
 """Transactional outbox: write events with the change, publish them with a relay.
 What code outside ``shared`` uses is re-exported here."""
 
-from shared.outbox.relay import OutboxRelay, purge_published
-from shared.outbox.runtime import OutboxRuntime
+from shared.outbox.relay import OutboxRelay
+from shared.outbox.store import purge_published
 from shared.outbox.writer import add_to_outbox
 
-__all__ = ["OutboxRelay", "OutboxRuntime", "add_to_outbox", "purge_published"]
+__all__ = ["OutboxRelay", "add_to_outbox", "purge_published"]

@@ -1,5 +1,5 @@
-"""The live objects one service process shares: pool, publisher, relay and the
-use cases' context. Nothing else builds these."""
+"""The live objects one service process shares: the process runtime (pools,
+publisher, relay) and the use cases' context. Nothing else builds these."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from shared.db.unit_of_work import UnitOfWork
 from shared.messaging.factory import RoutingPublisher
 from shared.messaging.protocols import Publisher
 from shared.outbox.relay import OutboxRelay
-from shared.outbox.runtime import OutboxRuntime
+from shared.process_runtime import ProcessRuntime
 from shared.service.context import UseCaseContext
 from shared.service.settings import ServiceSettings
 
 
 @dataclass
-class ServiceRuntime(OutboxRuntime):
+class ServiceRuntime(ProcessRuntime):
     settings: ServiceSettings
     context: UseCaseContext
 

@@ -1,5 +1,7 @@
-"""What a service with an outbox runs beside its requests: the pool, the publisher
-and the relay task, started and closed together."""
+"""What every process that writes to an outbox runs beside its work (an API's
+requests, a subscriber's consumer): the pools, the publisher, the relay task, the
+backlog gauge and the readiness checks, started and closed together.
+``shared.service.runtime.ServiceRuntime`` extends it with what a service adds."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ POOL_CLOSE_TIMEOUT_S = 10.0
 
 
 @dataclass
-class OutboxRuntime:
+class ProcessRuntime:
     pool: aiomysql.Pool
     publisher: Publisher
     relay: OutboxRelay
