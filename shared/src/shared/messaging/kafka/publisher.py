@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
+from shared.envelope import STRUCTURED_CONTENT_TYPE as _CONTENT_TYPE
 from shared.envelope import Envelope
 from shared.links.kafka import kafka_client_options, start_kafka_client
-from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
 from shared.messaging.kafka.partitioner import partition_for
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.kafka.topology import TopicProvisioner
+from shared.messaging.names import topic_for
 from shared.messaging.protocols import OutgoingMessage
 from shared.settings import KafkaSettings
 from shared.telemetry.metrics import count_published
@@ -19,6 +20,8 @@ from shared.telemetry.producer_spans import PublishItem, publishing
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 SYSTEM = "kafka"
+CONTENT_TYPE_HEADER = "content-type"
+STRUCTURED_CONTENT_TYPE = _CONTENT_TYPE.encode()
 
 
 def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
