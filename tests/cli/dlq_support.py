@@ -27,12 +27,13 @@ from shared.messaging import (
     IncomingMessage,
     Publisher,
     Subscription,
+    queue_name,
 )
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
 from shared.messaging.kafka.publisher import create_producer
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.kafka.topology import TopicProvisioner
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.settings import BrokerKind, Settings
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, open_channel

@@ -22,9 +22,15 @@ import pytest
 from eda_cli.dlq.rabbitmq_store import REFRESH_AT
 from eda_local.tansu import free_port
 from shared.envelope import Envelope
-from shared.messaging import RoutingPublisher, Subscription, create_consumer, dead_letter_queue
-from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
-from shared.messaging.rabbitmq.topology import queue_name
+from shared.messaging import (
+    RoutingPublisher,
+    Subscription,
+    create_consumer,
+    dead_letter_queue,
+    dead_letter_topic_for,
+    queue_name,
+    topic_for,
+)
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.cli.dlq_support import (
     AUDIT_NAME,

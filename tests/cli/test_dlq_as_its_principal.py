@@ -11,9 +11,8 @@ import aio_pika
 import pytest
 from aiormq.exceptions import ChannelAccessRefused
 
-from shared.messaging.kafka import topic_for
+from shared.messaging import queue_name, topic_for
 from shared.messaging.permissions import rabbitmq_rights, workload_named
-from shared.messaging.rabbitmq.topology import queue_name
 from shared.settings import BrokerKind, load_settings
 from tests.cli.dlq_support import (
     EVENT_TYPE,

@@ -20,8 +20,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from eda_local.tansu import free_port
 from shared.envelope import Envelope, encode
-from shared.messaging.kafka import TopicProvisioner, topic_for
-from shared.messaging.rabbitmq.topology import queue_name
+from shared.messaging import queue_name, topic_for
+from shared.messaging.kafka import TopicProvisioner
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.cli.dlq_support import (
     AUDIT_NAME,

@@ -14,8 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.messaging import RoutingPublisher, Subscription, create_consumer
-from shared.messaging.kafka.naming import group_for, topic_for
+from shared.messaging import RoutingPublisher, Subscription, create_consumer, group_for, topic_for
 from shared.settings import BrokerKind
 from tests.contract.events import EVENT_TYPE, order_confirmed
 from tests.contract.settings import contract_settings

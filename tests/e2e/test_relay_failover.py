@@ -14,7 +14,7 @@ import aiomysql
 import pytest
 
 from shared.db import UnitOfWork
-from shared.messaging.kafka.naming import topic_for
+from shared.messaging import topic_for
 from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings
 from tests.bench.groups.outbox_relay import kafka_settings
 from tests.bench.measure.broker_readback import rabbitmq_topology, read_topic

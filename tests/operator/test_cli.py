@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from eda_local.tansu import free_port
-from shared.messaging.kafka.naming import group_for, topic_for
+from shared.messaging import group_for, topic_for
 from shared.settings import KafkaSettings
 from tests.operator.cluster import NAMESPACE, Cluster
 from tests.operator.crd import kafka_source, scaler

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
-from shared.messaging.kafka.naming import group_for, topic_for
+from shared.messaging import group_for, topic_for
 from tests.operator.brokers import operator_config
 from tests.operator.cluster import Cluster, running_operator
 from tests.operator.crd import kafka_source, scaler

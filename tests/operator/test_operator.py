@@ -11,9 +11,13 @@ import pytest
 
 from eda_local.tansu import free_port
 from scaling_operator.spec import DEFAULT_MIN_REPLICAS
-from shared.messaging import dead_letter_queue
-from shared.messaging.kafka.naming import dead_letter_topic_for, group_for, topic_for
-from shared.messaging.rabbitmq.topology import queue_name
+from shared.messaging import (
+    dead_letter_queue,
+    dead_letter_topic_for,
+    group_for,
+    queue_name,
+    topic_for,
+)
 from tests.operator.brokers import (
     consume_and_commit,
     declare_classic_queue,

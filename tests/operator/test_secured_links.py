@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from eda_local.tansu import free_port
-from shared.messaging.kafka.naming import group_for, topic_for
-from shared.messaging.rabbitmq.topology import queue_name
+from shared.messaging import group_for, queue_name, topic_for
 from tests.operator.brokers import (
     management_counts,
     operator_config,

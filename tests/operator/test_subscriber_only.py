@@ -5,7 +5,7 @@ grants no patch of a Deployment itself (docs/operator.md, Permissions)."""
 from __future__ import annotations
 
 from scaling_operator.kube import SUBSCRIBER_LABEL
-from shared.messaging.kafka.naming import group_for, topic_for
+from shared.messaging import group_for, topic_for
 from tests.operator.brokers import operator_config
 from tests.operator.cluster import Cluster, running_operator
 from tests.operator.crd import kafka_source, scaler

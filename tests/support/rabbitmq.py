@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
-from shared.messaging import dead_letter_exchange, dead_letter_queue
-from shared.messaging.rabbitmq.topology import queue_name, unrouted_name
+from shared.messaging import dead_letter_exchange, dead_letter_queue, queue_name, unrouted_name
 from shared.settings import RabbitMQSettings
 
 

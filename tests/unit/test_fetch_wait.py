@@ -3,7 +3,7 @@ a second without records, the configured one again at the first record."""
 
 from __future__ import annotations
 
-from shared.messaging.kafka.fetch_wait import IDLE_AFTER_S, FetchWait
+from shared.messaging.kafka._consumer.fetch_wait import IDLE_AFTER_S, FetchWait
 
 BUSY_MS = 10
 IDLE_MS = 100

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from aiokafka import TopicPartition
 
-from shared.messaging.kafka.offset_commits import OffsetCommits
+from shared.messaging.kafka._consumer.offset_commits import OffsetCommits
 from tests.support.polling import eventually
 
 A, B = TopicPartition("t", 0), TopicPartition("t", 1)

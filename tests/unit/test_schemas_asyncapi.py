@@ -10,7 +10,7 @@ import pytest
 
 from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope
 from shared.events import registry
-from shared.messaging.kafka import naming
+from shared.messaging import kafka
 from shared.schemas.asyncapi import (
     ASYNCAPI_VERSION,
     ENVELOPE_ATTRIBUTES,
@@ -134,4 +134,4 @@ def test_envelope_description_matches_the_envelope_model() -> None:
 
 
 def test_the_kafka_header_carries_the_one_structured_content_type() -> None:
-    assert naming.STRUCTURED_CONTENT_TYPE.decode() == STRUCTURED_CONTENT_TYPE
+    assert kafka.STRUCTURED_CONTENT_TYPE.decode() == STRUCTURED_CONTENT_TYPE

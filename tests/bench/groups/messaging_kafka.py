@@ -13,8 +13,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from shared.envelope import Envelope, decode
+from shared.messaging import topic_for
 from shared.messaging.kafka import KafkaPublisher
-from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
+from shared.messaging.kafka.publisher import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.bench.figure import Figure, comparison
 from tests.bench.measure.rounds import side_by_side

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.envelope import Envelope
-from shared.messaging.kafka.naming import topic_for
+from shared.messaging import topic_for
 from shared.settings import BrokerKind, KafkaSettings, MySQLSettings, RabbitMQSettings
 from tests.bench.figure import Figure, comparison
 from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topology, read_topic

@@ -43,9 +43,10 @@ from shared.messaging import (
     BatchHandler,
     Handler,
     Subscription,
+    queue_name,
 )
 from shared.messaging.factory import create_broker_publisher, create_consumer
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.service import migrate_database
 from shared.settings import BrokerKind, MySQLSettings, Settings, load_settings
 from subscribers.catalog import Subscriber, subscriber_for

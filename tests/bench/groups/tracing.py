@@ -19,8 +19,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from eda_local.tansu import free_port, wait_for_port
+from shared.messaging import topic_for
 from shared.messaging.kafka import KafkaPublisher
-from shared.messaging.kafka.naming import topic_for
 from shared.settings import Settings
 from shared.telemetry.tracing import use_tracer_provider
 from tests.bench.figure import Figure, comparison

@@ -12,8 +12,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.messaging import Subscription
-from shared.messaging.rabbitmq.topology import declare_subscriber_queue, queue_name
+from shared.messaging import Subscription, queue_name
+from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.settings import KafkaSettings, RabbitMQSettings
 from tests.bench.measure.delivery_audit import Delivered
 from tests.bench.workloads.payloads import EVENT_TYPE

@@ -21,9 +21,9 @@ from aiormq.exceptions import ChannelAccessRefused
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1, UserRegisteredV1
 from shared.events.producers import allowed_source
-from shared.messaging import Subscription, create_consumer
+from shared.messaging import Subscription, create_consumer, queue_name
 from shared.messaging.permissions import rabbitmq_rights, workload_named
-from shared.messaging.rabbitmq import RabbitMQPublisher, declare_subscriber_queue, queue_name
+from shared.messaging.rabbitmq import RabbitMQPublisher, declare_subscriber_queue
 from shared.settings import BrokerKind, Settings, load_settings
 from shared.subscribers import SUBSCRIBER_NAMES, subscriber_named
 from tests.support.consumers import running

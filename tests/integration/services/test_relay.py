@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from shared.envelope import decode
-from shared.messaging.rabbitmq.topology import unrouted_name
+from shared.messaging import unrouted_name
 from shared.service import ServiceSettings
 from shared.settings import BrokerKind
 from tests.integration.services.changes import TWO_CHANGES

@@ -12,9 +12,8 @@ from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.bindings import kafka as ce_kafka
 
 from eda_local.tansu import free_port, running_tansu
-from shared.messaging import Subscription
-from shared.messaging.kafka.naming import dead_letter_topic_for, topic_for
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging import Subscription, dead_letter_topic_for, topic_for
+from shared.messaging.kafka.topology import TopicProvisioner
 from shared.settings import BrokerKind
 from tests.support.brokers.base import HarnessBase
 from tests.support.brokers.protocol import RawMessage, Tap

@@ -16,8 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.links import kafka_client_options, start_kafka_client
-from shared.messaging import broker_for
-from shared.messaging.kafka import group_for, topic_for
+from shared.messaging import broker_for, group_for, topic_for
 from shared.settings import BrokerKind, Settings
 from subscribers.catalog import SUBSCRIBERS
 

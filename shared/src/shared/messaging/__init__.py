@@ -11,6 +11,11 @@ from shared.messaging.names import (
     dead_letter_exchange,
     dead_letter_queue,
     dead_letter_topic,
+    dead_letter_topic_for,
+    group_for,
+    queue_name,
+    topic_for,
+    unrouted_name,
 )
 from shared.messaging.protocols import (
     BatchHandler,
@@ -42,5 +47,10 @@ __all__ = [
     "dead_letter_exchange",
     "dead_letter_queue",
     "dead_letter_topic",
+    "dead_letter_topic_for",
+    "group_for",
+    "queue_name",
     "run_until_signalled",
+    "topic_for",
+    "unrouted_name",
 ]

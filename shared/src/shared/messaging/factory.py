@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from shared.envelope import Envelope
 from shared.messaging.kafka import KafkaConsumer, KafkaPublisher
 from shared.messaging.protocols import (
     BatchHandler,
@@ -15,12 +14,13 @@ from shared.messaging.protocols import (
     Publisher,
     Subscription,
 )
+from shared.messaging.publisher import PublisherBase
 from shared.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
 from shared.messaging.routing import broker_for, check_routes
 from shared.settings import BrokerKind, Settings
 
 
-class RoutingPublisher:
+class RoutingPublisher(PublisherBase):
     """Sends each envelope to the broker its type is routed to; brokers started on first use."""
 
     def __init__(self, settings: Settings) -> None:
@@ -36,12 +36,6 @@ class RoutingPublisher:
         for publisher in self._started.values():
             await publisher.close()
         self._started.clear()
-
-    async def publish(self, envelope: Envelope) -> None:
-        await self.publish_many((envelope,))
-
-    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
-        await self.publish_encoded([OutgoingMessage.of(envelope) for envelope in envelopes])
 
     async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
         by_broker: dict[BrokerKind, list[OutgoingMessage]] = {}

@@ -2,7 +2,8 @@
 topic, the RabbitMQ exchange, queue and dead-letter exchange and queue.
 
 Prefixes (``EDA_KAFKA__TOPIC_PREFIX``, ``EDA_RABBITMQ__QUEUE_PREFIX``) are applied
-here, once. The dead-letter names are derived from the broker-side name of the
+here, once: both adapters and everything outside them take their names from the
+functions below. The dead-letter names are derived from the broker-side name of the
 group or queue, prefix included, so a caller that only has those (the scaling
 operator reads them from its resources) gets the same answer.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.messaging.protocols import Subscription
-from shared.settings import Settings
+from shared.settings import KafkaSettings, RabbitMQSettings, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,10 @@ class BrokerNames:
 
 
 def broker_names(settings: Settings, subscription: Subscription) -> BrokerNames:
-    group = settings.kafka.topic_prefix + subscription.subscriber
-    queue = settings.rabbitmq.queue_prefix + subscription.subscriber
+    group = group_for(settings.kafka, subscription.subscriber)
+    queue = queue_name(settings.rabbitmq, subscription.subscriber)
     return BrokerNames(
-        topic=settings.kafka.topic_prefix + subscription.event_type,
+        topic=topic_for(settings.kafka, subscription.event_type),
         group=group,
         dead_letter_topic=dead_letter_topic(group),
         exchange=settings.rabbitmq.exchange,
@@ -38,6 +39,27 @@ def broker_names(settings: Settings, subscription: Subscription) -> BrokerNames:
         dead_letter_exchange=dead_letter_exchange(queue),
         dead_letter_queue=dead_letter_queue(queue),
     )
+
+
+def topic_for(settings: KafkaSettings, event_type: str) -> str:
+    return f"{settings.topic_prefix}{event_type}"
+
+
+def group_for(settings: KafkaSettings, subscriber: str) -> str:
+    return f"{settings.topic_prefix}{subscriber}"
+
+
+def dead_letter_topic_for(settings: KafkaSettings, subscriber: str) -> str:
+    return dead_letter_topic(group_for(settings, subscriber))
+
+
+def queue_name(settings: RabbitMQSettings, subscriber: str) -> str:
+    return f"{settings.queue_prefix}{subscriber}"
+
+
+def unrouted_name(settings: RabbitMQSettings) -> str:
+    """The alternate exchange of the events exchange, and its parking queue."""
+    return f"{settings.exchange}.unrouted"
 
 
 def dead_letter_topic(group: str) -> str:

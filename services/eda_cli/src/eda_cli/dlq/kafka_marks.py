@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shared.messaging.kafka import group_for
+from shared.messaging import group_for
 from shared.settings import KafkaSettings
 
 REMOVED_SUFFIX = ".removed"

@@ -34,13 +34,12 @@ from eda_cli.dlq.store import (
 )
 from eda_cli.dlq.targets import Target
 from shared.links import start_kafka_client
+from shared.messaging import dead_letter_topic_for, topic_for
 from shared.messaging.kafka import (
     CONTENT_TYPE_HEADER,
     STRUCTURED_CONTENT_TYPE,
     TopicProvisioner,
     create_producer,
-    dead_letter_topic_for,
-    topic_for,
 )
 from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE

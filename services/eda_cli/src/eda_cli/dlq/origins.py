@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 from eda_cli.dlq.records import DeadLetter
 from eda_cli.dlq.targets import Target
-from shared.messaging.kafka import topic_for
-from shared.messaging.rabbitmq import queue_name
+from shared.messaging import queue_name, topic_for
 from shared.settings import BrokerKind, Settings
 
 _KAFKA_POSITION = re.compile(r"\d+@\d+")

@@ -47,8 +47,7 @@ from eda_cli.dlq.store import (
 from eda_cli.dlq.targets import Target
 from shared.envelope import STRUCTURED_CONTENT_TYPE
 from shared.links import connect_rabbitmq
-from shared.messaging import dead_letter_queue
-from shared.messaging.rabbitmq import queue_name
+from shared.messaging import dead_letter_queue, queue_name
 from shared.settings import RabbitMQSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 

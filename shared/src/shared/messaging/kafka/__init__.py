@@ -1,18 +1,18 @@
 """Kafka adapter (aiokafka): topic per event type, key = subject, group per subscriber.
 
-Outside ``shared``, only what is listed here is used (an import-linter contract keeps
-the modules below private)."""
+The same modules as ``rabbitmq/`` for the same jobs: ``publisher``, ``consumer``,
+``dead_letters``, ``topology``; names come from ``shared.messaging.names``. The
+consumer's internals live in ``_consumer/``. Outside ``shared``, only what is listed
+here is used (import-linter contracts keep the modules below private)."""
 
 from shared.messaging.kafka.consumer import KafkaConsumer
-from shared.messaging.kafka.naming import (
+from shared.messaging.kafka.publisher import (
     CONTENT_TYPE_HEADER,
     STRUCTURED_CONTENT_TYPE,
-    dead_letter_topic_for,
-    group_for,
-    topic_for,
+    KafkaPublisher,
+    create_producer,
 )
-from shared.messaging.kafka.publisher import KafkaPublisher, create_producer
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.kafka.topology import TopicProvisioner
 
 __all__ = [
     "CONTENT_TYPE_HEADER",
@@ -21,7 +21,4 @@ __all__ = [
     "KafkaPublisher",
     "TopicProvisioner",
     "create_producer",
-    "dead_letter_topic_for",
-    "group_for",
-    "topic_for",
 ]

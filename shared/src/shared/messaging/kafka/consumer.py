@@ -21,13 +21,13 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.links.kafka import kafka_client_options, start_kafka_client
+from shared.messaging.kafka._consumer.fetch_wait import FetchWait, set_fetch_max_wait
+from shared.messaging.kafka._consumer.offset_commits import OffsetCommits
+from shared.messaging.kafka._consumer.stopping import LibraryProblems, stop_quietly
 from shared.messaging.kafka.dead_letters import KafkaDeadLetters
-from shared.messaging.kafka.fetch_wait import FetchWait, set_fetch_max_wait
-from shared.messaging.kafka.naming import group_for, topic_for
-from shared.messaging.kafka.offset_commits import OffsetCommits
 from shared.messaging.kafka.publisher import create_producer
-from shared.messaging.kafka.stopping import LibraryProblems, stop_quietly
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.kafka.topology import TopicProvisioner
+from shared.messaging.names import group_for, topic_for
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, KafkaSettings, RetrySettings

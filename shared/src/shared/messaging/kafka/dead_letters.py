@@ -6,8 +6,9 @@ from __future__ import annotations
 from aiokafka import AIOKafkaProducer
 
 from shared.messaging.dead_letter_record import dead_letter_headers
-from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, dead_letter_topic_for
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.kafka.publisher import CONTENT_TYPE_HEADER
+from shared.messaging.kafka.topology import TopicProvisioner
+from shared.messaging.names import dead_letter_topic_for
 from shared.messaging.protocols import IncomingMessage, Subscription
 from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE

@@ -7,18 +7,21 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
-from shared.envelope import Envelope
+from shared.envelope import STRUCTURED_CONTENT_TYPE as _CONTENT_TYPE
 from shared.links.kafka import kafka_client_options, start_kafka_client
-from shared.messaging.kafka.naming import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, topic_for
 from shared.messaging.kafka.partitioner import partition_for
-from shared.messaging.kafka.topics import TopicProvisioner
+from shared.messaging.kafka.topology import TopicProvisioner
+from shared.messaging.names import topic_for
 from shared.messaging.protocols import OutgoingMessage
+from shared.messaging.publisher import PublisherBase
 from shared.settings import KafkaSettings
 from shared.telemetry.metrics import count_published
 from shared.telemetry.producer_spans import PublishItem, publishing
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 
 SYSTEM = "kafka"
+CONTENT_TYPE_HEADER = "content-type"
+STRUCTURED_CONTENT_TYPE = _CONTENT_TYPE.encode()
 
 
 def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
@@ -33,7 +36,7 @@ def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     )
 
 
-class KafkaPublisher:
+class KafkaPublisher(PublisherBase):
     def __init__(self, settings: KafkaSettings) -> None:
         self._settings = settings
         self._producer = create_producer(settings)
@@ -44,12 +47,6 @@ class KafkaPublisher:
 
     async def close(self) -> None:
         await self._producer.stop()
-
-    async def publish(self, envelope: Envelope) -> None:
-        await self.publish_many((envelope,))
-
-    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
-        await self.publish_encoded([OutgoingMessage.of(envelope) for envelope in envelopes])
 
     async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
         if not messages:

@@ -9,9 +9,10 @@ import aio_pika
 from aio_pika import DeliveryMode
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
-from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope
+from shared.envelope import STRUCTURED_CONTENT_TYPE
 from shared.links.rabbitmq import connect_rabbitmq_robust
 from shared.messaging.protocols import OutgoingMessage
+from shared.messaging.publisher import PublisherBase
 from shared.messaging.rabbitmq.topology import declare_events_exchange
 from shared.settings import RabbitMQSettings
 from shared.telemetry.metrics import count_published
@@ -38,7 +39,7 @@ def to_message(
     )
 
 
-class RabbitMQPublisher:
+class RabbitMQPublisher(PublisherBase):
     def __init__(self, settings: RabbitMQSettings) -> None:
         self._settings = settings
         self._connection: AbstractRobustConnection | None = None
@@ -53,12 +54,6 @@ class RabbitMQPublisher:
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
-
-    async def publish(self, envelope: Envelope) -> None:
-        await self.publish_many((envelope,))
-
-    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
-        await self.publish_encoded([OutgoingMessage.of(envelope) for envelope in envelopes])
 
     async def publish_encoded(self, messages: Sequence[OutgoingMessage]) -> None:
         if self._exchange is None:

@@ -13,19 +13,16 @@ from __future__ import annotations
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, FieldValue
 
-from shared.messaging.names import dead_letter_exchange, dead_letter_queue
+from shared.messaging.names import (
+    dead_letter_exchange,
+    dead_letter_queue,
+    queue_name,
+    unrouted_name,
+)
 from shared.messaging.protocols import Subscription
 from shared.settings import RabbitMQSettings
 
 QUORUM: dict[str, FieldValue] = {"x-queue-type": "quorum"}
-
-
-def unrouted_name(settings: RabbitMQSettings) -> str:
-    return f"{settings.exchange}.unrouted"
-
-
-def queue_name(settings: RabbitMQSettings, subscriber: str) -> str:
-    return f"{settings.queue_prefix}{subscriber}"
 
 
 async def declare_events_exchange(
