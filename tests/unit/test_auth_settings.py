@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from shared.http.auth_settings import AuthSettings, JwtAlgorithm
+from shared.auth_settings import AuthSettings, JwtAlgorithm
 from shared.settings import SettingsError, load_settings
 
 SECRET = secrets.token_urlsafe(48)

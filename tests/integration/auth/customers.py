@@ -12,8 +12,8 @@ import aiomysql
 import httpx
 
 from order_service.service_layer import customers
+from shared.auth_settings import AuthSettings
 from shared.db import UnitOfWork
-from shared.http.auth_settings import AuthSettings
 from shared.identity import identity_key
 from shared.service import utc_now
 from tests.integration.auth.apps import migrated_database, orders_app, serving

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jwt.algorithms import Algorithm
 
-from shared.http.auth_settings import AuthSettings, JwtAlgorithm
+from shared.auth_settings import AuthSettings, JwtAlgorithm
 
 ISSUER = "https://login.example.test/"
 AUDIENCE = "eda-api"

@@ -15,7 +15,7 @@ import aiomysql
 import httpx
 import pytest
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.messaging import Subscription, create_consumer
 from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings, Settings, load_settings
 from subscribers.catalog import subscriber_for

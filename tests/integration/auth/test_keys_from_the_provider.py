@@ -15,7 +15,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.http.jwks import check_identity_provider
 from shared.links.problems import LinkMisconfigured
 from tests.integration.auth.apps import users_client

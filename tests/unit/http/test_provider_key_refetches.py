@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.http.jwks import KeysUnavailableError, ProviderKeys, UnknownKeyError
 
 JWKS_URL = "https://idp.example.test/keys"

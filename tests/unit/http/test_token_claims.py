@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.http.tokens import Principal, TokenRejectedError, TokenVerifier
 from tests.integration.auth.keys import (
     AUDIENCE,

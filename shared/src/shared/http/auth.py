@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.http.jwks import KeysUnusableError
 from shared.http.tokens import (
     Principal,

@@ -25,7 +25,7 @@ from typing import Any
 
 import jwt
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.links.problems import LinkMisconfigured
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from uuid import UUID
 import jwt
 from jwt.types import Options
 
-from shared.http.auth_settings import AuthSettings
+from shared.auth_settings import AuthSettings
 from shared.http.jwks import KeysUnavailableError, ProviderKeys, UnknownKeyError
 
 # Far above any real token; refused before any decoding work.
