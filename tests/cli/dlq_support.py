@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from eda_cli.main import main
 from shared.envelope import Envelope, encode, wrap
 from shared.errors import PermanentError
@@ -35,6 +33,7 @@ from shared.messaging.kafka.topology import TopicProvisioner
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.settings import BrokerKind, Settings
+from tests.support.brokers.kafka import assigned_reader
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, open_channel
 
@@ -217,21 +216,7 @@ async def kafka_bodies(settings: Settings, topic: str) -> list[bytes]:
     """Every record of ``topic`` (created if missing), read to the end each partition
     has now: the high watermark a fetch reports."""
     await TopicProvisioner(settings.kafka).ensure({topic})
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka.bootstrap_servers,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=10,
-    )
-    await reader.start()
-    try:
-
-        async def known() -> bool:
-            await reader.topics()
-            return bool(reader.partitions_for_topic(topic))
-
-        await eventually(known, what=f"topic {topic} exists")
-        partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
-        reader.assign(partitions)
+    async with assigned_reader(settings.kafka.bootstrap_servers, topic) as (reader, partitions):
         await reader.seek_to_beginning(*partitions)
         bodies: list[bytes] = []
 
@@ -246,8 +231,6 @@ async def kafka_bodies(settings: Settings, topic: str) -> list[bytes]:
 
         await eventually(at_end, what=f"the end of {topic}")
         return bodies
-    finally:
-        await reader.stop()
 
 
 async def rabbitmq_queue_bodies(settings: Settings, queue: str) -> list[bytes]:

@@ -94,29 +94,10 @@ class KafkaHarness(HarnessBase):
     async def cleanup(self) -> None:
         """Nothing to delete: Tansu keeps topics in memory and unique prefixes keep tests apart."""
 
-    @contextlib.asynccontextmanager
-    async def _reader(
+    def _reader(
         self, topic: str
-    ) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
-        """A group-less consumer assigned every partition of ``topic`` once it exists."""
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka.bootstrap_servers,
-            enable_auto_commit=False,
-            fetch_max_wait_ms=10,
-        )
-        await reader.start()
-        try:
-
-            async def known() -> bool:
-                await reader.topics()
-                return bool(reader.partitions_for_topic(topic))
-
-            await eventually(known, what=f"topic {topic} exists")
-            partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
-            reader.assign(partitions)
-            yield reader, partitions
-        finally:
-            await reader.stop()
+    ) -> contextlib.AbstractAsyncContextManager[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
+        return assigned_reader(self.settings.kafka.bootstrap_servers, topic)
 
 
 @dataclass
@@ -156,3 +137,26 @@ def _from_record(record: ConsumerRecord[bytes, bytes]) -> RawMessage:
         headers=headers,
         content_type=headers.get("content-type"),
     )
+
+
+@contextlib.asynccontextmanager
+async def assigned_reader(
+    bootstrap_servers: str, topic: str
+) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
+    """A group-less consumer assigned every partition of ``topic`` once it exists."""
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=10
+    )
+    await reader.start()
+    try:
+
+        async def known() -> bool:
+            await reader.topics()
+            return bool(reader.partitions_for_topic(topic))
+
+        await eventually(known, what=f"topic {topic} exists")
+        partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
+        reader.assign(partitions)
+        yield reader, partitions
+    finally:
+        await reader.stop()
