@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import aiomysql
 import pytest
 
-from shared.db import UnitOfWork, idempotent
+from shared.db import UnitOfWork, handled_once
 from shared.envelope import Envelope, wrap
 from shared.events import Event, UserDeactivatedV1
 
@@ -147,7 +147,7 @@ async def write_note(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
 
 
 async def test_concurrent_deliveries_of_one_event_apply_it_once(mysql_pool: aiomysql.Pool) -> None:
-    handle = idempotent(mysql_pool, "notes-subscriber", write_note)
+    handle = handled_once(mysql_pool, "notes-subscriber", write_note)
     delivered = envelope()
     await asyncio.gather(*(handle(delivered.event(), delivered) for _ in range(5)))
     assert await count_notes(mysql_pool) == 1
@@ -156,7 +156,7 @@ async def test_concurrent_deliveries_of_one_event_apply_it_once(mysql_pool: aiom
 async def test_the_same_event_is_applied_once_per_subscriber(mysql_pool: aiomysql.Pool) -> None:
     delivered = envelope()
     for subscriber in ("first", "second", "first"):
-        await idempotent(mysql_pool, subscriber, write_note)(delivered.event(), delivered)
+        await handled_once(mysql_pool, subscriber, write_note)(delivered.event(), delivered)
     assert await count_notes(mysql_pool) == 2
 
 
@@ -171,7 +171,7 @@ async def test_a_failed_handler_leaves_no_processed_mark_so_a_retry_applies_it(
         if len(attempts) == 1:
             raise ConnectionError("lost the database mid-handler")
 
-    handle = idempotent(mysql_pool, "notes-subscriber", fail_first)
+    handle = handled_once(mysql_pool, "notes-subscriber", fail_first)
     delivered = envelope()
     with pytest.raises(ConnectionError):
         await handle(delivered.event(), delivered)

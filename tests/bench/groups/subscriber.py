@@ -4,7 +4,7 @@ Each run gets a fresh migrated users database holding ``USERS`` users and a fres
 topic or queue pre-filled with ``EVENTS`` ``order.confirmed`` events for them. The
 subscriber's handlers are wired as the runner wires them (``idempotent_handlers``:
 one unit of work per fetched run of events); the baseline wires the per-message
-``idempotent`` handler alone, as the runner did before. The clock runs from the
+``handled_once`` handler alone, as the runner did before. The clock runs from the
 first event reaching a handler to the last commit. Afterwards the database must hold
 every event once: ``EVENTS`` claims and ``EVENTS`` orders counted.
 
@@ -35,7 +35,7 @@ from uuid import UUID
 import aio_pika
 import aiomysql
 
-from shared.db import UnitOfWork, create_pool, idempotent, row_placeholders
+from shared.db import UnitOfWork, create_pool, handled_once, row_placeholders
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1
 from shared.heap import freeze_startup_heap
@@ -121,7 +121,7 @@ def per_message(
 ) -> tuple[Handler, BatchHandler | None]:
     """The baseline: one unit of work per event."""
     return _timed_one(
-        idempotent(pool, subscriber.name, subscriber.handlers(settings).one), clock
+        handled_once(pool, subscriber.name, subscriber.handlers(settings).one), clock
     ), None
 
 

@@ -15,12 +15,12 @@ from order_service.domain import IllegalTransitionError, Order, OrderLine, Order
 from order_service.service_layer import orders, queries, transitions
 from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import OrderNotFoundError
-from shared.db import UnitOfWork, idempotent
+from shared.db import UnitOfWork, handled_once
 from shared.envelope import Envelope
 from shared.events import Event, OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderRejectedV1
 from shared.outbox import add_to_outbox
 from shared.service import UseCaseContext
-from shared.service.idempotency import RequestTransaction
+from shared.service.idempotency_keys import RequestTransaction
 from tests.integration.order_service.support import confirm, reject
 from tests.support.mysql import count_rows
 from tests.support.outbox import outbox_envelopes
@@ -147,7 +147,7 @@ async def test_a_subscriber_confirms_inside_its_idempotent_unit_of_work(
             Causation.of(envelope, source=context.source),
         )
 
-    handle = idempotent(pool, "order-confirmation", confirm)
+    handle = handled_once(pool, "order-confirmation", confirm)
     await handle(placed.event(), placed)
     await handle(placed.event(), placed)  # redelivered: skipped, no second transition
     assert (await queries.get_order(context, order.id)).status is OrderStatus.CONFIRMED

@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 
 from shared.db import UnitOfWork
-from shared.service.idempotency import purge_expired_keys, store
-from shared.service.idempotency.header import fingerprint
+from shared.service.idempotency_keys import purge_expired_keys, store
+from shared.service.idempotency_keys.header import fingerprint
 from shared.settings import IdempotencySettings
 from tests.integration.services.idempotent_posts import CREATIONS, TRANSITIONS, post
 from tests.support.mysql import count_rows

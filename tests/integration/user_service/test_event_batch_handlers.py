@@ -1,5 +1,5 @@
 """The batch form of the users context's ``order.confirmed`` handler, run as the subscriber
-runner runs it (``idempotent_batch``): a run of events has the effect of handling them
+runner runs it (``batch_handled_once``): a run of events has the effect of handling them
 one at a time, and a run that fails leaves nothing behind."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import aiomysql
 
-from shared.db import create_pool, idempotent, idempotent_batch
+from shared.db import batch_handled_once, create_pool, handled_once
 from shared.messaging import (
     BatchHandler,
     Handler,
@@ -37,8 +37,8 @@ def idempotent_handlers(
     and one event per unit of work for the processor's fallback; ``after_commit`` follows
     every commit that wrote events to the outbox."""
     handlers = subscriber.handlers(settings)
-    handle = idempotent(pool, subscriber.name, handlers.one, after_outbox_commit=after_commit)
-    handle_many = idempotent_batch(
+    handle = handled_once(pool, subscriber.name, handlers.one, after_outbox_commit=after_commit)
+    handle_many = batch_handled_once(
         pool,
         subscriber.name,
         handlers.one,

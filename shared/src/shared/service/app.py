@@ -17,7 +17,7 @@ from shared.http.errors import install_domain_error_handlers, install_error_hand
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
 from shared.http.observability import observe
-from shared.service.idempotency import IdempotencyKeys, describe_idempotency_keys, purging_keys
+from shared.service.idempotency_keys import IdempotencyKeys, describe_idempotency_keys, purging_keys
 from shared.service.runtime import ServiceRuntime, start_runtime
 from shared.service.settings import ServiceSettings
 

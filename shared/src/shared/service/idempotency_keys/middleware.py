@@ -23,15 +23,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.unit_of_work import UnitOfWork
 from shared.http.errors import RETRY_AFTER_S, is_unavailable
-from shared.service.idempotency import store
-from shared.service.idempotency.header import (
+from shared.service.idempotency_keys import store
+from shared.service.idempotency_keys.header import (
     IDEMPOTENCY_KEY,
     REPLAYED,
     InvalidKeyError,
     fingerprint,
     parse_key,
 )
-from shared.service.idempotency.transaction import RequestTransaction
+from shared.service.idempotency_keys.transaction import RequestTransaction
 from shared.settings import IdempotencySettings
 
 log = logging.getLogger(__name__)
