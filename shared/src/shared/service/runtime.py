@@ -21,6 +21,9 @@ class ServiceRuntime(OutboxRuntime):
     settings: ServiceSettings
     context: UseCaseContext
 
+    def wake_relay(self) -> None:
+        self.relay.wake()
+
 
 async def start_runtime(
     settings: ServiceSettings, *, publisher: Publisher | None = None

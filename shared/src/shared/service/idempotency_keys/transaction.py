@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import MutableMapping
-from types import TracebackType
 from typing import Any
 
 import aiomysql
@@ -65,7 +64,7 @@ class RequestTransaction:
             await uow.__aexit__(None, None, None)
 
     def _unit_of_work(self) -> UnitOfWork:
-        return _SharedUnitOfWork(self)
+        return UnitOfWork.on(_SharedConnection(self))
 
     def _ask_after_commit(self) -> None:
         self.after_commit_asked = True
@@ -83,39 +82,25 @@ class RequestTransaction:
                 await self._uow.connection.rollback()
 
 
-class _SharedUnitOfWork(UnitOfWork):
+class _SharedConnection:
+    """The request's one connection as a ``ConnectionSource``: a commit is only asked
+    for, and the end of a unit of work without one rolls the transaction back."""
+
     def __init__(self, transaction: RequestTransaction) -> None:
         self._transaction = transaction
-        super().__init__(transaction._pool)
 
-    @property
-    def wrote_outbox(self) -> bool:
-        return self._transaction.wrote_outbox
+    async def acquire(self) -> aiomysql.Connection:
+        return await self._transaction._connection()
 
-    @wrote_outbox.setter
-    def wrote_outbox(self, wrote: bool) -> None:
-        # UnitOfWork.__init__ clears it: only the outbox writer's True is passed on.
-        if wrote:
-            self._transaction.wrote_outbox = True
-
-    async def __aenter__(self) -> _SharedUnitOfWork:
-        self._connection = await self._transaction._connection()
-        self._committed = False
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._connection = None
-        if not self._committed:
-            await self._transaction._roll_back()
-
-    async def commit(self) -> None:
-        self._committed = True
+    async def commit(self, connection: aiomysql.Connection) -> None:
         self._transaction.commit_asked = True
+
+    def outbox_written(self) -> None:
+        self._transaction.wrote_outbox = True
+
+    async def release(self, connection: aiomysql.Connection, *, committed: bool) -> None:
+        if not committed:
+            await self._transaction._roll_back()
 
 
 def request_transaction(request: Request) -> RequestTransaction | None:
