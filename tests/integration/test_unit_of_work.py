@@ -177,3 +177,34 @@ async def test_a_failed_handler_leaves_no_processed_mark_so_a_retry_applies_it(
         await handle(delivered.event(), delivered)
     await handle(delivered.event(), delivered)
     assert await count_notes(mysql_pool) == 1
+
+
+async def test_a_commit_that_wrote_outbox_rows_wakes_the_relay_and_no_other_does(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    woken: list[str] = []
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append("commit")) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("no event",))
+        await uow.commit()
+    assert woken == []
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append("commit")) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("with event",))
+        uow.wrote_outbox = True  # as the outbox writer marks it
+        await uow.commit()
+    assert woken == ["commit"]
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append("after")) as uow:
+        uow.wrote_outbox = True
+        await uow.commit_after([("INSERT INTO notes (body) VALUES (%s)", ("batched",))])
+    assert woken == ["commit", "after"]
+    assert await count_notes(mysql_pool) == 3
+
+
+async def test_a_rolled_back_unit_of_work_with_outbox_rows_wakes_nothing(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    woken: list[int] = []
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append(1)) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("lost",))
+        uow.wrote_outbox = True  # and it ends without commit: rolled back
+    assert woken == []
+    assert await count_notes(mysql_pool) == 0

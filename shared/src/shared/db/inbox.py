@@ -129,14 +129,14 @@ def handled_once(
             await _handle_once(event, envelope)
 
     async def _handle_once(event: Event, envelope: Envelope) -> None:
-        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+        async with UnitOfWork(
+            pool, isolation="READ COMMITTED", after_outbox_commit=after_outbox_commit
+        ) as uow:
             if not await claim(uow, subscriber, envelope.id):
                 EVENTS_DUPLICATE.labels(envelope.type, subscriber).inc()
                 return
             await handler(event, envelope, uow)
             await uow.commit()
-        if uow.wrote_outbox:
-            after_outbox_commit()
 
     return handle
 
@@ -162,7 +162,9 @@ def batch_handled_once(
 
     async def _handle_run(events: Sequence[tuple[Event, Envelope]]) -> None:
         # READ COMMITTED for the reasons given in ``handled_once``.
-        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+        async with UnitOfWork(
+            pool, isolation="READ COMMITTED", after_outbox_commit=after_outbox_commit
+        ) as uow:
             fresh = await claim_many(uow, subscriber, [envelope.id for _, envelope in events])
             claimed = []
             for event, envelope in events:
@@ -178,8 +180,6 @@ def batch_handled_once(
                     with continuing_message(envelope.id):
                         await handler(event, envelope, uow)
             await uow.commit()
-        if uow.wrote_outbox:
-            after_outbox_commit()
         if len(claimed) < len(events):
             EVENTS_DUPLICATE.labels(events[0][1].type, subscriber).inc(len(events) - len(claimed))
 

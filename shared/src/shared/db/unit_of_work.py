@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from types import TracebackType
@@ -38,6 +38,10 @@ class ConnectionSource(Protocol):
 
     def outbox_written(self) -> None:
         """The transaction now holds outbox rows."""
+
+
+def _no_op() -> None:
+    return None
 
 
 class PooledConnection:
@@ -85,11 +89,20 @@ class PooledConnection:
 class UnitOfWork:
     """The transaction opens with its first statement (the pool's connections have
     autocommit off): no ``BEGIN`` round trip. ``isolation`` defaults to REPEATABLE READ.
-    ``on`` runs the unit of work on another ``ConnectionSource`` (a request's shared
-    transaction)."""
 
-    def __init__(self, pool: aiomysql.Pool, isolation: str | None = None) -> None:
+    ``after_outbox_commit`` runs after each commit of a transaction that wrote outbox
+    rows (the relay's wake), so that no use case has to remember it. ``on`` runs the
+    unit of work on another ``ConnectionSource`` (a request's shared transaction)."""
+
+    def __init__(
+        self,
+        pool: aiomysql.Pool,
+        isolation: str | None = None,
+        *,
+        after_outbox_commit: Callable[[], None] = _no_op,
+    ) -> None:
         self._source: ConnectionSource = PooledConnection(pool, isolation)
+        self._after_outbox_commit = after_outbox_commit
         self._connection: aiomysql.Connection | None = None
         self._committed = False
         self._wrote_outbox = False
@@ -109,6 +122,7 @@ class UnitOfWork:
     def on(cls, source: ConnectionSource) -> UnitOfWork:
         uow = cls.__new__(cls)
         uow._source = source
+        uow._after_outbox_commit = _no_op
         uow._connection = None
         uow._committed = False
         uow._wrote_outbox = False
@@ -171,10 +185,14 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self._source.commit(self.connection)
         self._committed = True
+        if self.wrote_outbox:
+            self._after_outbox_commit()
 
     async def commit_after(self, statements: Sequence[Statement]) -> list[StatementResult]:
         """Run the statements and commit, in one round trip; nothing is committed if one
         of them fails (the transaction stays open, and rolls back unless committed)."""
         results = await self.execute_batch([*statements, ("COMMIT", ())])
         self._committed = True
+        if self.wrote_outbox:
+            self._after_outbox_commit()
         return results[:-1]

@@ -188,7 +188,7 @@ class _Keyed:
         if not committed:
             await self._release(transaction.open_unit_of_work, token)
         await transaction.close()
-        if committed and transaction.after_commit_asked:
+        if committed and transaction.wrote_outbox:
             self._wake_relay()
         await response.replay(self._send)
 

@@ -30,14 +30,11 @@ class RequestTransaction:
         self._pool = pool
         self._uow: UnitOfWork | None = None
         self.commit_asked = False
-        self.after_commit_asked = False
         self.wrote_outbox = False
         """Set through the units of work the outbox writer wrote to, cleared by a rollback."""
 
     def context_for(self, context: UseCaseContext) -> UseCaseContext:
-        return dataclasses.replace(
-            context, unit_of_work=self._unit_of_work, after_commit=self._ask_after_commit
-        )
+        return dataclasses.replace(context, unit_of_work=self._unit_of_work)
 
     def install(self, scope: MutableMapping[str, Any]) -> dict[str, Any]:
         """``scope`` with this transaction in its request state, for ``request_transaction``."""
@@ -65,9 +62,6 @@ class RequestTransaction:
 
     def _unit_of_work(self) -> UnitOfWork:
         return UnitOfWork.on(_SharedConnection(self))
-
-    def _ask_after_commit(self) -> None:
-        self.after_commit_asked = True
 
     async def _connection(self) -> aiomysql.Connection:
         if self.commit_asked:
