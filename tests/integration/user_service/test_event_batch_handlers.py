@@ -15,7 +15,7 @@ from shared.events import Event, OrderConfirmedV1
 from shared.service import UseCaseContext
 from shared.settings import load_settings
 from subscribers.catalog import subscriber_for
-from subscribers.runner import idempotent_handlers
+from subscribers.runner import inbox_handlers
 from tests.integration.user_service.order_events import (
     cancelled,
     confirmed,
@@ -33,7 +33,7 @@ async def deliver_run(pool: aiomysql.Pool, events: list[Event]) -> None:
     """The run as the subscriber runner hands it over: one unit of work, the batch form."""
     subscriber = subscriber_for(CONFIRMED)
     settings = load_settings(source=subscriber.source)
-    _, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=lambda: None)
+    _, handle_many = inbox_handlers(subscriber, settings, pool, after_commit=lambda: None)
     await handle_many([(event, envelope_of(event)) for event in events])
 
 

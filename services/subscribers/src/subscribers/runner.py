@@ -27,7 +27,7 @@ from subscribers.health import health_server
 log = logging.getLogger(__name__)
 
 
-def idempotent_handlers(
+def inbox_handlers(
     subscriber: Subscriber,
     settings: Settings,
     pool: aiomysql.Pool,
@@ -55,7 +55,7 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
     publisher = RoutingPublisher(settings)
     relay = OutboxRelay(pool, publisher, settings.outbox)
     runtime = OutboxRuntime(pool, publisher, relay)
-    handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=relay.wake)
+    handle, handle_many = inbox_handlers(subscriber, settings, pool, after_commit=relay.wake)
     consumer = create_consumer(
         settings,
         subscriber.subscription,
