@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import aiomysql
 
-from shared.db import UnitOfWork, UnitOfWorkHandler, idempotent, idempotent_batch
+from shared.db import UnitOfWork, UnitOfWorkHandler, batch_handled_once, handled_once
 from shared.envelope import Envelope, encode
 from shared.errors import PermanentError, TransientError
 from shared.events import Event
@@ -36,8 +36,8 @@ class BatchedSubscriber:
     def __init__(self, pool: aiomysql.Pool, subscriber: str, handler: UnitOfWorkHandler) -> None:
         self.runs: list[list[str]] = []
         self.committed: list[str] = []
-        self._one = idempotent(pool, subscriber, handler)
-        self._many = idempotent_batch(pool, subscriber, handler)
+        self._one = handled_once(pool, subscriber, handler)
+        self._many = batch_handled_once(pool, subscriber, handler)
 
     async def handle(self, event: Event, envelope: Envelope) -> None:
         await self._one(event, envelope)
@@ -65,7 +65,7 @@ async def test_a_run_with_repeats_and_processed_events_applies_each_effect_once(
     await create_tables(mysql_pool)
     subscription = broker.subscription(EVENT_TYPE)
     processed, fresh = same_subject(3), same_subject(5)
-    apply_once = idempotent(mysql_pool, subscription.subscriber, record_effect)
+    apply_once = handled_once(mysql_pool, subscription.subscriber, record_effect)
     for envelope in processed:  # handled before, e.g. by a consumer that died before its ack
         await apply_once(envelope.event(), envelope)
     sent = [fresh[0], *processed, fresh[1], fresh[0], *fresh[2:], processed[0], fresh[4]]

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import aiomysql
 
-from shared.db import idempotent
+from shared.db import handled_once
 from shared.envelope import Envelope, dataschema_for, encode
 from shared.errors import PermanentError, TransientError
 from shared.events import Event
@@ -38,7 +38,7 @@ def collecting(seen: Seen) -> Handler:
 
 def applying_once(pool: aiomysql.Pool, subscription: Subscription, deliveries: Seen) -> Handler:
     """Applies each event's effect once (a processed_events claim) and records every delivery."""
-    apply_once = idempotent(pool, subscription.subscriber, record_effect)
+    apply_once = handled_once(pool, subscription.subscriber, record_effect)
 
     async def handle(event: Event, envelope: Envelope) -> None:
         await apply_once(event, envelope)
@@ -107,7 +107,7 @@ async def test_a_crash_before_ack_redelivers_and_the_effect_happens_once(
 ) -> None:
     await create_tables(mysql_pool)
     subscription = broker.subscription(EVENT_TYPE)
-    apply_once = idempotent(mysql_pool, subscription.subscriber, record_effect)
+    apply_once = handled_once(mysql_pool, subscription.subscriber, record_effect)
     deliveries: Seen = []
     committed_then_stuck = asyncio.Event()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiomysql
 
 from shared.db import ConnectionAcquireTimeout, create_pool, migrate, platform_migrations
-from shared.db.idempotency import idempotent
+from shared.db.inbox import handled_once
 from shared.envelope import Envelope, encode
 from shared.events import Event
 from shared.messaging import IncomingMessage, Subscription
@@ -43,7 +43,7 @@ async def test_an_acquire_timeout_is_retried_and_not_dead_lettered() -> None:
             await create_tables(pool)
             held = await pool.acquire()
             failures: list[BaseException] = []
-            handle = idempotent(pool, SUBSCRIBER, record_effect)
+            handle = handled_once(pool, SUBSCRIBER, record_effect)
 
             async def handler(event: Event, envelope: Envelope) -> None:
                 nonlocal held

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import aiomysql
 import pytest
 
-from shared.db import UnitOfWork, idempotent
+from shared.db import UnitOfWork, handled_once
 from shared.envelope import Envelope, wrap
 from shared.events import Event, UserDeactivatedV1
 
@@ -147,7 +147,7 @@ async def write_note(event: Event, envelope: Envelope, uow: UnitOfWork) -> None:
 
 
 async def test_concurrent_deliveries_of_one_event_apply_it_once(mysql_pool: aiomysql.Pool) -> None:
-    handle = idempotent(mysql_pool, "notes-subscriber", write_note)
+    handle = handled_once(mysql_pool, "notes-subscriber", write_note)
     delivered = envelope()
     await asyncio.gather(*(handle(delivered.event(), delivered) for _ in range(5)))
     assert await count_notes(mysql_pool) == 1
@@ -156,7 +156,7 @@ async def test_concurrent_deliveries_of_one_event_apply_it_once(mysql_pool: aiom
 async def test_the_same_event_is_applied_once_per_subscriber(mysql_pool: aiomysql.Pool) -> None:
     delivered = envelope()
     for subscriber in ("first", "second", "first"):
-        await idempotent(mysql_pool, subscriber, write_note)(delivered.event(), delivered)
+        await handled_once(mysql_pool, subscriber, write_note)(delivered.event(), delivered)
     assert await count_notes(mysql_pool) == 2
 
 
@@ -171,9 +171,40 @@ async def test_a_failed_handler_leaves_no_processed_mark_so_a_retry_applies_it(
         if len(attempts) == 1:
             raise ConnectionError("lost the database mid-handler")
 
-    handle = idempotent(mysql_pool, "notes-subscriber", fail_first)
+    handle = handled_once(mysql_pool, "notes-subscriber", fail_first)
     delivered = envelope()
     with pytest.raises(ConnectionError):
         await handle(delivered.event(), delivered)
     await handle(delivered.event(), delivered)
     assert await count_notes(mysql_pool) == 1
+
+
+async def test_a_commit_that_wrote_outbox_rows_wakes_the_relay_and_no_other_does(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    woken: list[str] = []
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append("commit")) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("no event",))
+        await uow.commit()
+    assert woken == []
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append("commit")) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("with event",))
+        uow.wrote_outbox = True  # as the outbox writer marks it
+        await uow.commit()
+    assert woken == ["commit"]
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append("after")) as uow:
+        uow.wrote_outbox = True
+        await uow.commit_after([("INSERT INTO notes (body) VALUES (%s)", ("batched",))])
+    assert woken == ["commit", "after"]
+    assert await count_notes(mysql_pool) == 3
+
+
+async def test_a_rolled_back_unit_of_work_with_outbox_rows_wakes_nothing(
+    mysql_pool: aiomysql.Pool,
+) -> None:
+    woken: list[int] = []
+    async with UnitOfWork(mysql_pool, after_outbox_commit=lambda: woken.append(1)) as uow:
+        await uow.execute("INSERT INTO notes (body) VALUES (%s)", ("lost",))
+        uow.wrote_outbox = True  # and it ends without commit: rolled back
+    assert woken == []
+    assert await count_notes(mysql_pool) == 0

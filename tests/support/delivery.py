@@ -1,5 +1,5 @@
 """Delivering an event to its subscriber's handler the way ``subscriber`` does: the
-runner's own wiring (``idempotent_handlers``: one unit of work, a processed_events
+runner's own wiring (``inbox_handlers``: one unit of work, a processed_events
 claim, one commit), on the caller's pool."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from shared.envelope import Envelope, wrap
 from shared.events import Event
 from shared.settings import Settings, load_settings
 from subscribers.catalog import subscriber_for
-from subscribers.runner import idempotent_handlers
+from subscribers.runner import inbox_handlers
 
 PRODUCER = "urn:eda:test-producer"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -37,9 +37,7 @@ async def deliver(
     envelope = message if isinstance(message, Envelope) else envelope_of(message)
     subscriber = subscriber_for(envelope.type)
     settings = settings or load_settings(source=subscriber.source)
-    handle, _ = idempotent_handlers(
-        subscriber, settings, pool, after_commit=after_commit or _nothing
-    )
+    handle, _ = inbox_handlers(subscriber, settings, pool, after_commit=after_commit or _nothing)
     await handle(envelope.event(), envelope)
     return envelope
 

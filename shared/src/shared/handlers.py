@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from shared.db.idempotency import UnitOfWorkBatchHandler, UnitOfWorkHandler
+from shared.db.inbox import UnitOfWorkBatchHandler, UnitOfWorkHandler
 from shared.db.unit_of_work import UnitOfWork
 from shared.envelope import Envelope
 from shared.errors import PermanentError

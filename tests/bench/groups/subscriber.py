@@ -2,9 +2,9 @@
 
 Each run gets a fresh migrated users database holding ``USERS`` users and a fresh
 topic or queue pre-filled with ``EVENTS`` ``order.confirmed`` events for them. The
-subscriber's handlers are wired as the runner wires them (``idempotent_handlers``:
+subscriber's handlers are wired as the runner wires them (``inbox_handlers``:
 one unit of work per fetched run of events); the baseline wires the per-message
-``idempotent`` handler alone, as the runner did before. The clock runs from the
+``handled_once`` handler alone, as the runner did before. The clock runs from the
 first event reaching a handler to the last commit. Afterwards the database must hold
 every event once: ``EVENTS`` claims and ``EVENTS`` orders counted.
 
@@ -35,7 +35,7 @@ from uuid import UUID
 import aio_pika
 import aiomysql
 
-from shared.db import UnitOfWork, create_pool, idempotent, row_placeholders
+from shared.db import UnitOfWork, create_pool, handled_once, row_placeholders
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1
 from shared.heap import freeze_startup_heap
@@ -50,7 +50,7 @@ from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.service import migrate_database
 from shared.settings import BrokerKind, MySQLSettings, Settings, load_settings
 from subscribers.catalog import Subscriber, subscriber_for
-from subscribers.runner import idempotent_handlers
+from subscribers.runner import inbox_handlers
 from tests.bench.figure import Figure, comparison
 from tests.bench.groups import Brokers, Step
 from tests.bench.measure.rounds import side_by_side
@@ -113,7 +113,7 @@ def batched(
     subscriber: Subscriber, settings: Settings, pool: aiomysql.Pool, clock: Throughput
 ) -> tuple[Handler, BatchHandler | None]:
     """The runner's wiring: a run of events per unit of work, one at a time as fallback."""
-    handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=_nothing)
+    handle, handle_many = inbox_handlers(subscriber, settings, pool, after_commit=_nothing)
     return _timed_one(handle, clock), _timed_many(handle_many, clock)
 
 
@@ -122,7 +122,7 @@ def per_message(
 ) -> tuple[Handler, BatchHandler | None]:
     """The baseline: one unit of work per event."""
     return _timed_one(
-        idempotent(pool, subscriber.name, subscriber.handlers(settings).one), clock
+        handled_once(pool, subscriber.name, subscriber.handlers(settings).one), clock
     ), None
 
 

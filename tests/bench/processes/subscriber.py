@@ -2,7 +2,7 @@
 
 ``python -m tests.bench.processes.subscriber '<settings JSON>'`` connects to the users
 database, builds the consumer wired as the subscriber runner wires it
-(``idempotent_handlers``: a fetched run of events per unit of work), freezes its
+(``inbox_handlers``: a fetched run of events per unit of work), freezes its
 start-up heap as ``subscriber run`` does, and prints ``ready``. On ``go`` it consumes;
 on ``stop`` (or end of input) it stops and prints
 ``{"events": n, "first": t0, "last": t1, "cpu_s": s}``: the events its handlers
@@ -31,7 +31,7 @@ from shared.heap import freeze_startup_heap
 from shared.messaging import BatchHandler, Handler, Subscription, create_consumer
 from shared.settings import load_settings
 from subscribers.catalog import subscriber_for
-from subscribers.runner import idempotent_handlers
+from subscribers.runner import inbox_handlers
 from tests.bench.processes.driven import DrivenProcess, commands, say_ready
 
 
@@ -78,7 +78,7 @@ async def serve(config: dict[str, Any]) -> int:
     pool = await create_pool(settings.mysql)
     clock = Clock()
     try:
-        handle, handle_many = idempotent_handlers(subscriber, settings, pool, _nothing)
+        handle, handle_many = inbox_handlers(subscriber, settings, pool, _nothing)
         consumer = create_consumer(
             settings,
             Subscription(subscriber.name, subscriber.event_type),

@@ -19,7 +19,7 @@ from shared.auth_settings import AuthSettings
 from shared.messaging import Subscription, create_consumer
 from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings, Settings, load_settings
 from subscribers.catalog import subscriber_for
-from subscribers.runner import idempotent_handlers
+from subscribers.runner import inbox_handlers
 from tests.integration.auth.apps import migrated_database, serving
 from tests.integration.auth.checks import forbidden
 from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
@@ -87,7 +87,7 @@ def _projecting(
 ) -> AbstractAsyncContextManager[asyncio.Task[None]]:
     """The order-service's user.registered subscriber, wired as the runner wires it."""
     subscriber = subscriber_for("user.registered")
-    handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=_nothing)
+    handle, handle_many = inbox_handlers(subscriber, settings, pool, after_commit=_nothing)
     consumer = create_consumer(
         settings,
         Subscription(subscriber.name, subscriber.event_type),

@@ -7,6 +7,7 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
 
 import aiomysql
 import pytest
@@ -15,12 +16,12 @@ from order_service.domain import IllegalTransitionError, Order, OrderLine, Order
 from order_service.service_layer import orders, queries, transitions
 from order_service.service_layer.causation import Causation
 from order_service.service_layer.errors import OrderNotFoundError
-from shared.db import UnitOfWork, idempotent
+from shared.db import UnitOfWork, handled_once
 from shared.envelope import Envelope
 from shared.events import Event, OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderRejectedV1
 from shared.outbox import add_to_outbox
 from shared.service import UseCaseContext
-from shared.service.idempotency import RequestTransaction
+from shared.service.idempotency_keys import RequestTransaction
 from tests.integration.order_service.support import confirm, reject
 from tests.support.mysql import count_rows
 from tests.support.outbox import outbox_envelopes
@@ -36,7 +37,10 @@ async def test_placing_writes_the_order_and_one_order_placed_row(
     context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
     wakes: list[int] = []
-    context = dataclasses.replace(context, after_commit=lambda: wakes.append(1))
+    context = dataclasses.replace(
+        context,
+        unit_of_work=partial(UnitOfWork, pool, after_outbox_commit=lambda: wakes.append(1)),
+    )
     order = await orders.place_order(context, user_id=uuid.uuid4(), currency="EUR", lines=LINES)
     assert await queries.get_order(context, order.id) == order
     [envelope] = await outbox_envelopes(pool)
@@ -55,8 +59,14 @@ async def test_a_failure_after_writing_leaves_neither_order_nor_outbox_row(
         raise ConnectionError("lost the database before commit")
 
     monkeypatch.setattr(orders, "add_to_outbox", write_then_fail)
+    wakes: list[int] = []
+    context = dataclasses.replace(
+        context,
+        unit_of_work=partial(UnitOfWork, pool, after_outbox_commit=lambda: wakes.append(1)),
+    )
     with pytest.raises(ConnectionError):
         await place(context)
+    assert wakes == []  # rolled back: nothing for the relay
     assert await count_rows(pool, "orders") == 0
     assert await count_rows(pool, "order_items") == 0
     assert await count_rows(pool, "outbox") == 0
@@ -147,7 +157,7 @@ async def test_a_subscriber_confirms_inside_its_idempotent_unit_of_work(
             Causation.of(envelope, source=context.source),
         )
 
-    handle = idempotent(pool, "order-confirmation", confirm)
+    handle = handled_once(pool, "order-confirmation", confirm)
     await handle(placed.event(), placed)
     await handle(placed.event(), placed)  # redelivered: skipped, no second transition
     assert (await queries.get_order(context, order.id)).status is OrderStatus.CONFIRMED
@@ -179,7 +189,6 @@ async def test_an_order_placed_in_a_keyed_request_says_it_wrote_outbox_rows(
         keyed = transaction.context_for(context)
         await orders.place_order(keyed, user_id=uuid.uuid4(), currency="EUR", lines=LINES)
         assert transaction.commit_asked
-        assert transaction.after_commit_asked
         assert transaction.wrote_outbox
         await transaction.open_unit_of_work.commit()
     finally:

@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 
 from shared.db import UnitOfWork
-from shared.service.idempotency import purge_expired_keys, store
-from shared.service.idempotency.header import fingerprint
+from shared.service.idempotency_keys import purge_expired_keys, store
+from shared.service.idempotency_keys.header import fingerprint
 from shared.settings import IdempotencySettings
 from tests.integration.services.idempotent_posts import CREATIONS, TRANSITIONS, post
 from tests.support.mysql import count_rows
@@ -293,3 +293,17 @@ async def _claim(pool: aiomysql.Pool, key: str, print_: str) -> store.ClaimOutco
     """A claim as a request makes it, by a request that then never completes."""
     async with UnitOfWork(pool) as uow:
         return await store.claim(uow, CALLER, key, print_, IdempotencySettings())
+
+
+async def test_a_keyed_request_wakes_the_relay_after_its_commit_and_a_replay_does_not(
+    service_name: str, app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    woken: list[int] = []
+    monkeypatch.setattr(app.state.runtime.relay, "wake", lambda: woken.append(1))
+    creation = CREATIONS[service_name]
+    first = await post(client, creation.path, creation.body, "wake-1")
+    assert first.status_code == creation.status
+    assert woken == [1]
+    again = await post(client, creation.path, creation.body, "wake-1")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert woken == [1]

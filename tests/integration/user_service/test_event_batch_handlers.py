@@ -1,5 +1,5 @@
 """The batch form of the users context's ``order.confirmed`` handler, run as the subscriber
-runner runs it (``idempotent_batch``): a run of events has the effect of handling them
+runner runs it (``batch_handled_once``): a run of events has the effect of handling them
 one at a time, and a run that fails leaves nothing behind."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from shared.events import Event, OrderConfirmedV1
 from shared.service import UseCaseContext
 from shared.settings import load_settings
 from subscribers.catalog import subscriber_for
-from subscribers.runner import idempotent_handlers
+from subscribers.runner import inbox_handlers
 from tests.integration.user_service.order_events import (
     cancelled,
     confirmed,
@@ -33,7 +33,7 @@ async def deliver_run(pool: aiomysql.Pool, events: list[Event]) -> None:
     """The run as the subscriber runner hands it over: one unit of work, the batch form."""
     subscriber = subscriber_for(CONFIRMED)
     settings = load_settings(source=subscriber.source)
-    _, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=lambda: None)
+    _, handle_many = inbox_handlers(subscriber, settings, pool, after_commit=lambda: None)
     await handle_many([(event, envelope_of(event)) for event in events])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import aiomysql
 import pytest
@@ -32,7 +33,7 @@ class CommitFails(UnitOfWork):
 
 def failing(context: UseCaseContext, pool: aiomysql.Pool, woken: list[int]) -> UseCaseContext:
     return replace(
-        context, unit_of_work=lambda: CommitFails(pool), after_commit=lambda: woken.append(1)
+        context, unit_of_work=lambda: CommitFails(pool, after_outbox_commit=lambda: woken.append(1))
     )
 
 
@@ -72,8 +73,12 @@ async def test_a_refused_registration_writes_no_event(
 async def test_a_committed_change_wakes_the_relay_once(
     context: UseCaseContext, pool: aiomysql.Pool
 ) -> None:
+    """The unit of work wakes the relay on its own: the use case has nothing to call."""
     woken: list[int] = []
-    awake = replace(context, after_commit=lambda: woken.append(1))
+    awake = replace(
+        context,
+        unit_of_work=partial(UnitOfWork, pool, after_outbox_commit=lambda: woken.append(1)),
+    )
     user = await users.register_user(awake, "ada@example.com", "Ada")
     await users.deactivate_user(awake, user.id)
     assert woken == [1, 1]

@@ -42,7 +42,7 @@ def processor(batch_fails: bool = False) -> MessageProcessor:
         active = tracer()
         assert active is not None
         for _, envelope in events:
-            # As idempotent_batch handles each event: the outbox write is such a span.
+            # As batch_handled_once handles each event: the outbox write is such a span.
             with continuing_message(envelope.id), active.start_as_current_span("write"):
                 pass
         if batch_fails:

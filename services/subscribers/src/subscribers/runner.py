@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import aiomysql
 
-from shared.db import create_pool, idempotent, idempotent_batch
+from shared.db import batch_handled_once, create_pool, handled_once
 from shared.messaging import (
     BatchHandler,
     Handler,
@@ -28,7 +28,7 @@ from subscribers.health import health_server
 log = logging.getLogger(__name__)
 
 
-def idempotent_handlers(
+def inbox_handlers(
     subscriber: Subscriber,
     settings: Settings,
     pool: aiomysql.Pool,
@@ -38,8 +38,8 @@ def idempotent_handlers(
     and one event per unit of work for the processor's fallback; ``after_commit`` follows
     every commit that wrote events to the outbox."""
     handlers = subscriber.handlers(settings)
-    handle = idempotent(pool, subscriber.name, handlers.one, after_outbox_commit=after_commit)
-    handle_many = idempotent_batch(
+    handle = handled_once(pool, subscriber.name, handlers.one, after_outbox_commit=after_commit)
+    handle_many = batch_handled_once(
         pool,
         subscriber.name,
         handlers.one,
@@ -56,7 +56,7 @@ async def run_subscriber(subscriber: Subscriber, settings: Settings, host: str, 
     publisher = RoutingPublisher(settings)
     relay = OutboxRelay(pool, publisher, settings.outbox)
     runtime = ProcessRuntime(pool, publisher, relay)
-    handle, handle_many = idempotent_handlers(subscriber, settings, pool, after_commit=relay.wake)
+    handle, handle_many = inbox_handlers(subscriber, settings, pool, after_commit=relay.wake)
     consumer = create_consumer(
         settings,
         subscriber.subscription,

@@ -1,11 +1,11 @@
-"""MySQL helpers (aiomysql): pool, unit of work, migrations, idempotent consumption
+"""MySQL helpers (aiomysql): pool, unit of work, migrations, the inbox of consumed events
 and keyset pages. What code outside ``shared`` uses is re-exported here."""
 
-from shared.db.idempotency import (
+from shared.db.inbox import (
     UnitOfWorkBatchHandler,
     UnitOfWorkHandler,
-    idempotent,
-    idempotent_batch,
+    batch_handled_once,
+    handled_once,
 )
 from shared.db.keyset import (
     InvalidCursorError,
@@ -36,11 +36,11 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkBatchHandler",
     "UnitOfWorkHandler",
+    "batch_handled_once",
     "create_pool",
     "decode_cursor",
     "encode_cursor",
-    "idempotent",
-    "idempotent_batch",
+    "handled_once",
     "migrate",
     "page_of",
     "placeholders",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 import aiomysql
@@ -27,27 +27,33 @@ class StatementResult:
     rows: list[tuple[Any, ...]]
 
 
-class UnitOfWork:
-    """The transaction opens with its first statement (the pool's connections have
-    autocommit off): no ``BEGIN`` round trip. ``isolation`` defaults to REPEATABLE READ."""
+class ConnectionSource(Protocol):
+    """Where a unit of work's connection comes from, and what its commit and its end do."""
+
+    async def acquire(self) -> aiomysql.Connection: ...
+
+    async def commit(self, connection: aiomysql.Connection) -> None: ...
+
+    async def release(self, connection: aiomysql.Connection, *, committed: bool) -> None: ...
+
+    def outbox_written(self) -> None:
+        """The transaction now holds outbox rows."""
+
+
+def _no_op() -> None:
+    return None
+
+
+class PooledConnection:
+    """A connection of its own from the pool, at the given isolation, for one transaction."""
 
     def __init__(self, pool: aiomysql.Pool, isolation: str | None = None) -> None:
         if isolation is not None and isolation not in _ISOLATION_LEVELS:
             raise ValueError(f"isolation must be one of {sorted(_ISOLATION_LEVELS)}")
         self._pool = pool
         self._isolation = isolation or DEFAULT_ISOLATION
-        self._connection: aiomysql.Connection | None = None
-        self._committed = False
-        self.wrote_outbox = False
-        """Set by the outbox writer: the commit has events for the relay."""
 
-    @property
-    def connection(self) -> aiomysql.Connection:
-        if self._connection is None:
-            raise RuntimeError("the unit of work is not open")
-        return self._connection
-
-    async def __aenter__(self) -> UnitOfWork:
+    async def acquire(self) -> aiomysql.Connection:
         connection = await self._pool.acquire()
         try:
             if _session_isolation.get(connection, DEFAULT_ISOLATION) != self._isolation:
@@ -62,9 +68,76 @@ class UnitOfWork:
             connection.close()
             self._pool.release(connection)
             raise
-        self._connection = connection
+        return connection
+
+    async def commit(self, connection: aiomysql.Connection) -> None:
+        await connection.commit()
+
+    async def release(self, connection: aiomysql.Connection, *, committed: bool) -> None:
+        try:
+            if not committed:
+                await connection.rollback()
+        except Exception:
+            connection.close()  # a broken connection must not go back to the pool
+        finally:
+            self._pool.release(connection)
+
+    def outbox_written(self) -> None:
+        return None
+
+
+class UnitOfWork:
+    """The transaction opens with its first statement (the pool's connections have
+    autocommit off): no ``BEGIN`` round trip. ``isolation`` defaults to REPEATABLE READ.
+
+    ``after_outbox_commit`` runs after each commit of a transaction that wrote outbox
+    rows (the relay's wake), so that no use case has to remember it. ``on`` runs the
+    unit of work on another ``ConnectionSource`` (a request's shared transaction)."""
+
+    def __init__(
+        self,
+        pool: aiomysql.Pool,
+        isolation: str | None = None,
+        *,
+        after_outbox_commit: Callable[[], None] = _no_op,
+    ) -> None:
+        self._source: ConnectionSource = PooledConnection(pool, isolation)
+        self._after_outbox_commit = after_outbox_commit
+        self._connection: aiomysql.Connection | None = None
         self._committed = False
-        self.wrote_outbox = False
+        self._wrote_outbox = False
+
+    @property
+    def wrote_outbox(self) -> bool:
+        """Set by the outbox writer: the commit has events for the relay."""
+        return self._wrote_outbox
+
+    @wrote_outbox.setter
+    def wrote_outbox(self, wrote: bool) -> None:
+        self._wrote_outbox = wrote
+        if wrote:
+            self._source.outbox_written()
+
+    @classmethod
+    def on(cls, source: ConnectionSource) -> UnitOfWork:
+        uow = cls.__new__(cls)
+        uow._source = source
+        uow._after_outbox_commit = _no_op
+        uow._connection = None
+        uow._committed = False
+        uow._wrote_outbox = False
+        return uow
+
+    @property
+    def connection(self) -> aiomysql.Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._connection = await self._source.acquire()
+        self._committed = False
+        self._wrote_outbox = False
         return self
 
     async def __aexit__(
@@ -75,13 +148,7 @@ class UnitOfWork:
     ) -> None:
         connection = self.connection
         self._connection = None
-        try:
-            if not self._committed:
-                await connection.rollback()
-        except Exception:
-            connection.close()  # a broken connection must not go back to the pool
-        finally:
-            self._pool.release(connection)
+        await self._source.release(connection, committed=self._committed)
 
     async def execute(self, sql: str, args: Any = None) -> int:
         """Run parametrised SQL; return the affected row count."""
@@ -116,12 +183,16 @@ class UnitOfWork:
                     return results
 
     async def commit(self) -> None:
-        await self.connection.commit()
+        await self._source.commit(self.connection)
         self._committed = True
+        if self.wrote_outbox:
+            self._after_outbox_commit()
 
     async def commit_after(self, statements: Sequence[Statement]) -> list[StatementResult]:
         """Run the statements and commit, in one round trip; nothing is committed if one
         of them fails (the transaction stays open, and rolls back unless committed)."""
         results = await self.execute_batch([*statements, ("COMMIT", ())])
         self._committed = True
+        if self.wrote_outbox:
+            self._after_outbox_commit()
         return results[:-1]

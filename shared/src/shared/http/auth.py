@@ -118,14 +118,24 @@ class BearerAuth:
                 headers={"WWW-Authenticate": _challenge("invalid_token", exc.description)},
             ) from None
 
+    async def subject_of(self, request: Request) -> str | None:
+        """The subject of the request's principal, read as the routes read it; None when
+        the token is missing or refused (the route then answers it)."""
+        credentials = await _bearer_scheme(request)
+        try:
+            principal = await self.principal(credentials.credentials if credentials else None)
+        except Exception:
+            return None
+        return str(principal.subject)
 
-def install_bearer_auth(app: FastAPI, settings: AuthSettings) -> None:
+
+def install_bearer_auth(app: FastAPI, settings: AuthSettings) -> BearerAuth:
     """Also wraps the app's lifespan: the provider's keys are fetched at start."""
     auth = BearerAuth(settings)
     app.state.bearer_auth = auth
     if not settings.enabled:
         _describe_without_auth(app)
-        return
+        return auth
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -141,6 +151,7 @@ def install_bearer_auth(app: FastAPI, settings: AuthSettings) -> None:
             await auth.stop()
 
     app.router.lifespan_context = lifespan
+    return auth
 
 
 def _describe_without_auth(app: FastAPI) -> None:

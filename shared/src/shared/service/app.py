@@ -17,7 +17,7 @@ from shared.http.errors import install_domain_error_handlers, install_error_hand
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
 from shared.http.observability import observe
-from shared.service.idempotency import IdempotencyKeys, describe_idempotency_keys, purging_keys
+from shared.service.idempotency_keys import IdempotencyKeys, describe_idempotency_keys, purging_keys
 from shared.service.runtime import ServiceRuntime, start_runtime
 from shared.service.settings import ServiceSettings
 
@@ -94,17 +94,18 @@ def create_service_app(
     )
     install_error_handlers(app)
     install_domain_error_handlers(app, {InvalidCursorError: "query.cursor", **errors})
-    install_bearer_auth(app, settings.platform.auth)
-    describe_idempotency_keys(app)
-    # Inside the body limit: the key's fingerprint reads a body the limit already bounds.
-    app.add_middleware(IdempotencyKeys)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
-    for router in routers:
-        app.include_router(router)
+    auth = install_bearer_auth(app, settings.platform.auth)
 
     def runtime() -> ServiceRuntime:
         started: ServiceRuntime = app.state.runtime
         return started
+
+    describe_idempotency_keys(app)
+    # Inside the body limit: the key's fingerprint reads a body the limit already bounds.
+    app.add_middleware(IdempotencyKeys, caller_of=auth.subject_of, runtime=runtime)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
+    for router in routers:
+        app.include_router(router)
 
     async def database() -> bool:
         return await runtime().database_ready()

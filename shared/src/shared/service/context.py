@@ -16,18 +16,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _no_op() -> None:
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class UseCaseContext:
     unit_of_work: Callable[[], UnitOfWork]
-    """A new unit of work on the service's pool."""
+    """A new unit of work on the service's pool; its commit wakes the relay when it wrote
+    outbox rows."""
     source: str
     """CloudEvents ``source`` of every event the use cases raise."""
-    # Called after each commit that wrote outbox rows: the relay's wake().
-    after_commit: Callable[[], None] = _no_op
     clock: Callable[[], datetime] = field(default=utc_now)
     new_id: Callable[[], UUID] = field(default=uuid4)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from shared.service.context import UseCaseContext
-from shared.service.idempotency.transaction import request_transaction
+from shared.service.idempotency_keys.transaction import request_transaction
 
 
 async def use_case_context(request: Request) -> UseCaseContext:

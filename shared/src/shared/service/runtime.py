@@ -21,6 +21,9 @@ class ServiceRuntime(ProcessRuntime):
     settings: ServiceSettings
     context: UseCaseContext
 
+    def wake_relay(self) -> None:
+        self.relay.wake()
+
 
 async def start_runtime(
     settings: ServiceSettings, *, publisher: Publisher | None = None
@@ -39,7 +42,8 @@ async def start_runtime(
     )
     relay = OutboxRelay(relay_pool, publisher, platform.outbox)
     context = UseCaseContext(
-        unit_of_work=partial(UnitOfWork, pool), source=platform.source, after_commit=relay.wake
+        unit_of_work=partial(UnitOfWork, pool, after_outbox_commit=relay.wake),
+        source=platform.source,
     )
     return ServiceRuntime(
         pool=pool,

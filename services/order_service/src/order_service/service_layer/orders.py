@@ -1,4 +1,4 @@
-"""Use cases that change orders: one unit of work, one commit, then wake the relay."""
+"""Use cases that change orders: one unit of work, one commit (which wakes the relay)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ async def place_order(
         await OrderRepository(uow).add(order)
         await add_to_outbox(uow, context.envelopes([event]))
         await uow.commit()
-    context.after_commit()
     return order
 
 
@@ -45,5 +44,4 @@ async def cancel_order(
             Causation(context.source),
         )
         await uow.commit()
-    context.after_commit()
     return order

@@ -2,7 +2,7 @@
 
 The row is locked before the domain decides and before the outbox insert, so two
 writers of one order are serialised and its events reach the outbox in order.
-A subscriber that already holds a unit of work (``shared.db.idempotency``) calls
+A subscriber that already holds a unit of work (``shared.db.inbox``) calls
 ``apply_in`` with the causing event's ``Causation`` and commits together with its
 processed mark.
 """

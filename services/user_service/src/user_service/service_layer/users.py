@@ -1,5 +1,5 @@
-"""Commands that change a user: each writes the user, then its event, in one transaction,
-then wakes the relay."""
+"""Commands that change a user: each writes the user, then its event, in one transaction
+(whose commit wakes the relay)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ async def register_user(
         await UserRepository(uow).add(user)
         await add_to_outbox(uow, context.envelopes([event]))
         await uow.commit()
-    context.after_commit()
     return user
 
 
@@ -41,5 +40,4 @@ async def deactivate_user(context: UseCaseContext, user_id: UUID) -> User:
         await users.save(user)
         await add_to_outbox(uow, context.envelopes([event]))
         await uow.commit()
-    context.after_commit()
     return user

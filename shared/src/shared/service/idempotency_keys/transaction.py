@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import MutableMapping
-from types import TracebackType
 from typing import Any
 
 import aiomysql
@@ -31,14 +30,11 @@ class RequestTransaction:
         self._pool = pool
         self._uow: UnitOfWork | None = None
         self.commit_asked = False
-        self.after_commit_asked = False
         self.wrote_outbox = False
         """Set through the units of work the outbox writer wrote to, cleared by a rollback."""
 
     def context_for(self, context: UseCaseContext) -> UseCaseContext:
-        return dataclasses.replace(
-            context, unit_of_work=self._unit_of_work, after_commit=self._ask_after_commit
-        )
+        return dataclasses.replace(context, unit_of_work=self._unit_of_work)
 
     def install(self, scope: MutableMapping[str, Any]) -> dict[str, Any]:
         """``scope`` with this transaction in its request state, for ``request_transaction``."""
@@ -65,10 +61,7 @@ class RequestTransaction:
             await uow.__aexit__(None, None, None)
 
     def _unit_of_work(self) -> UnitOfWork:
-        return _SharedUnitOfWork(self)
-
-    def _ask_after_commit(self) -> None:
-        self.after_commit_asked = True
+        return UnitOfWork.on(_SharedConnection(self))
 
     async def _connection(self) -> aiomysql.Connection:
         if self.commit_asked:
@@ -83,39 +76,25 @@ class RequestTransaction:
                 await self._uow.connection.rollback()
 
 
-class _SharedUnitOfWork(UnitOfWork):
+class _SharedConnection:
+    """The request's one connection as a ``ConnectionSource``: a commit is only asked
+    for, and the end of a unit of work without one rolls the transaction back."""
+
     def __init__(self, transaction: RequestTransaction) -> None:
         self._transaction = transaction
-        super().__init__(transaction._pool)
 
-    @property
-    def wrote_outbox(self) -> bool:
-        return self._transaction.wrote_outbox
+    async def acquire(self) -> aiomysql.Connection:
+        return await self._transaction._connection()
 
-    @wrote_outbox.setter
-    def wrote_outbox(self, wrote: bool) -> None:
-        # UnitOfWork.__init__ clears it: only the outbox writer's True is passed on.
-        if wrote:
-            self._transaction.wrote_outbox = True
-
-    async def __aenter__(self) -> _SharedUnitOfWork:
-        self._connection = await self._transaction._connection()
-        self._committed = False
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._connection = None
-        if not self._committed:
-            await self._transaction._roll_back()
-
-    async def commit(self) -> None:
-        self._committed = True
+    async def commit(self, connection: aiomysql.Connection) -> None:
         self._transaction.commit_asked = True
+
+    def outbox_written(self) -> None:
+        self._transaction.wrote_outbox = True
+
+    async def release(self, connection: aiomysql.Connection, *, committed: bool) -> None:
+        if not committed:
+            await self._transaction._roll_back()
 
 
 def request_transaction(request: Request) -> RequestTransaction | None:

@@ -1,4 +1,4 @@
-"""``idempotent_batch`` and ``claim_many`` on MariaDB: one unit of work for a run of
+"""``batch_handled_once`` and ``claim_many`` on MariaDB: one unit of work for a run of
 events, each event claimed and applied once."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import aiomysql
 import pytest
 
 from shared.db import UnitOfWork
-from shared.db.idempotency import ClaimRaceError, claim, claim_many, idempotent, idempotent_batch
+from shared.db.inbox import ClaimRaceError, batch_handled_once, claim, claim_many, handled_once
 from shared.envelope import Envelope
 from shared.events import Event
 from tests.contract.events import create_tables, effect_counts, order_confirmed, record_effect
@@ -54,9 +54,9 @@ async def test_a_run_with_repeats_and_processed_events_applies_each_effect_once(
 ) -> None:
     await create_tables(mysql_pool)
     processed, new, repeated = order_confirmed(), order_confirmed(), order_confirmed()
-    await idempotent(mysql_pool, SUBSCRIBER, record_effect)(processed.event(), processed)
+    await handled_once(mysql_pool, SUBSCRIBER, record_effect)(processed.event(), processed)
 
-    handle_many = idempotent_batch(mysql_pool, SUBSCRIBER, record_effect)
+    handle_many = batch_handled_once(mysql_pool, SUBSCRIBER, record_effect)
     await handle_many(pairs([repeated, processed, new, repeated]))
     await handle_many(pairs([new, processed]))
 
@@ -73,7 +73,7 @@ async def test_a_failing_event_rolls_back_the_whole_run(mysql_pool: aiomysql.Poo
             raise RuntimeError("handler bug")
 
     with pytest.raises(RuntimeError):
-        await idempotent_batch(mysql_pool, SUBSCRIBER, fail_on_bad)(pairs([good, bad]))
+        await batch_handled_once(mysql_pool, SUBSCRIBER, fail_on_bad)(pairs([good, bad]))
 
     assert await effect_counts(mysql_pool) == {}
     async with UnitOfWork(mysql_pool) as uow:
@@ -95,7 +95,7 @@ async def test_the_batch_form_gets_only_the_newly_claimed_events_in_one_call(
     async def together(events: Sequence[tuple[Event, Envelope]], uow: UnitOfWork) -> None:
         calls.append([envelope.id for _, envelope in events])
 
-    handle_many = idempotent_batch(mysql_pool, SUBSCRIBER, unused, handle_together=together)
+    handle_many = batch_handled_once(mysql_pool, SUBSCRIBER, unused, handle_together=together)
     await handle_many(pairs([first, processed, second, first]))
     await handle_many(pairs([processed, second]))
 

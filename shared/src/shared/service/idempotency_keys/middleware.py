@@ -17,22 +17,28 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
+import aiomysql
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.unit_of_work import UnitOfWork
 from shared.http.errors import RETRY_AFTER_S, is_unavailable
-from shared.service.idempotency import store
-from shared.service.idempotency.header import (
+from shared.service.idempotency_keys import store
+from shared.service.idempotency_keys.header import (
     IDEMPOTENCY_KEY,
     REPLAYED,
     InvalidKeyError,
     fingerprint,
     parse_key,
 )
-from shared.service.idempotency.transaction import RequestTransaction
+from shared.service.idempotency_keys.transaction import RequestTransaction
 from shared.settings import IdempotencySettings
+
+if TYPE_CHECKING:
+    from shared.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +49,29 @@ _PROBLEM = "about:blank"
 _FIELD = f"header.{IDEMPOTENCY_KEY}"
 
 
+CallerOf = Callable[[Request], Awaitable[str | None]]
+"""The subject that scopes a request's key, None when the app must answer its token."""
+
+
+class KeyedRequestNeeds(Protocol):
+    """What a keyed request runs on: the service's runtime, once the app has started."""
+
+    @property
+    def pool(self) -> aiomysql.Pool: ...
+
+    @property
+    def settings(self) -> ServiceSettings: ...
+
+    def wake_relay(self) -> None: ...
+
+
 class IdempotencyKeys:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, *, caller_of: CallerOf, runtime: Callable[[], KeyedRequestNeeds]
+    ) -> None:
         self._app = app
+        self._caller_of = caller_of
+        self._runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -61,22 +87,13 @@ class IdempotencyKeys:
         except InvalidKeyError as exc:
             await _problem(send, 400, "Invalid Idempotency-Key", str(exc))
             return
-        caller = await _caller(scope, headers)
+        # The subject scopes the key: one caller never sees another's responses.
+        caller = await self._caller_of(Request(scope))
         if caller is None:  # the app answers the missing or bad token
             await self._app(scope, receive, send)
             return
-        await _Keyed(self._app, scope, receive, send, key=key, caller=caller).run()
-
-
-async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
-    """The subject that scopes the key: one caller never sees another's responses."""
-    auth = scope["app"].state.bearer_auth
-    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    try:
-        principal = await auth.principal(token.strip() if scheme.lower() == "bearer" else None)
-    except Exception:
-        return None
-    return str(principal.subject)
+        keyed = _Keyed(self._app, scope, receive, send, key=key, caller=caller)
+        await keyed.run(self._runtime())
 
 
 class _Keyed:
@@ -87,12 +104,11 @@ class _Keyed:
     ) -> None:
         self._app, self._scope, self._receive, self._send = app, scope, receive, send
         self._key, self._caller = key, caller
-        runtime = scope["app"].state.runtime
-        self._pool = runtime.pool
-        self._context = runtime.context
-        self._settings: IdempotencySettings = runtime.settings.platform.idempotency
 
-    async def run(self) -> None:
+    async def run(self, runtime: KeyedRequestNeeds) -> None:
+        self._pool = runtime.pool
+        self._wake_relay = runtime.wake_relay
+        self._settings: IdempotencySettings = runtime.settings.platform.idempotency
         body = await _read_body(self._receive)
         print_ = fingerprint(
             self._scope["method"],
@@ -172,8 +188,8 @@ class _Keyed:
         if not committed:
             await self._release(transaction.open_unit_of_work, token)
         await transaction.close()
-        if committed and transaction.after_commit_asked:
-            self._context.after_commit()
+        if committed and transaction.wrote_outbox:
+            self._wake_relay()
         await response.replay(self._send)
 
     async def _send_in_flight(self) -> None:

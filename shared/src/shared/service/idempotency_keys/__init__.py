@@ -3,11 +3,11 @@ key runs and its response is stored in the transaction of its change; a retry wi
 same key and request gets that response again, without writing or publishing anything.
 """
 
-from shared.service.idempotency.header import IDEMPOTENCY_KEY, REPLAYED
-from shared.service.idempotency.middleware import IdempotencyKeys
-from shared.service.idempotency.openapi import describe_idempotency_keys
-from shared.service.idempotency.purge import purge_expired_keys, purging_keys
-from shared.service.idempotency.transaction import RequestTransaction, request_transaction
+from shared.service.idempotency_keys.header import IDEMPOTENCY_KEY, REPLAYED
+from shared.service.idempotency_keys.middleware import IdempotencyKeys
+from shared.service.idempotency_keys.openapi import describe_idempotency_keys
+from shared.service.idempotency_keys.purge import purge_expired_keys, purging_keys
+from shared.service.idempotency_keys.transaction import RequestTransaction, request_transaction
 
 __all__ = [
     "IDEMPOTENCY_KEY",

@@ -1,8 +1,9 @@
-"""Effectively-once consumption: the handler's writes and a ``processed_events`` row
-(subscriber, event id) commit in one transaction; a redelivered event finds its row
-and is skipped. The table comes from the platform migration ``shared:0001``.
+"""The inbox of consumed events (effectively-once consumption): the handler's writes and
+a ``processed_events`` row (subscriber, event id) commit in one transaction; a
+redelivered event finds its row and is skipped. The table comes from the platform
+migration ``shared:0001``.
 
-``idempotent`` wraps a handler for one event per transaction, ``idempotent_batch``
+``handled_once`` wraps a handler for one event per transaction, ``batch_handled_once``
 for a run of events in one transaction, each event still claimed and applied once."""
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def _no_op() -> None:
     return None
 
 
-def idempotent(
+def handled_once(
     pool: aiomysql.Pool,
     subscriber: str,
     handler: UnitOfWorkHandler,
@@ -128,19 +129,19 @@ def idempotent(
             await _handle_once(event, envelope)
 
     async def _handle_once(event: Event, envelope: Envelope) -> None:
-        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+        async with UnitOfWork(
+            pool, isolation="READ COMMITTED", after_outbox_commit=after_outbox_commit
+        ) as uow:
             if not await claim(uow, subscriber, envelope.id):
                 EVENTS_DUPLICATE.labels(envelope.type, subscriber).inc()
                 return
             await handler(event, envelope, uow)
             await uow.commit()
-        if uow.wrote_outbox:
-            after_outbox_commit()
 
     return handle
 
 
-def idempotent_batch(
+def batch_handled_once(
     pool: aiomysql.Pool,
     subscriber: str,
     handler: UnitOfWorkHandler,
@@ -151,7 +152,7 @@ def idempotent_batch(
     """Wrap a handler so a run of events is handled in one unit of work, in order, each
     event at most once per event id (a repeat within the run counts once). With
     ``handle_together`` the newly claimed events go to it in one call instead.
-    ``after_outbox_commit`` as in ``idempotent``."""
+    ``after_outbox_commit`` as in ``handled_once``."""
 
     async def handle_many(events: Sequence[tuple[Event, Envelope]]) -> None:
         if not events:
@@ -160,8 +161,10 @@ def idempotent_batch(
             await _handle_run(events)
 
     async def _handle_run(events: Sequence[tuple[Event, Envelope]]) -> None:
-        # READ COMMITTED for the reasons given in ``idempotent``.
-        async with UnitOfWork(pool, isolation="READ COMMITTED") as uow:
+        # READ COMMITTED for the reasons given in ``handled_once``.
+        async with UnitOfWork(
+            pool, isolation="READ COMMITTED", after_outbox_commit=after_outbox_commit
+        ) as uow:
             fresh = await claim_many(uow, subscriber, [envelope.id for _, envelope in events])
             claimed = []
             for event, envelope in events:
@@ -177,8 +180,6 @@ def idempotent_batch(
                     with continuing_message(envelope.id):
                         await handler(event, envelope, uow)
             await uow.commit()
-        if uow.wrote_outbox:
-            after_outbox_commit()
         if len(claimed) < len(events):
             EVENTS_DUPLICATE.labels(events[0][1].type, subscriber).inc(len(events) - len(claimed))
 

@@ -6,7 +6,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from shared.service.idempotency.header import IDEMPOTENCY_KEY, KEY_PATTERN, MAX_KEY_LENGTH, REPLAYED
+from shared.service.idempotency_keys.header import (
+    IDEMPOTENCY_KEY,
+    KEY_PATTERN,
+    MAX_KEY_LENGTH,
+    REPLAYED,
+)
 
 _PARAMETER: dict[str, Any] = {
     "name": IDEMPOTENCY_KEY,
