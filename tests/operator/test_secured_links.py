@@ -47,7 +47,7 @@ CREDENTIALS_SETTINGS = f"{MANAGEMENT}USERNAME and {MANAGEMENT}PASSWORD (or their
 def monitor() -> Iterator[RabbitMQUser]:
     """The operator's own management user: tag ``monitoring``, read rights on ``/``, a
     unique name, deleted at the end (as ``rabbitmq_monitoring_user``, once per module:
-    each rabbitmqctl call costs a second here)."""
+    a user costs a few management calls)."""
     with rabbitmq_user(tags=("monitoring",)) as user:
         yield user
 

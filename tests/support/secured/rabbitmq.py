@@ -1,14 +1,17 @@
 """RabbitMQ secured: the TLS terminator in front of the local broker (amqps in front of
 127.0.0.1:5672, guest/guest; https in front of the management API on 127.0.0.1:15672),
-and users with unique names, tags and permissions made with rabbitmqctl (as root) and
+and users with unique names, tags and permissions made through the management API and
 deleted at the end, e.g. the operator's management credentials (tag ``monitoring``)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import secrets
-import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from tests.support.secured.stunnel import tls_terminator
 
 AMQP_PORT = 5672
 MANAGEMENT_PORT = 15672
-_RABBITMQCTL_S = 60.0
+_MANAGEMENT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -65,34 +68,19 @@ def rabbitmq_user(
 ) -> Iterator[RabbitMQUser]:
     """A user with a unique name on vhost ``/``; ``permissions`` are the configure, write
     and read regexes (the default lets it read, enough for the management API's queues)."""
-    # Hex: a password starting with "-" would be read as an option.
+    # Hex: a password that a URL carries as it is.
     user = RabbitMQUser(f"{prefix}-{uuid.uuid4().hex[:10]}", secrets.token_hex(16), tuple(tags))
-    rabbitmqctl("add_user", user.name, user.password, hide=(user.password,))
+    configure, write, read = permissions
+    management("PUT", f"users/{user.name}", {"password": user.password, "tags": ",".join(tags)})
     try:
-        rabbitmqctl("set_user_tags", user.name, *user.tags)
-        rabbitmqctl("set_permissions", "-p", "/", user.name, *permissions)
+        management(
+            "PUT",
+            f"permissions/%2F/{user.name}",
+            {"configure": configure, "write": write, "read": read},
+        )
         yield user
     finally:
-        rabbitmqctl("delete_user", user.name)
-
-
-def rabbitmqctl(*arguments: str, hide: Sequence[str] = ()) -> str:
-    """Run it; a failure's message shows none of ``hide`` (rabbitmqctl echoes its
-    arguments, a password among them)."""
-    completed = subprocess.run(
-        ["rabbitmqctl", "--quiet", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=_RABBITMQCTL_S,
-        check=False,
-    )
-    if completed.returncode != 0:
-        shown = " ".join(a for a in arguments[:2])
-        output = completed.stderr.strip() or completed.stdout.strip()
-        for secret in hide:
-            output = output.replace(secret, "***")
-        raise RuntimeError(f"rabbitmqctl {shown} ... failed ({completed.returncode}): {output}")
-    return completed.stdout
+        management("DELETE", f"users/{user.name}")
 
 
 def _require_up(port: int, what: str, timeout_s: float = 30.0) -> None:
@@ -113,18 +101,37 @@ def workload_user(rights: WorkloadRights, exchange: str, prefix: str = "eda-wl")
     rights on ``exchange`` included; yields its amqp:// URL on the local broker."""
     name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     password = secrets.token_hex(16)
-    rabbitmqctl("add_user", name, password, hide=(password,))
+    management("PUT", f"users/{name}", {"password": password, "tags": ""})
     try:
-        rabbitmqctl("set_permissions", "-p", "/", name, rights.configure, rights.write, rights.read)
-        rabbitmqctl(
-            "set_topic_permissions",
-            "-p",
-            "/",
-            name,
-            exchange,
-            rights.topic_write,
-            rights.topic_read,
+        management(
+            "PUT",
+            f"permissions/%2F/{name}",
+            {"configure": rights.configure, "write": rights.write, "read": rights.read},
+        )
+        management(
+            "PUT",
+            f"topic-permissions/%2F/{name}",
+            {"exchange": exchange, "write": rights.topic_write, "read": rights.topic_read},
         )
         yield f"amqp://{name}:{password}@127.0.0.1:{AMQP_PORT}/"
     finally:
-        rabbitmqctl("delete_user", name)
+        management("DELETE", f"users/{name}")
+
+
+def management(method: str, path: str, body: dict[str, str] | None = None) -> None:
+    """One call to the local management API as guest (rabbitmqctl starts an Erlang VM per
+    call: about a second each). A failure names the call, never a password."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{MANAGEMENT_PORT}/api/{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={
+            "Authorization": "Basic " + base64.b64encode(b"guest:guest").decode(),
+            "Content-Type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=_MANAGEMENT_S):  # noqa: S310
+            pass
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"RabbitMQ management API {method} /api/{path}: {exc.code}") from None
