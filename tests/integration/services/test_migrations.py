@@ -8,19 +8,23 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from shared.db.migrations import Migration, load_migrations, migrate, platform_migrations
 from shared.service import migrate_database
 from shared.settings import MySQLSettings
 from tests.support.mysql import mysql_settings_for_tests, server_connection, throwaway_database
 from tests.support.service_apps import ORDER_SERVICE, UNDER_TEST, USER_SERVICE
 
-PLATFORM = ["shared:0001_processed_events", "shared:0002_outbox"]
+PLATFORM = [
+    "shared:0001_processed_events",
+    "shared:0002_outbox",
+    "shared:0003_idempotency_keys",
+    "shared:0004_idempotency_claim_held",
+]
 EXPECTED = {
     USER_SERVICE: [
         *PLATFORM,
         "user_service:0001_users",
         "user_service:0002_order_ledger",
-        "user_service:0003_idempotency_keys",
-        "user_service:0004_idempotency_claim_held",
         "user_service:0005_users_known_by_provider_identity",
     ],
     ORDER_SERVICE: [
@@ -28,8 +32,6 @@ EXPECTED = {
         "order_service:0001_orders",
         "order_service:0002_customers",
         "order_service:0003_customers_known_by_any_fact",
-        "order_service:0004_idempotency_keys",
-        "order_service:0005_idempotency_claim_held",
         "order_service:0006_customers_known_by_identity",
     ],
 }
@@ -71,14 +73,53 @@ async def test_two_concurrent_runs_both_succeed_and_record_each_migration_once(
     assert await recorded_versions(empty) == sorted((v, 1) for v in EXPECTED[service_name])
 
 
-def test_every_service_keeps_idempotency_keys_in_the_same_table() -> None:
-    """One shape, one table: the middleware in shared writes both services' rows."""
-    user, order = (
-        {
-            path.name.split("_", 1)[1]: path.read_text()
-            for path in UNDER_TEST[name].definition.migrations_dir.glob("*_idempotency_*.sql")
-        }
-        for name in (USER_SERVICE, ORDER_SERVICE)
+# Before decision 35 each service created idempotency_keys with migrations of its own.
+SERVICE_COPIES = {
+    USER_SERVICE: (
+        "user_service:0003_idempotency_keys",
+        "user_service:0004_idempotency_claim_held",
+    ),
+    ORDER_SERVICE: (
+        "order_service:0004_idempotency_keys",
+        "order_service:0005_idempotency_claim_held",
+    ),
+}
+
+
+def history_with_service_copies(service_name: str) -> list[Migration]:
+    """The migrations as a database migrated before decision 35 ran them: the platform's
+    first two, then the service's, its own copies of the idempotency_keys files in place."""
+    definition = UNDER_TEST[service_name].definition
+    shared_copies = {m.version: m for m in platform_migrations()}
+    keys, claim_held = SERVICE_COPIES[service_name]
+    copies = [
+        Migration(keys, shared_copies["shared:0003_idempotency_keys"].sql),
+        Migration(claim_held, shared_copies["shared:0004_idempotency_claim_held"].sql),
+    ]
+    own = load_migrations(definition.migrations_dir, definition.migrations_namespace)
+    return sorted(
+        [shared_copies[v] for v in PLATFORM[:2]] + own + copies,
+        key=lambda m: (not m.version.startswith("shared:"), m.version),
     )
-    assert set(user) == {"idempotency_keys.sql", "idempotency_claim_held.sql"}
-    assert user == order
+
+
+async def test_a_database_with_the_service_copies_takes_the_shared_table_as_applied(
+    service_name: str, empty: MySQLSettings
+) -> None:
+    """Upgrading from service-owned copies: the shared migrations are recorded, not run
+    again (their ALTER would fail: the constraint exists), and nothing else is applied."""
+    await migrate(empty, empty.database, history_with_service_copies(service_name))
+    applied = await migrate_database(UNDER_TEST[service_name].definition, empty)
+    assert applied == ["shared:0003_idempotency_keys", "shared:0004_idempotency_claim_held"]
+    recorded = {version for version, _ in await recorded_versions(empty)}
+    assert set(SERVICE_COPIES[service_name]) | set(EXPECTED[service_name]) == recorded
+    async with (
+        server_connection(empty, empty.database) as connection,
+        connection.cursor() as cursor,
+    ):
+        await cursor.execute(
+            "SELECT COUNT(*) FROM information_schema.CHECK_CONSTRAINTS"
+            " WHERE CONSTRAINT_SCHEMA = %s AND CONSTRAINT_NAME = 'idempotency_keys_claim_held'",
+            (empty.database,),
+        )
+        assert await cursor.fetchone() == (1,)

@@ -1,10 +1,15 @@
 """Versioned SQL migrations, applied once each, in order, by one process at a time.
 
 A migration is a file ``NNNN_description.sql``. The platform's own tables
-(outbox, processed events) come first under the ``shared`` namespace, then the
-service's. ``schema_migrations`` records what ran with a checksum; an applied
-file that changed afterwards is an error, not a silent skip. A MySQL named lock
-serialises concurrent runs (two pods running the Helm hook at once).
+(outbox, processed events, HTTP idempotency keys) come first under the ``shared``
+namespace, then the service's. ``schema_migrations`` records what ran with a
+checksum; an applied file that changed afterwards is an error, not a silent skip. A
+MySQL named lock serialises concurrent runs (two pods running the Helm hook at once).
+
+A migration that took over the job of earlier ones (a table once created by each
+service, now by the platform) names them in a header line
+``-- replaces: service_a:0003_x, service_b:0004_x``. On a database where one of them
+is recorded it is recorded as applied without running: its SQL is already there.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ PLATFORM_MIGRATIONS_DIR = Path(__file__).parent / "sql"
 _FILE_NAME = re.compile(r"^(?P<number>[0-9]{4})_(?P<name>[a-z0-9_]+)\.sql$")
 _DATABASE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
+_REPLACES = re.compile(r"^--[ \t]*replaces:(?P<versions>.*)$", re.MULTILINE)
 # CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_LOST: nothing answers yet.
 _SERVER_NOT_UP = {2002, 2003, 2013}
 _SERVER_RETRY_S = 2.0
@@ -54,6 +60,16 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    @property
+    def replaces(self) -> frozenset[str]:
+        """Versions whose effect this migration repeats (the module docstring)."""
+        return frozenset(
+            version.strip()
+            for line in _REPLACES.finditer(self.sql)
+            for version in line["versions"].split(",")
+            if version.strip()
+        )
 
     def statements(self) -> list[str]:
         without_comments = "\n".join(
@@ -146,9 +162,13 @@ async def _apply_pending(cursor: aiomysql.Cursor, migrations: Sequence[Migration
                     "add a new migration instead of editing an applied one"
                 )
             continue
-        log.info("applying migration %s", migration.version)
-        for statement in migration.statements():
-            await cursor.execute(statement)
+        adopted = sorted(migration.replaces & applied.keys())
+        if adopted:
+            log.info("recording migration %s: %s applied it", migration.version, adopted[0])
+        else:
+            log.info("applying migration %s", migration.version)
+            for statement in migration.statements():
+                await cursor.execute(statement)
         await cursor.execute(
             "INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)",
             (migration.version, migration.checksum),

@@ -1,4 +1,7 @@
--- Idempotency-Key of the API's POSTs (decision 20), the same table in every service.
+-- replaces: user_service:0003_idempotency_keys, order_service:0004_idempotency_keys
+-- Idempotency-Key of the APIs' POSTs (decision 20), one table in every service's
+-- database, written by shared.service.idempotency_keys. Until decision 35 each
+-- service carried its own copy of this file.
 -- A row is claimed (status NULL) before the request runs, then completed with the
 -- response in the transaction of the change; `claim` says which request holds it.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
