@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.auth_settings import AuthSettings
 from shared.http.jwks import KeysUnavailableError, ProviderKeys, UnknownKeyError
+from tests.support.polling import eventually
 
 JWKS_URL = "https://idp.example.test/keys"
 
@@ -29,10 +30,12 @@ class FakeProvider:
         self.requests = 0
         self.down = False
         self.gate: asyncio.Event | None = None
+        self.fetching = asyncio.Event()
 
     async def fetch(self, url: str) -> Any:
         assert url == JWKS_URL
         self.requests += 1
+        self.fetching.set()
         if self.gate is not None:
             await self.gate.wait()
         if self.down:
@@ -92,9 +95,12 @@ async def test_concurrent_unknown_kids_share_one_fetch() -> None:
     keys = provider_keys(provider, clock)
     await keys.start()
     provider.keys.append(_jwk("k2"))
-    provider.gate = asyncio.Event()
+    provider.gate, provider.fetching = asyncio.Event(), asyncio.Event()
     waiting = [asyncio.create_task(keys.key("k2", may_refetch=True)) for _ in range(20)]
-    await asyncio.sleep(0)  # let every request reach the fetch
+    # The twenty tasks were queued before this wait: the first to run starts the fetch,
+    # and this test wakes only after the other nineteen have run up to their wait.
+    await asyncio.wait_for(provider.fetching.wait(), timeout=5)
+    assert not any(task.done() for task in waiting)
     provider.gate.set()
     found = await asyncio.gather(*waiting)
     assert {key.key_id for key in found} == {"k2"}
@@ -111,10 +117,8 @@ async def test_a_removed_key_is_refused_after_the_periodic_refresh() -> None:
     assert provider.requests == 1  # not stale yet
     clock.now += 2
     await keys.key("old", may_refetch=True)  # stale: served, and refreshed behind
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await eventually(lambda: keys.kids == {"new"}, timeout=5, what="the refreshed key set")
     assert provider.requests == 2
-    assert keys.kids == {"new"}
     clock.now += 1
     with pytest.raises(UnknownKeyError):
         await keys.key("old", may_refetch=True)
@@ -127,7 +131,8 @@ async def test_a_failed_refresh_keeps_the_keys_in_hand() -> None:
     provider.down = True
     clock.now += 10
     assert (await keys.key("k1", may_refetch=True)).key_id == "k1"
-    await asyncio.sleep(0)
+    # The background refresh fails as it starts: the provider counts it before raising.
+    await eventually(lambda: provider.requests == 2, timeout=5, what="a failed refresh")
     assert (await keys.key("k1", may_refetch=True)).key_id == "k1"
     await keys.stop()
 
