@@ -17,6 +17,7 @@ from shared.http.errors import install_domain_error_handlers, install_error_hand
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
 from shared.http.observability import observe
+from shared.http.request_metrics import RequestMetrics
 from shared.service.idempotency_keys import IdempotencyKeys, describe_idempotency_keys, purging_keys
 from shared.service.runtime import ServiceRuntime, start_runtime
 from shared.service.settings import ServiceSettings
@@ -115,4 +116,6 @@ def create_service_app(
 
     app.include_router(health_router({"database": database, "outbox_relay": outbox_relay}))
     observe(app, metrics=settings.http.metrics_port is None)
+    # Added last, so outermost: it sees the responses every other middleware sends.
+    app.add_middleware(RequestMetrics, service=service.name, routes=app.router.routes)
     return app

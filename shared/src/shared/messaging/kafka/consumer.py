@@ -31,7 +31,7 @@ from shared.messaging.names import group_for, topic_for
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, KafkaSettings, RetrySettings
-from shared.telemetry.metrics import KAFKA_CONSUMER_LAG
+from shared.telemetry.metrics import KAFKA_CONSUMER_LAG, SUBSCRIBER_IDLE
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
 
@@ -87,6 +87,7 @@ class KafkaConsumer:
         self._last_run: dict[TopicPartition, asyncio.Task[bool]] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
+        self._idle = SUBSCRIBER_IDLE.labels(subscription.subscriber)
         self._lag_measured_at = 0.0
         self._announced = False
         self._library_problems = LibraryProblems()
@@ -243,7 +244,8 @@ class KafkaConsumer:
 
     async def _measure_lag(self) -> None:
         """Lag of the assigned partitions: the last high watermark the fetches saw minus
-        the committed offset (or the position, before the first commit)."""
+        the committed offset (or the position, before the first commit); and the
+        subscriber's idle seconds while the lag is above zero."""
         now = time.monotonic()
         if now - self._lag_measured_at < _LAG_INTERVAL_S:
             return
@@ -258,6 +260,7 @@ class KafkaConsumer:
                 committed = await self._consumer.position(tp)
             lag += max(0, highwater - committed)
         self._lag.set(lag)
+        self._idle.set(self._processor.progress.idle_seconds(lag))
 
 
 class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
