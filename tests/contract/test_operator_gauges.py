@@ -1,6 +1,6 @@
-"""The gauges that tell an operator work is waiting without progress, against MariaDB
-and RabbitMQ: the outbox's oldest age and the relay's idle seconds, and a subscriber's
-idle seconds."""
+"""The gauges that tell an operator work is waiting without progress: the outbox's
+oldest age and the relay's idle seconds (MariaDB, RabbitMQ), and a subscriber's idle
+seconds (both brokers)."""
 
 from __future__ import annotations
 
@@ -88,10 +88,10 @@ async def test_outbox_age_and_relay_idle_grow_while_rows_wait_and_drop_to_zero_o
 
 
 async def test_a_subscriber_with_waiting_messages_and_a_stuck_handler_reports_idle(
-    rabbitmq: BrokerHarness,
+    broker: BrokerHarness,
 ) -> None:
-    subscription = rabbitmq.subscription(EVENT_TYPE)
-    await rabbitmq.provision(subscription)
+    subscription = broker.subscription(EVENT_TYPE)
+    await broker.provision(subscription)
     unblocked = asyncio.Event()
     handled: list[str] = []
 
@@ -103,13 +103,13 @@ async def test_a_subscriber_with_waiting_messages_and_a_stuck_handler_reports_id
         labels = {"subscriber": subscription.subscriber}
         return REGISTRY.get_sample_value("eda_subscriber_idle_seconds", labels) or 0.0
 
-    publisher = RoutingPublisher(rabbitmq.settings)
-    consumer = create_consumer(rabbitmq.settings, subscription, stuck_until_released)
+    publisher = RoutingPublisher(broker.settings)
+    consumer = create_consumer(broker.settings, subscription, stuck_until_released)
     try:
         async with running(consumer):
             sent = [order_confirmed(uuid.uuid4()) for _ in range(5)]
             await publisher.publish_encoded([OutgoingMessage.of(envelope) for envelope in sent])
-            # The depth is read every few seconds: the deadline allows several readings.
+            # The backlog is read every few seconds: the deadline allows several readings.
             await eventually(lambda: idle() > 0, timeout=30, interval=0.1, what="idle above 0")
             unblocked.set()
             await eventually(lambda: len(handled) == len(sent), what="every message handled")
