@@ -4,8 +4,10 @@ operator's ``OTEL_RESOURCE_ATTRIBUTES`` over them."""
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.telemetry.resource import own_attributes, process_resource, service_version
+from shared.telemetry.setup import record_build_info
 
 POD = {
     "K8S_NAMESPACE_NAME": "shop",
@@ -50,3 +52,14 @@ def test_otel_service_name_wins_over_the_default(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
     monkeypatch.setenv("OTEL_SERVICE_NAME", "orders-canary")
     assert process_resource("order-service", {}).attributes["service.name"] == "orders-canary"
+
+
+def build_info(service: str, version: str) -> float | None:
+    return REGISTRY.get_sample_value("eda_build_info", {"service": service, "version": version})
+
+
+def test_build_info_names_the_service_and_its_version() -> None:
+    record_build_info("unit-build-info", {"EDA_SERVICE_VERSION": "2.0.1"})
+    record_build_info("unit-build-info-dev", {})
+    assert build_info("unit-build-info", "2.0.1") == 1
+    assert build_info("unit-build-info-dev", "dev") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from shared.telemetry.logs import LogConfigError, configure_logging
 from shared.telemetry.metrics import BUILD_INFO
@@ -22,4 +23,9 @@ def init_telemetry(service_name: str) -> None:
         configure_tracing(service_name)
     except (LogConfigError, TelemetryConfigError) as exc:
         raise TelemetrySetupError(str(exc)) from None
-    BUILD_INFO.labels(service_name, service_version(os.environ)).set(1)
+    record_build_info(service_name, os.environ)
+
+
+def record_build_info(service_name: str, environ: Mapping[str, str]) -> None:
+    """``eda_build_info{service, version} 1``, version from ``EDA_SERVICE_VERSION``."""
+    BUILD_INFO.labels(service_name, service_version(environ)).set(1)
