@@ -10,8 +10,9 @@ import uuid
 import httpx
 from prometheus_client import REGISTRY
 
-from order_service.entrypoints.routes import ORDERS_READ
+from order_service.entrypoints.routes import ORDERS_READ, ORDERS_WRITE
 from tests.integration.auth.keys import Issuer, auth_settings, hs256_secret
+from tests.integration.services.idempotent_posts import CREATIONS
 from tests.support.service_apps import (
     ORDER_SERVICE,
     UNDER_TEST,
@@ -40,12 +41,16 @@ def counted(method: str, route: str, status: int) -> float:
 async def test_routed_refused_and_unmatched_requests_are_counted_with_their_codes() -> None:
     pair = hs256_secret()
     reader = Issuer(pair).headers(str(uuid.uuid4()), [ORDERS_READ])
+    admin = Issuer(pair).headers(str(uuid.uuid4()), [ORDERS_WRITE, "eda:admin"])
+    creation = CREATIONS[ORDER_SERVICE]
     path = f"/orders/{uuid.uuid4()}"
     checks = [
         ("GET", ORDER_ROUTE, 404),
         ("GET", ORDER_ROUTE, 401),
         ("GET", ORDER_ROUTE, 503),
         ("GET", "unmatched", 404),
+        ("POST", "/orders", creation.status),
+        ("POST", "/orders", 422),  # the idempotency key's middleware refuses a reuse
     ]
     before = {check: counted(*check) for check in checks}
 
@@ -61,6 +66,11 @@ async def test_routed_refused_and_unmatched_requests_are_counted_with_their_code
                 assert (await client.get(path, headers=reader)).status_code == 404
                 assert (await client.get(path)).status_code == 401
                 assert (await client.get(f"/no/such/{uuid.uuid4()}")).status_code == 404
+                key = {**admin, "content-type": "application/json", "idempotency-key": "k-1"}
+                first = await client.post("/orders", content=creation.body, headers=key)
+                assert first.status_code == creation.status, first.text
+                reused = await client.post("/orders", content=creation.other_body, headers=key)
+                assert reused.status_code == 422, reused.text
                 pool = app.state.runtime.pool
                 held = await pool.acquire()  # the pool's only connection
                 try:

@@ -15,8 +15,9 @@ from shared.http.request_metrics import (
     OTHER_METHOD,
     UNMATCHED,
     RequestMetrics,
+    RouteRecorder,
+    RouteTemplates,
     method_label,
-    route_label,
 )
 
 SERVICE = "unit-request-metrics"
@@ -43,21 +44,27 @@ def count(method: str, route: str, status: int) -> float:
 
 
 def refusing(app: ASGIApp) -> ASGIApp:
-    """A middleware that answers 409 to requests with ``x-conflict``, before routing."""
+    """A middleware that answers 409 to requests with ``x-conflict`` before routing, and
+    runs the app on a copy of the scope otherwise (as the idempotency keys do)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (b"x-conflict", b"1") in scope["headers"]:
             await PlainTextResponse("conflict", status_code=409)(scope, receive, send)
             return
-        await app(scope, receive, send)
+        await app({**scope}, receive, send)
 
     return middleware
 
 
+def templates() -> list[str]:
+    return [route.path for route in ROUTES]
+
+
 def metered_app() -> Starlette:
     app = Starlette(routes=ROUTES)
+    app.add_middleware(RouteRecorder)
     app.add_middleware(refusing)
-    app.add_middleware(RequestMetrics, service=SERVICE, routes=app.router.routes)
+    app.add_middleware(RequestMetrics, service=SERVICE, templates=templates)
     return app
 
 
@@ -78,7 +85,12 @@ def test_any_other_method_is_other(method: str) -> None:
 
 def test_a_path_no_route_matches_is_unmatched() -> None:
     scope = {"type": "http", "method": "GET", "path": "/etc/passwd", "root_path": ""}
-    assert route_label(scope, ROUTES) == UNMATCHED
+    assert RouteTemplates(templates).match(scope) == UNMATCHED
+
+
+def test_a_path_is_matched_to_its_template_below_the_root_path() -> None:
+    scope = {"type": "http", "method": "GET", "path": "/api/orders/o-1", "root_path": "/api"}
+    assert RouteTemplates(templates).match(scope) == "/orders/{order_id}"
 
 
 async def test_a_request_is_counted_under_its_route_template() -> None:

@@ -3,15 +3,22 @@ middleware refuses included (the OpenTelemetry HTTP semantic conventions).
 
 Labels stay bounded: the route is the matched route's template, or ``unmatched``; a
 method outside the standard ones is ``_OTHER``; the status is what the app sent (500
-when it raised before sending one)."""
+when it raised before sending one).
+
+Two middlewares: ``RequestMetrics``, outermost, times the request and puts a slot in
+the scope; ``RouteRecorder``, innermost, writes the template of the route the router
+chose into it. The slot is one object, so it reaches the router's scope even through a
+middleware that runs the app on a copy of the scope (the idempotency keys do). A
+request refused before routing is matched against the app's route templates."""
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 
 from prometheus_client import Histogram
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.telemetry.metrics import HTTP_SERVER_DURATION
@@ -21,38 +28,69 @@ STANDARD_METHODS = frozenset(
 )
 OTHER_METHOD = "_OTHER"
 UNMATCHED = "unmatched"
+_SLOT = "eda.route_slot"
 
 
 def method_label(method: str) -> str:
     return method if method in STANDARD_METHODS else OTHER_METHOD
 
 
-def route_label(scope: Scope, routes: Sequence[BaseRoute]) -> str:
-    """The template of the route that served the request; for a request refused before
-    routing (or whose scope a middleware copied), the route it would have reached."""
-    route = scope.get("route")
-    if isinstance(route, Route):
-        return route.path
-    partial: str | None = None
-    for candidate in routes:
-        if not isinstance(candidate, Route):
-            continue
-        match, _ = candidate.matches(scope)
-        if match is Match.FULL:
-            return candidate.path
-        if match is Match.PARTIAL and partial is None:
-            partial = candidate.path  # the path matched, the method did not: a 405
-    return partial or UNMATCHED
+class _RouteSlot:
+    __slots__ = ("template",)
+
+    def __init__(self) -> None:
+        self.template: str | None = None
+
+
+class RouteTemplates:
+    """Matches a path against route templates (``/orders/{order_id}``), compiled once
+    on first use, when every route is known."""
+
+    def __init__(self, templates: Callable[[], Iterable[str]]) -> None:
+        self._templates = templates
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
+
+    def match(self, scope: Scope) -> str:
+        if self._compiled is None:
+            self._compiled = [(compile_path(path)[0], path) for path in self._templates()]
+        path = str(scope["path"])
+        root = str(scope.get("root_path", ""))
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        for pattern, template in self._compiled:
+            if pattern.match(path):
+                return template
+        return UNMATCHED
+
+
+class RouteRecorder:
+    """Innermost middleware: the template of the route the router chose, for
+    ``RequestMetrics``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            slot = scope.get(_SLOT)
+            route = scope.get("route")
+            if isinstance(slot, _RouteSlot) and isinstance(route, BaseRoute):
+                slot.template = getattr(route, "path", None)
 
 
 class RequestMetrics:
-    """Outermost middleware: times each HTTP request until the app returns."""
+    """Outermost middleware: times each HTTP request until the app returns.
+    ``templates`` gives the app's route templates, for requests refused before
+    routing."""
 
-    def __init__(self, app: ASGIApp, *, service: str, routes: Sequence[BaseRoute]) -> None:
-        """``routes`` is the app's live route list (routes added later count)."""
+    def __init__(
+        self, app: ASGIApp, *, service: str, templates: Callable[[], Iterable[str]]
+    ) -> None:
         self._app = app
         self._service = service
-        self._routes = routes
+        self._templates = RouteTemplates(templates)
         self._children: dict[tuple[str, str, int], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,6 +99,7 @@ class RequestMetrics:
             return
         started = time.perf_counter()
         status = 500
+        slot = scope[_SLOT] = _RouteSlot()
 
         async def sending(message: Message) -> None:
             nonlocal status
@@ -71,12 +110,13 @@ class RequestMetrics:
         try:
             await self._app(scope, receive, sending)
         finally:
-            self._histogram(scope, status).observe(time.perf_counter() - started)
+            route = slot.template or self._templates.match(scope)
+            self._histogram(scope["method"], route, status).observe(time.perf_counter() - started)
 
-    def _histogram(self, scope: Scope, status: int) -> Histogram:
-        key = (method_label(scope["method"]), route_label(scope, self._routes), status)
+    def _histogram(self, method: str, route: str, status: int) -> Histogram:
+        key = (method_label(method), route, status)
         child = self._children.get(key)
         if child is None:
-            child = HTTP_SERVER_DURATION.labels(self._service, key[0], key[1], str(status))
+            child = HTTP_SERVER_DURATION.labels(self._service, key[0], route, str(status))
             self._children[key] = child
         return child
