@@ -15,12 +15,22 @@ import aiomysql
 from shared.db.unit_of_work import UnitOfWork
 from shared.messaging.protocols import Publisher
 from shared.outbox.relay import OutboxRelay
-from shared.telemetry.metrics import OUTBOX_BACKLOG
+from shared.telemetry.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_RELAY_IDLE
 
 log = logging.getLogger(__name__)
 
 RELAY_STOP_TIMEOUT_S = 10.0
 BACKLOG_INTERVAL_S = 5.0
+# The oldest pending row is the one of the lowest id: MIN(id) reads the pending index
+# only, where MIN(created_at) would read every pending row. Its age is taken on the
+# database's clock, the one that wrote created_at.
+_OUTBOX_STATE = (
+    "SELECT DATABASE(), p.pending,"
+    " COALESCE(TIMESTAMPDIFF(MICROSECOND, o.created_at, CURRENT_TIMESTAMP(6)), 0)"
+    " FROM (SELECT COUNT(*) AS pending, MIN(id) AS oldest FROM outbox"
+    " WHERE published_at IS NULL) p"
+    " LEFT JOIN outbox o ON o.id = p.oldest"
+)
 POOL_CLOSE_TIMEOUT_S = 10.0
 
 
@@ -40,19 +50,26 @@ class ProcessRuntime:
             self._backlog_task = asyncio.create_task(self._measure_backlog(), name="backlog")
 
     async def _measure_backlog(self) -> None:
-        """Keep the ``eda_outbox_backlog`` gauge current while the relay runs."""
+        """Keep the outbox gauges current while the relay runs."""
         while True:
             try:
-                # The relay's isolation, on its connections: no SET back and forth.
-                async with UnitOfWork(self.relay_pool or self.pool, "READ COMMITTED") as uow:
-                    row = await uow.fetchone(
-                        "SELECT DATABASE(), COUNT(*) FROM outbox WHERE published_at IS NULL"
-                    )
-                if row is not None:
-                    OUTBOX_BACKLOG.labels(str(row[0])).set(int(row[1]))
+                await self.measure_outbox()
             except Exception as exc:  # the database is away: the relay says so too
                 log.debug("reading the outbox backlog failed: %s", exc)
             await asyncio.sleep(BACKLOG_INTERVAL_S)
+
+    async def measure_outbox(self) -> None:
+        """Set ``eda_outbox_backlog``, ``eda_outbox_oldest_age_seconds`` and
+        ``eda_outbox_relay_idle_seconds`` of this process's database."""
+        # The relay's isolation, on its connections: no SET back and forth.
+        async with UnitOfWork(self.relay_pool or self.pool, "READ COMMITTED") as uow:
+            row = await uow.fetchone(_OUTBOX_STATE)
+        if row is None:
+            return
+        database, pending, age_us = str(row[0]), int(row[1]), int(row[2])
+        OUTBOX_BACKLOG.labels(database).set(pending)
+        OUTBOX_OLDEST_AGE.labels(database).set(max(0, age_us) / 1_000_000 if pending else 0)
+        OUTBOX_RELAY_IDLE.labels(database).set(self.relay.progress.idle_seconds(pending))
 
     async def database_ready(self) -> bool:
         async with UnitOfWork(self.pool) as uow:

@@ -44,6 +44,7 @@ from shared.telemetry.metrics import (
     EVENTS_RETRIED,
     HANDLER_DURATION,
 )
+from shared.telemetry.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class MessageProcessor:
         self._batch_handler = batch_handler
         self._dead_letters = dead_letters
         self._backoff = Backoff(retry, jitter)
+        self.progress = Progress()
+        """When an event last reached its outcome (``eda_subscriber_idle_seconds``)."""
 
     def stop(self) -> None:
         self._backoff.stop()
@@ -163,6 +166,7 @@ class MessageProcessor:
             started = time.perf_counter()
             await self._batch_handler([(item.event, item.envelope) for item in parsed])
             self._handler_duration.observe(time.perf_counter() - started)
+            self.progress.completed()
         except Exception as exc:
             # A single event's failure is told once by the one-event handling that
             # follows, with its retries; a batch's is worth a line of its own.
@@ -218,6 +222,7 @@ class MessageProcessor:
                 started = time.perf_counter()
                 await self._handler(event, envelope)
                 self._handler_duration.observe(time.perf_counter() - started)
+                self.progress.completed()
                 return
             except PermanentError as exc:
                 await self._dead_letter(
@@ -276,6 +281,7 @@ class MessageProcessor:
                 log.warning("dead-letter publish failed (%s); retrying in %.2fs", exc, delay)
                 await self._backoff.pause(delay)
         self._dead_lettered.inc()
+        self.progress.completed()
         span.dead_lettered(reason if span_reason is None else span_reason, attempts)
 
 

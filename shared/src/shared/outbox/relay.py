@@ -23,6 +23,7 @@ from shared.messaging.protocols import OutgoingMessage, Publisher
 from shared.outbox.lanes import HELD_ELSEWHERE, Lanes, PassOutcome
 from shared.outbox.store import OutboxStore
 from shared.settings import OutboxSettings
+from shared.telemetry.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class OutboxRelay:
         self.lanes = Lanes(settings, self.relay_pass, self._purge_when_due)
         self._last_purge = 0.0
         self.published = 0
+        self.progress = Progress()
+        """When this relay last published (``eda_outbox_relay_idle_seconds``)."""
 
     @property
     def running(self) -> bool:
@@ -79,6 +82,7 @@ class OutboxRelay:
             await store.mark_published(uow, [row[0] for row in rows])
             await uow.commit()
             self.published += len(rows)
+            self.progress.completed()
             per_bucket = Counter(row[1] for row in rows)
             full = store.saturated or max(per_bucket.values()) >= share
             return PassOutcome(len(rows), may_have_left_rows=full)

@@ -17,6 +17,7 @@ from shared.http.errors import install_domain_error_handlers, install_error_hand
 from shared.http.health import health_router
 from shared.http.limits import BodySizeLimit
 from shared.http.observability import observe
+from shared.http.request_metrics import RequestMetrics, RouteRecorder
 from shared.service.idempotency_keys import IdempotencyKeys, describe_idempotency_keys, purging_keys
 from shared.service.runtime import ServiceRuntime, start_runtime
 from shared.service.settings import ServiceSettings
@@ -101,6 +102,7 @@ def create_service_app(
         return started
 
     describe_idempotency_keys(app)
+    app.add_middleware(RouteRecorder)  # added first, so innermost: it sees the route chosen
     # Inside the body limit: the key's fingerprint reads a body the limit already bounds.
     app.add_middleware(IdempotencyKeys, caller_of=auth.subject_of, runtime=runtime)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
@@ -115,4 +117,14 @@ def create_service_app(
 
     app.include_router(health_router({"database": database, "outbox_relay": outbox_relay}))
     observe(app, metrics=settings.http.metrics_port is None)
+    # Added last, so outermost: it sees the responses every other middleware sends.
+    app.add_middleware(RequestMetrics, service=service.name, templates=partial(_templates, app))
     return app
+
+
+def _templates(app: FastAPI) -> list[str]:
+    """Every documented route template, prefixes of included routers resolved (the
+    OpenAPI document's paths), and the app's own top-level routes. Routes left out of
+    the document (probes, scrapes) are known from the router when they answer."""
+    top_level = [getattr(route, "path", None) for route in app.routes]
+    return [*app.openapi().get("paths", {}), *(path for path in top_level if isinstance(path, str))]

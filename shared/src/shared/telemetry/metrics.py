@@ -1,7 +1,9 @@
 """Prometheus metrics of every process, on the default registry (``/metrics``).
 
 Label sets stay small and bounded: event types and subscriber names come from the
-registry and the catalogue, never from message content."""
+registry and the catalogue, never from message content; HTTP requests are labelled by
+route template, standard method and status code, never by path or header
+(``shared.http.request_metrics``)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,35 @@ OUTBOX_BACKLOG = Gauge(
     "eda_outbox_backlog",
     "Outbox rows committed but not yet published, by database.",
     ["database"],
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "eda_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not yet published (0 when none), by database.",
+    ["database"],
+)
+OUTBOX_RELAY_IDLE = Gauge(
+    "eda_outbox_relay_idle_seconds",
+    "Seconds since this process's relay last published while rows are pending"
+    " (0 when none are), by database.",
+    ["database"],
+)
+SUBSCRIBER_IDLE = Gauge(
+    "eda_subscriber_idle_seconds",
+    "Seconds since the subscriber last completed an event while its backlog is above"
+    " zero (0 when it is zero).",
+    ["subscriber"],
+)
+BUILD_INFO = Gauge(
+    "eda_build_info",
+    "Always 1; the labels name the process's service and its version.",
+    ["service", "version"],
+)
+HTTP_SERVER_DURATION = Histogram(
+    "http_server_request_duration_seconds",
+    "Duration of HTTP server requests (OpenTelemetry HTTP semantic conventions).",
+    ["service", "http_request_method", "http_route", "http_response_status_code"],
+    # The OpenTelemetry default buckets for http.server.request.duration.
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10),
 )
 KAFKA_CONSUMER_LAG = Gauge(
     "eda_kafka_consumer_lag",

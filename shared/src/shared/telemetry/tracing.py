@@ -4,7 +4,8 @@ Off (``tracer()`` is None) unless ``OTEL_TRACES_EXPORTER=otlp`` or an OTLP endpo
 (``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set, and
 always off with ``OTEL_SDK_DISABLED=true``. When on: W3C trace context, the sampler of
 ``OTEL_TRACES_SAMPLER`` (default: parent-based always-on), batch export over
-OTLP HTTP/protobuf, resource from ``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES``.
+OTLP HTTP/protobuf, resource from ``shared.telemetry.resource`` (``service.version``,
+``k8s.*``) with ``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES`` over it.
 
 A parent-based sampler does not follow the sampled flag of a caller's ``traceparent``
 for a SERVER span (the HTTP edge): any client could otherwise force every one of its
@@ -22,7 +23,6 @@ from collections.abc import Mapping, Sequence
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import (
@@ -35,6 +35,8 @@ from opentelemetry.sdk.trace.sampling import (
 )
 from opentelemetry.trace import Link, SpanKind, Tracer, TraceState
 from opentelemetry.util.types import Attributes
+
+from shared.telemetry.resource import process_resource
 
 INSTRUMENTATION_NAME = "shared"
 _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
@@ -158,9 +160,7 @@ def configure_tracing(
     )
 
     sampler = sampler_from(environ)
-    resource = Resource.create()
-    if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
-        resource = resource.merge(Resource({SERVICE_NAME: default_service_name}))
+    resource = process_resource(default_service_name, environ)
     provider = TracerProvider(resource=resource, sampler=sampler)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from functools import partial
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -31,7 +32,7 @@ from shared.messaging.names import group_for, topic_for
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, KafkaSettings, RetrySettings
-from shared.telemetry.metrics import KAFKA_CONSUMER_LAG
+from shared.telemetry.metrics import KAFKA_CONSUMER_LAG, SUBSCRIBER_IDLE
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
 
@@ -87,6 +88,8 @@ class KafkaConsumer:
         self._last_run: dict[TopicPartition, asyncio.Task[bool]] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
+        self._idle = SUBSCRIBER_IDLE.labels(subscription.subscriber)
+        self._held = 0  # records fetched whose runs have not finished
         self._lag_measured_at = 0.0
         self._announced = False
         self._library_problems = LibraryProblems()
@@ -149,6 +152,11 @@ class KafkaConsumer:
         run = asyncio.create_task(self._run(tp, records, self._last_run.get(tp)))
         self._last_run[tp] = run
         self._in_flight.add(run)
+        self._held += len(records)
+        run.add_done_callback(partial(self._release, len(records)))
+
+    def _release(self, records: int, _run: asyncio.Task[bool]) -> None:
+        self._held -= records
 
     async def _run(
         self,
@@ -168,12 +176,16 @@ class KafkaConsumer:
         return done == len(records)
 
     async def _wait_for_room(self) -> None:
-        """Return once fewer than ``runs_in_flight`` runs are left."""
+        """Return once fewer than ``runs_in_flight`` runs are left; the lag and idle
+        gauges are kept current meanwhile (stuck runs would otherwise freeze them)."""
         while True:
             self._forget_finished_runs()
             if len(self._in_flight) < self._settings.runs_in_flight:
                 return
-            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                self._in_flight, timeout=_LAG_INTERVAL_S, return_when=asyncio.FIRST_COMPLETED
+            )
+            await self._measure_lag()
 
     def _forget_finished_runs(self) -> None:
         """Drop the finished runs; one that raised stops the consumer with its error."""
@@ -243,7 +255,8 @@ class KafkaConsumer:
 
     async def _measure_lag(self) -> None:
         """Lag of the assigned partitions: the last high watermark the fetches saw minus
-        the committed offset (or the position, before the first commit)."""
+        the committed offset (or the position, before the first commit); and the
+        subscriber's idle seconds while the lag is above zero."""
         now = time.monotonic()
         if now - self._lag_measured_at < _LAG_INTERVAL_S:
             return
@@ -258,6 +271,9 @@ class KafkaConsumer:
                 committed = await self._consumer.position(tp)
             lag += max(0, highwater - committed)
         self._lag.set(lag)
+        # Before the first commit the lag counts from the position, which is past every
+        # fetched record: records held by runs that do not finish count as waiting too.
+        self._idle.set(self._processor.progress.idle_seconds(lag + self._held))
 
 
 class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -22,7 +22,7 @@ from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, S
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, RabbitMQSettings, RetrySettings
-from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH
+from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH, SUBSCRIBER_IDLE
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
 
@@ -59,6 +59,7 @@ class RabbitMQConsumer:
         self._buffer: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
         self._stopping = asyncio.Event()
         self._ready = False
+        self._in_progress = 0
 
     @property
     def ready(self) -> bool:
@@ -125,9 +126,13 @@ class RabbitMQConsumer:
             if delivery is _END:
                 break
             deliveries.append(delivery)
-        done = await self._processor.process_many([self._incoming(d) for d in deliveries])
-        if done:
-            await self._ack(deliveries[done - 1])
+        self._in_progress = len(deliveries)
+        try:
+            done = await self._processor.process_many([self._incoming(d) for d in deliveries])
+            if done:
+                await self._ack(deliveries[done - 1])
+        finally:
+            self._in_progress = 0
         return len(deliveries) == len(batch) and done == len(deliveries)
 
     def _incoming(self, delivery: AbstractIncomingMessage) -> IncomingMessage:
@@ -142,10 +147,13 @@ class RabbitMQConsumer:
         )
 
     async def _measure_depth(self, connection: aio_pika.abc.AbstractConnection, queue: str) -> None:
-        """Messages ready in the queue, every few seconds, on a channel of its own (a
-        failed passive declare closes its channel). Best effort: while the connection
-        is being re-established the gauge keeps its last value."""
+        """Messages ready in the queue every few seconds, on a channel of its own (a
+        failed passive declare closes its channel), and the subscriber's idle seconds
+        while messages wait: ready ones, or delivered ones not yet acknowledged (with a
+        stuck handler, all of them may be delivered). Best effort: while the connection
+        is being re-established the gauges keep their last values."""
         gauge = RABBITMQ_QUEUE_DEPTH.labels(self._subscription.subscriber, queue)
+        idle = SUBSCRIBER_IDLE.labels(self._subscription.subscriber)
         channel: aio_pika.abc.AbstractChannel | None = None
         try:
             while True:
@@ -153,7 +161,10 @@ class RabbitMQConsumer:
                     if channel is None or channel.is_closed:
                         channel = await connection.channel()
                     declared = await channel.declare_queue(queue, passive=True)
-                    gauge.set(declared.declaration_result.message_count or 0)
+                    depth = declared.declaration_result.message_count or 0
+                    gauge.set(depth)
+                    held = self._buffer.qsize() + self._in_progress
+                    idle.set(self._processor.progress.idle_seconds(depth + held))
                 except Exception as exc:  # a measurement never stops the consumer
                     log.debug("reading the depth of %s failed: %s", queue, exc)
                 await asyncio.sleep(_DEPTH_INTERVAL_S)
