@@ -2,7 +2,8 @@
 
 While cut, open connections are closed and new ones are accepted and closed at
 once, as when a network link or the server goes away; ``restore`` lets traffic
-through again. Used instead of stopping shared servers.
+through again. ``delay_s`` holds every chunk that long in each direction, as a slow
+link would. Used instead of stopping shared servers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class FaultProxy:
         self._links: set[asyncio.StreamWriter] = set()
         self._cut = False
         self.port = 0
+        self.delay_s = 0.0
 
     @property
     def address(self) -> str:
@@ -71,6 +73,8 @@ class FaultProxy:
                 data = await reader.read(65536)
                 if not data or self._cut:
                     break
+                if self.delay_s:
+                    await asyncio.sleep(self.delay_s)  # the fault itself: a slow link
                 writer.write(data)
                 await writer.drain()
         finally:
