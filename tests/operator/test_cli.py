@@ -24,7 +24,7 @@ OPERATOR = str(Path(sys.executable).parent / "eda-operator")
 async def test_the_console_script_scales_in_its_namespace_and_stops_on_sigterm(
     cluster: Cluster, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    health_port = free_port()
+    health_port, metrics_port = free_port(), free_port()
     environment = {
         **os.environ,  # KUBECONFIG points at the emulator
         "EDA_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -32,6 +32,7 @@ async def test_the_console_script_scales_in_its_namespace_and_stops_on_sigterm(
         "EDA_OPERATOR__INTERVAL_S": "0.5",
         "EDA_OPERATOR__NAMESPACE": NAMESPACE,
         "EDA_OPERATOR__HEALTH_PORT": str(health_port),
+        "EDA_OPERATOR__METRICS_PORT": str(metrics_port),
     }
     log = (tmp_path / "operator.log").open("wb")
     process = await asyncio.create_subprocess_exec(
@@ -55,7 +56,12 @@ async def test_the_console_script_scales_in_its_namespace_and_stops_on_sigterm(
         assert cluster.replicas("orders-order-placed") == 2
         async with httpx.AsyncClient() as client:
             response = await client.get(f"http://127.0.0.1:{health_port}/healthz")
-        assert response.status_code == 200
+            assert response.status_code == 200
+            metrics = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+        series = f'{{deployment="orders-order-placed",namespace="{NAMESPACE}"}}'
+        assert f"eda_operator_backlog{series} 0.0" in metrics
+        assert f"eda_operator_desired_replicas{series} 2.0" in metrics
+        assert "process_start_time_seconds" in metrics
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -17,6 +17,7 @@ import kopf
 
 from scaling_operator.handlers import build_registry
 from scaling_operator.kube import login
+from scaling_operator.metrics import serve_metrics
 from scaling_operator.settings import load_config
 from scaling_operator.startup import check_links
 from shared.links import LinkMisconfigured
@@ -46,6 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     namespace = args.namespace or config.operator.namespace
     health = config.operator
+    if health.metrics_port:
+        try:
+            serve_metrics(health.metrics_host, health.metrics_port)
+        except OSError as exc:
+            print(
+                f"eda-operator: EDA_OPERATOR__METRICS_PORT: cannot serve /metrics on"
+                f" {health.metrics_host}:{health.metrics_port} ({exc.strerror})",
+                file=sys.stderr,
+            )
+            return 1
     kopf.run(
         registry=build_registry(config),
         # One replica: without kopf's peering, two would both scale the same Deployments.

@@ -33,6 +33,7 @@ from scaling_operator.kube import (
     ForbiddenError,
     NotFoundError,
 )
+from scaling_operator.metrics import record_decision, record_reading
 from scaling_operator.settings import OperatorConfig
 from scaling_operator.spec import InvalidSpecError, ScalerSpec, Source, parse_spec
 from scaling_operator.status import (
@@ -96,6 +97,7 @@ class Reconciler:
 
         events, topology_failure = await self._topology(scaler.source, state, logger)
         reading = self._combined(await read_backlog(self._config, scaler.source), state)
+        record_reading(namespace, scaler.deployment, _backlog(reading))
         broker = _broker_condition(reading)
         # A broker that answers but refuses the declaration (e.g. a queue declared with
         # other arguments) is worth one warning; an unreachable one has its own.
@@ -142,6 +144,7 @@ class Reconciler:
             state.history = ScalingHistory.starting(now, current)
         decision = decide(scaler.policy, state.history, now, current, reading)
         state.history = decision.history
+        record_decision(namespace, scaler.deployment, decision.desired)
 
         timestamp = utc_now()
         patch: dict[str, Any] = {

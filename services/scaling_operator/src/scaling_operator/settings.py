@@ -57,6 +57,9 @@ class OperatorSettings(BaseSettings, FileBackedModel):
     health_host: str = "127.0.0.1"
     health_port: int = Field(default=8080, ge=0, le=65535)
     """Liveness endpoint ``/healthz`` (0 turns it off)."""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    """Prometheus ``/metrics`` (backlog and desired replicas per scaler); 0: not served."""
 
     @model_validator(mode="after")
     def _management_is_consistent(self) -> OperatorSettings:
