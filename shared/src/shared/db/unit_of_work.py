@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 import aiomysql
@@ -16,6 +16,8 @@ DEFAULT_ISOLATION = "REPEATABLE READ"  # InnoDB's own default
 # The session isolation each pooled connection was last given: set only when it changes.
 _session_isolation: WeakKeyDictionary[aiomysql.Connection, str] = WeakKeyDictionary()
 
+
+_Repository = TypeVar("_Repository")
 
 Statement = tuple[str, Sequence[Any]]
 """Parametrised SQL (``%s`` markers) and its values."""
@@ -149,6 +151,12 @@ class UnitOfWork:
         connection = self.connection
         self._connection = None
         await self._source.release(connection, committed=self._committed)
+
+    def repository(self, kind: Callable[[UnitOfWork], _Repository]) -> _Repository:
+        """``kind``'s repository on this transaction. The use cases ask for their
+        repositories here rather than building them, so a fake unit of work can hand out
+        fakes (decision 35)."""
+        return kind(self)
 
     async def execute(self, sql: str, args: Any = None) -> int:
         """Run parametrised SQL; return the affected row count."""

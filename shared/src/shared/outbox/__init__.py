@@ -3,6 +3,6 @@ What code outside ``shared`` uses is re-exported here."""
 
 from shared.outbox.relay import OutboxRelay
 from shared.outbox.store import purge_published
-from shared.outbox.writer import add_to_outbox
+from shared.outbox.writer import OutboxRows, add_to_outbox
 
-__all__ = ["OutboxRelay", "add_to_outbox", "purge_published"]
+__all__ = ["OutboxRelay", "OutboxRows", "add_to_outbox", "purge_published"]

@@ -54,23 +54,33 @@ async def add_to_outbox(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
 
 async def _insert(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
     uow.wrote_outbox = True
-    rows = [
-        (
-            envelope.id,
-            envelope.type,
-            envelope.subject,
-            bucket_of(envelope.subject),
-            encode(envelope).decode(),
-            *_stored_context(envelope),
-        )
-        for envelope in envelopes
-    ]
-    async with uow.connection.cursor() as cursor:
-        await cursor.executemany(
-            "INSERT INTO outbox (event_id, event_type, aggregate_id, bucket, payload,"
-            " traceparent, tracestate) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            rows,
-        )
+    await uow.repository(OutboxRows).insert(envelopes)
+
+
+class OutboxRows:
+    """The ``outbox`` table of one unit of work: a repository like the services' own."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def insert(self, envelopes: Sequence[Envelope]) -> None:
+        rows = [
+            (
+                envelope.id,
+                envelope.type,
+                envelope.subject,
+                bucket_of(envelope.subject),
+                encode(envelope).decode(),
+                *_stored_context(envelope),
+            )
+            for envelope in envelopes
+        ]
+        async with self._uow.connection.cursor() as cursor:
+            await cursor.executemany(
+                "INSERT INTO outbox (event_id, event_type, aggregate_id, bucket, payload,"
+                " traceparent, tracestate) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                rows,
+            )
 
 
 def _stored_context(envelope: Envelope) -> tuple[str | None, str | None]:

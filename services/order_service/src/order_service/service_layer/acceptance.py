@@ -32,8 +32,8 @@ async def settle_placed_order(
     ``placed_at`` has not passed, and OrderNotFoundError for an order never stored here.
     """
     # The customer's row before the order's, as record_deactivation locks them: no deadlock.
-    customer = await CustomerRepository(uow).get(user_id, lock=RowLock.SHARED)
-    order = await OrderRepository(uow).get(order_id, for_update=True)
+    customer = await uow.repository(CustomerRepository).get(user_id, lock=RowLock.SHARED)
+    order = await uow.repository(OrderRepository).get(order_id, for_update=True)
     if order is None:
         raise OrderNotFoundError(order_id)
     if order.status is not OrderStatus.PENDING:

@@ -33,7 +33,7 @@ async def record_deactivation(
     """
     await _learn(uow, Customer.deactivated(user_id, at=at))
     cancelled = []
-    for order_id in await OrderRepository(uow).lock_pending_of(user_id):
+    for order_id in await uow.repository(OrderRepository).lock_pending_of(user_id):
         try:
             order = await apply_in(
                 uow, order_id, lambda order: order.cancel(DEACTIVATION_REASON, at=at), causation
@@ -45,7 +45,7 @@ async def record_deactivation(
 
 
 async def _learn(uow: UnitOfWork, fact: Customer) -> Customer:
-    customers = CustomerRepository(uow)
+    customers = uow.repository(CustomerRepository)
     known = await customers.add_or_lock(fact)
     if known is None:
         return fact

@@ -26,7 +26,7 @@ async def place_order(
         at=context.clock(),
     )
     async with context.unit_of_work() as uow:
-        await OrderRepository(uow).add(order)
+        await uow.repository(OrderRepository).add(order)
         await add_to_outbox(uow, context.envelopes([event]))
         await uow.commit()
     return order

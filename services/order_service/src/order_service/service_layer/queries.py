@@ -18,7 +18,7 @@ def _key(order: Order) -> PageKey:
 
 async def get_order(context: UseCaseContext, order_id: UUID) -> Order:
     async with context.unit_of_work() as uow:
-        order = await OrderRepository(uow).get(order_id)
+        order = await uow.repository(OrderRepository).get(order_id)
     if order is None:
         raise OrderNotFoundError(order_id)
     return order
@@ -30,7 +30,9 @@ async def list_orders(
     """Orders by (created_at, id); raises InvalidCursorError for a cursor not issued here."""
     after = decode_cursor(cursor) if cursor is not None else None
     async with context.unit_of_work() as uow:
-        found = await OrderRepository(uow).page(user_id=user_id, after=after, limit=limit + 1)
+        found = await uow.repository(OrderRepository).page(
+            user_id=user_id, after=after, limit=limit + 1
+        )
     return page_of(found, limit, _key)
 
 
@@ -38,5 +40,5 @@ async def customer_identity(context: UseCaseContext, user_id: UUID) -> str | Non
     """The identity key the customer registered with; None when the customer has none, or
     is not known here yet (its user.registered has not arrived)."""
     async with context.unit_of_work() as uow:
-        customer = await CustomerRepository(uow).get(user_id)
+        customer = await uow.repository(CustomerRepository).get(user_id)
     return customer.identity_key if customer is not None else None

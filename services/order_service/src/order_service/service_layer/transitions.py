@@ -31,7 +31,7 @@ async def apply_in(
     Raises IllegalTransitionError (before writing anything) when the order's status
     does not allow the change, and OrderNotFoundError for an unknown id.
     """
-    current = await OrderRepository(uow).get(order_id, for_update=True)
+    current = await uow.repository(OrderRepository).get(order_id, for_update=True)
     if current is None:
         raise OrderNotFoundError(order_id)
     return await apply_to_locked(uow, current, transition, causation)
@@ -42,6 +42,6 @@ async def apply_to_locked(
 ) -> Order:
     """``apply_in`` for an order the caller read ``for_update`` in this unit of work."""
     changed, event = transition(locked)
-    await OrderRepository(uow).save(changed)
+    await uow.repository(OrderRepository).save(changed)
     await add_to_outbox(uow, [causation.wrap(event)])
     return changed

@@ -31,7 +31,7 @@ async def count_confirmed_order(
 
     Raises UserNotFoundError, or ConflictingOrderFactsError when the ledger disagrees.
     """
-    users, ledger = UserRepository(uow), OrderLedgerRepository(uow)
+    users, ledger = uow.repository(UserRepository), uow.repository(OrderLedgerRepository)
     user = await _locked_user(users, user_id)
     entry = await ledger.entry_for(order_id, user_id, total)
     if entry.confirm(user_id, total, confirmed_at):
@@ -57,7 +57,7 @@ async def count_confirmed_orders(uow: UnitOfWork, orders: Sequence[ConfirmedOrde
     known, the stored entries are read and confirmed instead. Raises what
     ``count_confirmed_order`` raises; the caller then commits nothing.
     """
-    users, ledger = UserRepository(uow), OrderLedgerRepository(uow)
+    users, ledger = uow.repository(UserRepository), uow.repository(OrderLedgerRepository)
     locked = await users.lock_many({order.user_id for order in orders})
     for order in orders:
         if order.user_id not in locked:
@@ -111,7 +111,7 @@ async def uncount_cancelled_order(
     Raises UserNotFoundError, ConflictingOrderFactsError, or OrderStatsError when the
     statistics hold less than the order added (they never go below zero).
     """
-    users, ledger = UserRepository(uow), OrderLedgerRepository(uow)
+    users, ledger = uow.repository(UserRepository), uow.repository(OrderLedgerRepository)
     user = await _locked_user(users, user_id)
     entry = await ledger.entry_for(order_id, user_id, total)
     if entry.cancel(user_id, total, previous_status, cancelled_at):
@@ -124,10 +124,10 @@ async def notify_order_rejected(
     uow: UnitOfWork, *, order_id: UUID, user_id: UUID, reason: str, rejected_at: datetime
 ) -> None:
     """Record one notification per rejected order, dated when the order was rejected."""
-    if not await UserRepository(uow).exists(user_id):
+    if not await uow.repository(UserRepository).exists(user_id):
         raise UserNotFoundError(user_id)
     notification = Notification.order_rejected(user_id, order_id, reason, rejected_at)
-    await NotificationRepository(uow).add_once(notification)
+    await uow.repository(NotificationRepository).add_once(notification)
 
 
 async def _locked_user(users: UserRepository, user_id: UUID) -> User:

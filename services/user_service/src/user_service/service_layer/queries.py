@@ -19,7 +19,7 @@ def _key(user: User) -> PageKey:
 
 async def get_user(context: UseCaseContext, user_id: UUID) -> User:
     async with context.unit_of_work() as uow:
-        user = await UserRepository(uow).get(user_id)
+        user = await uow.repository(UserRepository).get(user_id)
     if user is None:
         raise UserNotFoundError(user_id)
     return user
@@ -29,7 +29,7 @@ async def list_users(context: UseCaseContext, *, cursor: str | None, limit: int)
     """Users by (created_at, id); raises InvalidCursorError for a cursor not issued here."""
     after = decode_cursor(cursor) if cursor is not None else None
     async with context.unit_of_work() as uow:
-        found = await UserRepository(uow).page(after=after, limit=limit + 1)
+        found = await uow.repository(UserRepository).page(after=after, limit=limit + 1)
     return page_of(found, limit, _key)
 
 
@@ -37,6 +37,6 @@ async def list_notifications(
     context: UseCaseContext, user_id: UUID, limit: int
 ) -> list[Notification]:
     async with context.unit_of_work() as uow:
-        if not await UserRepository(uow).exists(user_id):
+        if not await uow.repository(UserRepository).exists(user_id):
             raise UserNotFoundError(user_id)
-        return await NotificationRepository(uow).latest_for(user_id, limit)
+        return await uow.repository(NotificationRepository).latest_for(user_id, limit)

@@ -22,7 +22,7 @@ async def register_user(
         email, name, now=context.clock(), user_id=context.new_id(), identity=identity
     )
     async with context.unit_of_work() as uow:
-        await UserRepository(uow).add(user)
+        await uow.repository(UserRepository).add(user)
         await add_to_outbox(uow, context.envelopes([event]))
         await uow.commit()
     return user
@@ -31,7 +31,7 @@ async def register_user(
 async def deactivate_user(context: UseCaseContext, user_id: UUID) -> User:
     """Raises UserNotFoundError, or UserAlreadyDeactivatedError on a second deactivation."""
     async with context.unit_of_work() as uow:
-        users = UserRepository(uow)
+        users = uow.repository(UserRepository)
         # The row lock comes first: it orders this user's writers and so their outbox rows.
         current = await users.get(user_id, for_update=True)
         if current is None:
