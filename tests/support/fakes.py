@@ -30,7 +30,7 @@ from user_service.domain.order_ledger import OrderLedgerEntry
 from user_service.domain.user import ConfirmedOrdersTally, User
 
 # ---------------------------------------------------------------------------------------
-# The fake unit of work and the services' fake repositories (decision 35).
+# The fake unit of work and the services' fake repositories (decision 38).
 #
 # Each fake subclasses the real class, so it is accepted wherever the use cases take
 # the real one and mypy checks every override against the real signature. A method a

@@ -155,7 +155,7 @@ class UnitOfWork:
     def repository(self, kind: Callable[[UnitOfWork], _Repository]) -> _Repository:
         """``kind``'s repository on this transaction. The use cases ask for their
         repositories here rather than building them, so a fake unit of work can hand out
-        fakes (decision 35)."""
+        fakes (decision 38)."""
         return kind(self)
 
     async def execute(self, sql: str, args: Any = None) -> int:
