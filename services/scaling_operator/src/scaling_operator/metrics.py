@@ -35,4 +35,3 @@ def record_reading(namespace: str, deployment: str, backlog: int | None) -> None
 
 def record_decision(namespace: str, deployment: str, desired: int) -> None:
     DESIRED_REPLICAS.labels(namespace, deployment).set(desired)
-
