@@ -7,8 +7,8 @@
 #      installed with values-local.yaml and helm --wait;
 #   4. every Deployment and StatefulSet rolled out;
 #   5-6. through port-forwards, python -m tests.smoke: a user places orders, each ends
-#      confirmed, the user's stats add up, and Jaeger's query API holds the traced
-#      order's spans from order-service and both subscribers;
+#      confirmed, the user's stats add up, and Jaeger v2's query API (/api/v3 on
+#      16686) holds the traced order's spans from order-service and both subscribers;
 #   7. eda load drives the order.placed subscriber's backlog; its SubscriberScaler,
 #      made quick to react, must raise the replicas and bring them back down;
 #   8. helm uninstall --wait leaves no pod of the release; the cluster is deleted.

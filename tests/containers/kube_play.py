@@ -37,6 +37,11 @@ instead (everything else of the pod spec is kube play's own doing):
   (``defaults.env``) loses; in Kubernetes ``env`` wins. Each ConfigMap key not set
   in ``env`` is played as an ``env`` entry with ``configMapKeyRef`` instead.
 - ``terminationGracePeriodSeconds``: not applied; the pod is stopped with it here.
+- ``fieldRef`` (the Downward API): kube play resolves ``metadata.name`` and
+  ``metadata.uid`` but refuses ``metadata.namespace`` and ``spec.nodeName``. Every
+  ``fieldRef`` variable is played as the value the kubelet would give
+  (``pod_spec.downward_fields``: the release's namespace, the Deployment's name, a uid
+  made from both, this host's name).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from tests.containers.pod_spec import (
     command_flags,
     containers,
     env_flags,
+    field_value,
     security_flags,
     volume_flags,
 )
@@ -103,7 +109,10 @@ def _data(secret: Manifest) -> dict[str, str]:
 
 
 def playable(
-    deployment: Manifest, volume_prefix: str, config_maps: dict[str, dict[str, str]]
+    deployment: Manifest,
+    volume_prefix: str,
+    config_maps: dict[str, dict[str, str]],
+    namespace: str,
 ) -> Manifest:
     """The Deployment as kube play 4.3 can run it (see the module's docstring)."""
     played = copy.deepcopy(deployment)
@@ -120,6 +129,7 @@ def playable(
     for container in pod["containers"]:
         container.pop("ports", None)
         _env_over_config_maps(container, config_maps)
+        _fields_as_values(container, namespace, deployment["metadata"]["name"])
         for mount in container.get("volumeMounts", []):
             mount["name"] = renamed.get(mount["name"], mount["name"])
     return played
@@ -198,7 +208,7 @@ def run_init_containers(
         flags = [
             *security_flags(pod, init),
             *volume_flags(pod, init),
-            *env_flags(init, config_maps, secrets, namespace),
+            *env_flags(init, config_maps, secrets, namespace, deployment["metadata"]["name"]),
             *entrypoint,
         ]
         assert init["image"].endswith(f":{image_tag}"), init["image"]
@@ -247,6 +257,15 @@ def port_of(container: Manifest, port: int | str) -> int:
         return port
     (number,) = [p["containerPort"] for p in container["ports"] if p["name"] == port]
     return int(number)
+
+
+def _fields_as_values(container: Manifest, namespace: str, pod: str) -> None:
+    container["env"] = [
+        {"name": v["name"], "value": field_value(v, namespace, pod)}
+        if "fieldRef" in v.get("valueFrom", {})
+        else v
+        for v in container.get("env", [])
+    ]
 
 
 def _env_over_config_maps(container: Manifest, config_maps: dict[str, dict[str, str]]) -> None:

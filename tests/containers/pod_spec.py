@@ -5,6 +5,8 @@ fail, so a chart change is never run half-translated."""
 from __future__ import annotations
 
 import re
+import socket
+import uuid
 from typing import Any
 
 from tests.deploy.chart import Manifest
@@ -71,11 +73,35 @@ def volume_flags(pod: Manifest, container: Manifest) -> list[str]:
     return flags
 
 
+def downward_fields(namespace: str, pod: str) -> dict[str, str]:
+    """The pod fields the chart reads through the Downward API (``fieldRef``), as the
+    kubelet fills them for pod ``pod`` of ``namespace`` on this host; its uid is made
+    from both. Podman 4.3's kube play resolves neither ``metadata.namespace`` nor
+    ``spec.nodeName``, so played containers get these as values."""
+    return {
+        "metadata.namespace": namespace,
+        "metadata.name": pod,
+        "metadata.uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"pod:{namespace}/{pod}")),
+        "spec.nodeName": socket.gethostname(),
+    }
+
+
+def field_value(variable: Manifest, namespace: str, pod: str) -> str:
+    """A ``fieldRef`` variable's value (downward_fields); any other field fails."""
+    source = variable["valueFrom"]
+    assert set(source) == {"fieldRef"}, source
+    fields = downward_fields(namespace, pod)
+    path = source["fieldRef"]["fieldPath"]
+    assert path in fields, f"{variable['name']}: no value for fieldRef {path}"
+    return fields[path]
+
+
 def env_flags(
     container: Manifest,
     config_maps: dict[str, dict[str, str]],
     secrets: dict[str, dict[str, str]],
     namespace: str,
+    pod: str,
 ) -> list[str]:
     """envFrom first, then env, later names winning: the kubelet's order."""
     values: dict[str, str] = {}
@@ -83,7 +109,7 @@ def env_flags(
         assert set(source) == {"configMapRef"}, source
         values.update(config_maps[source["configMapRef"]["name"]])
     for variable in container.get("env", []):
-        values[variable["name"]] = _value(variable, config_maps, secrets, namespace)
+        values[variable["name"]] = _value(variable, config_maps, secrets, namespace, pod)
     return [flag for name, value in values.items() for flag in ("--env", f"{name}={value}")]
 
 
@@ -92,6 +118,7 @@ def _value(
     config_maps: dict[str, dict[str, str]],
     secrets: dict[str, dict[str, str]],
     namespace: str,
+    pod: str,
 ) -> str:
     if "value" in variable:
         return str(variable["value"])
@@ -100,8 +127,7 @@ def _value(
         return secrets[source["secretKeyRef"]["name"]][source["secretKeyRef"]["key"]]
     if "configMapKeyRef" in source:
         return config_maps[source["configMapKeyRef"]["name"]][source["configMapKeyRef"]["key"]]
-    assert source == {"fieldRef": {"fieldPath": "metadata.namespace"}}, source
-    return namespace
+    return field_value(variable, namespace, pod)
 
 
 def command_flags(container: Manifest) -> tuple[list[str], list[str]]:

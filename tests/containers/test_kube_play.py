@@ -126,7 +126,7 @@ async def played(
                 for workload, deployment in release.pods(manifests).items():
                     await asyncio.to_thread(run_init_containers, result, deployment, image_tag)
                     playable = kube_play.playable(
-                        deployment, f"{release.release}-{workload}", config_maps
+                        deployment, f"{release.release}-{workload}", config_maps, release.release
                     )
                     volumes += kube_play.volume_names(playable)
                     pod_name = await asyncio.to_thread(
@@ -206,7 +206,8 @@ async def test_each_process_reads_the_env_the_chart_sets(
     played: PlayedRelease, workload: str
 ) -> None:
     container = played.pods[workload].container
-    flags = env_flags(container, played.config_maps, played.secrets, played.release.release)
+    pod = played.pods[workload].deployment["metadata"]["name"]
+    flags = env_flags(container, played.config_maps, played.secrets, played.release.release, pod)
     wanted = dict(value.split("=", 1) for value in flags[1::2])
     environ = played.exec(workload, "cat", "/proc/1/environ").split("\0")
     seen = dict(entry.split("=", 1) for entry in environ if "=" in entry)

@@ -213,7 +213,9 @@ async def played_order_service(
             kube_play.run_init_containers, conf, mounted, config_maps=config_maps,
             secrets=secrets, namespace=release.release, image_tag=image_tag,
         )  # fmt: skip
-        playable = kube_play.playable(mounted, f"{release.release}-{WORKLOAD}", config_maps)
+        playable = kube_play.playable(
+            mounted, f"{release.release}-{WORKLOAD}", config_maps, release.release
+        )
         volumes += kube_play.volume_names(playable)
         pods.append(
             await asyncio.to_thread(kube_play.play, conf, playable, config_map_file, folder)
@@ -313,7 +315,11 @@ async def test_the_process_reads_the_mounted_files_its_environment_names(
     wanted = dict(
         flag.split("=", 1)
         for flag in env_flags(
-            container, played.config_maps, played.secrets, played.release.release
+            container,
+            played.config_maps,
+            played.secrets,
+            played.release.release,
+            played.pod.deployment["metadata"]["name"],
         )[1::2]
     )
     environ = played.exec("cat", "/proc/1/environ").split("\0")

@@ -164,10 +164,17 @@ def test_one_subscriber_deployment_per_handled_event_type(
     assert subscribers == set(SUBSCRIBERS)
 
 
+# The pod's identity and image version (eda.podIdentityEnv), the contract with
+# shared.telemetry's resource, which names them in constants rather than literal
+# environ reads (docs/telemetry.md, Resource attributes in Kubernetes).
+POD_IDENTITY_VARIABLES = frozenset({"EDA_SERVICE_VERSION"})
+
+
 def test_every_variable_the_chart_sets_is_one_the_code_reads(
     manifests: dict[str, list[Manifest]],
 ) -> None:
     known = set(settings_variables()) | set(file_variables()) | set(plain_variables())
+    known |= POD_IDENTITY_VARIABLES
     for values_file in ENVIRONMENTS:
         for workload, environment in container_environments(manifests[values_file]):
             for variable in environment:

@@ -1,9 +1,11 @@
 """The Jaeger half of the smoke test's trace check, against an answer of Jaeger's query
 API served locally. answers/jaeger-trace.json is one order's trace as
-`GET /api/traces/{id}` of jaegertracing/all-in-one 1.65 shapes it (no Jaeger runs on
-these machines, so it is written to that JSON model, not captured): a trace id
-without its leading zero, services under `processes`, parents as CHILD_OF
-references, the caller's span referenced but absent and Jaeger's warning about it."""
+`GET /api/v3/traces/{id}` of jaegertracing/jaeger 2.20 shapes it (no Jaeger runs on
+these machines, so it is written to that OTLP JSON model, after the API's own
+snapshot, not captured): one resourceSpans entry per service, named by its
+service.name attribute, spans grouped by instrumentation scope, hex ids, parents in
+parentSpanId, the caller's span referenced but absent; an unknown trace is a 404
+with an `error` object."""
 
 from __future__ import annotations
 
@@ -39,12 +41,12 @@ async def jaeger() -> AsyncIterator[tuple[str, dict[str, dict[str, Any]]]]:
         answer = answers.get(request.match_info["trace_id"])
         if answer is None:
             return web.json_response(
-                {"data": None, "errors": [{"code": 404, "msg": "trace not found"}]}, status=404
+                {"error": {"httpCode": 404, "message": "No traces found"}}, status=404
             )
         return web.json_response(answer)
 
     app = web.Application()
-    app.router.add_get("/api/traces/{trace_id}", trace)
+    app.router.add_get("/api/v3/traces/{trace_id}", trace)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -86,9 +88,13 @@ async def test_a_trace_cut_between_processes_is_named(
     url, answers = jaeger
     cut = copy.deepcopy(recorded())
     (consumer,) = [
-        s for s in cut["data"][0]["spans"] if s["operationName"] == "order.confirmed process"
+        span
+        for resource in cut["result"]["resourceSpans"]
+        for scope in resource["scopeSpans"]
+        for span in scope["spans"]
+        if span["name"] == "order.confirmed process"
     ]
-    consumer["references"][0]["spanID"] = "00000000deadbeef"
+    consumer["parentSpanId"] = "00000000deadbeef"
     answers[TRACE_ID] = cut
     async with httpx.AsyncClient() as client:
         spans = await fetch_trace(client, url, TRACE_ID)

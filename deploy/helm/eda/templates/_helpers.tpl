@@ -29,10 +29,12 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
-{{/* Every label of a workload's objects: eda.labels (dict "root" $ "component" "user-service" "tier" "app") */}}
+{{/* Every label of a workload's objects: eda.labels (dict "root" $ "component" "user-service" "tier" "app").
+app.kubernetes.io/version is the version of the image the component runs
+(eda.componentVersion), as a label value. */}}
 {{- define "eda.labels" -}}
 {{ include "eda.selectorLabels" . }}
-app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/version: {{ include "eda.labelValue" (include "eda.componentVersion" .) | quote }}
 app.kubernetes.io/part-of: {{ include "eda.name" .root }}
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
@@ -43,7 +45,7 @@ eda.dev/tier: {{ .tier | default "app" }}
 {{- define "eda.commonLabels" -}}
 app.kubernetes.io/name: {{ include "eda.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/version: {{ include "eda.labelValue" (.Values.defaults.image.tag | default .Chart.AppVersion) | quote }}
 app.kubernetes.io/part-of: {{ include "eda.name" . }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
@@ -125,6 +127,116 @@ repository:tag. */}}
 {{- printf "%s@%s" $repository .image.digest -}}
 {{- else -}}
 {{- printf "%s:%s" $repository (.image.tag | default .root.Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The version an application image deploys, as EDA_SERVICE_VERSION says it: its
+digest (sha256:...) when it is pinned by one, else its tag (the chart's appVersion
+when none is set), as eda.image composes the reference.
+eda.imageVersion (dict "root" $ "image" $config.image) */}}
+{{- define "eda.imageVersion" -}}
+{{- if .image.digest -}}
+{{- .image.digest -}}
+{{- else -}}
+{{- .image.tag | default .root.Chart.AppVersion -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The version in an image reference string (repository[:tag][@digest]): the digest,
+else the tag, else "latest". eda.imageRefVersion "rabbitmq:4.3.5-management" */}}
+{{- define "eda.imageRefVersion" -}}
+{{- if contains "@" . -}}
+{{- splitList "@" . | last -}}
+{{- else -}}
+{{- $last := splitList "/" . | last -}}
+{{- if contains ":" $last -}}{{- splitList ":" $last | last -}}{{- else -}}latest{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The version of the image one component runs, by its name: an API's, its
+migration's (<name>-migrate), a subscriber's, the operator's or an infrastructure
+image's; the release's for anything else. eda.componentVersion (dict "root" $ "component" "user-service") */}}
+{{- define "eda.componentVersion" -}}
+{{- $root := .root -}}
+{{- $values := $root.Values -}}
+{{- $name := .component -}}
+{{- $owner := trimSuffix "-migrate" $name -}}
+{{- if hasKey $values.components $name -}}
+{{- $c := include "eda.componentConfig" (dict "root" $root "entry" (index $values.components $name)) | fromYaml -}}
+{{- include "eda.imageVersion" (dict "root" $root "image" $c.image) -}}
+{{- else if and (ne $owner $name) (hasKey $values.components $owner) -}}
+{{- $c := include "eda.componentConfig" (dict "root" $root "entry" (index $values.components $owner)) | fromYaml -}}
+{{- include "eda.imageVersion" (dict "root" $root "image" $c.image) -}}
+{{- else if hasKey $values.subscribers $name -}}
+{{- $s := include "eda.subscriberConfig" (dict "root" $root "entry" (index $values.subscribers $name)) | fromYaml -}}
+{{- include "eda.imageVersion" (dict "root" $root "image" $s.image) -}}
+{{- else if eq $name "operator" -}}
+{{- $o := include "eda.operatorConfig" $root | fromYaml -}}
+{{- include "eda.imageVersion" (dict "root" $root "image" $o.image) -}}
+{{- else if has $name (list "kafka" "rabbitmq" "mysql" "jaeger") -}}
+{{- include "eda.imageRefVersion" (index $values.infrastructure $name).image -}}
+{{- else -}}
+{{- $values.defaults.image.tag | default $root.Chart.AppVersion -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A string as a valid label value: characters other than [A-Za-z0-9._-] become
+"-", at most 63 characters, beginning and ending alphanumeric ("sha256:ab..." is
+"sha256-ab..." cut to 63). eda.labelValue "1.2.3+build" */}}
+{{- define "eda.labelValue" -}}
+{{- $value := regexReplaceAll "[^A-Za-z0-9._-]" (toString .) "-" | trunc 63 -}}
+{{- regexReplaceAll "^[^A-Za-z0-9]+|[^A-Za-z0-9]+$" $value "" -}}
+{{- end -}}
+
+{{/* One OTEL_RESOURCE_ATTRIBUTES value, percent-encoded as the OpenTelemetry
+specification asks (resource/sdk.md): "%", ",", "=", space and every byte outside
+printable ASCII become %XX; the SDKs decode it back. eda.otelAttributeValue "a,b" is
+"a%2Cb". */}}
+{{- define "eda.otelAttributeValue" -}}
+{{- range $char := splitList "" (toString .) -}}
+{{- if and (regexMatch "^[\x21-\x7e]$" $char) (not (has $char (list "%" "," "="))) -}}
+{{- $char -}}
+{{- else -}}
+{{- regexReplaceAll "(..)" (printf "%X" $char) "%${1}" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Who the pod is, from the Downward API, and what version it runs: read by every
+process for its resource attributes and metrics labels (docs/telemetry.md).
+eda.podIdentityEnv (dict "root" $ "image" $config.image) */}}
+{{- define "eda.podIdentityEnv" -}}
+- name: K8S_NAMESPACE_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: K8S_POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: K8S_POD_UID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.uid
+- name: K8S_NODE_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: spec.nodeName
+- name: EDA_SERVICE_VERSION
+  value: {{ include "eda.imageVersion" . | quote }}
+{{- end -}}
+
+{{/* The OTLP exporter's headers (e.g. an API key of a hosted collector), from the
+Secret telemetry.otlpHeaders names; nothing when it names none. */}}
+{{- define "eda.otlpHeadersEnv" -}}
+{{- with .Values.telemetry.otlpHeaders -}}
+{{- if .existingSecret }}
+- name: OTEL_EXPORTER_OTLP_HEADERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .key }}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -299,6 +411,7 @@ initContainers:
       - name: OTEL_SDK_DISABLED
         value: "true"
       {{- include "eda.connectionEnv" (dict "root" .root "mysql" true) | nindent 6 }}
+      {{- include "eda.podIdentityEnv" (dict "root" .root "image" $o.image) | nindent 6 }}
       {{- include "eda.extraEnv" .config | nindent 6 }}
     resources:
       {{- toYaml .config.resources | nindent 6 }}
