@@ -13,6 +13,7 @@ import yaml
 
 from tests.deploy.chart import (
     CHART,
+    CUSTOM_KINDS,
     NAMESPACE,
     VALUES_FILES,
     Manifest,
@@ -32,9 +33,6 @@ from tests.deploy.lifecycle import hooks
 
 REPO = CHART.parents[2]
 CRD = CHART / "crds" / "subscriberscalers.yaml"
-# Kinds of custom resources kubernetes-validate has no schema for (the chart's CRD; the
-# Prometheus operator's, checked in test_monitoring.py).
-CUSTOM_KINDS = ("SubscriberScaler", "PodMonitor", "PrometheusRule")
 SUBSCRIBER_NAMES = (
     "orders-user-registered",
     "orders-user-deactivated",
