@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.chart import NAMESPACE, Manifest, documents, of_kind, render, values_of
+from tests.deploy.chart import (
+    CHART,
+    NAMESPACE,
+    Manifest,
+    documents,
+    helm,
+    of_kind,
+    render,
+    values_of,
+)
 from tests.deploy.monitoring import (
     ALERT_TESTS,
     DASHBOARD,
@@ -358,3 +367,23 @@ def test_latency_panel_links_to_traces() -> None:
 )  # fmt: skip
 def test_metric_names_finds_every_selected_metric(expr: str, names: set[str]) -> None:
     assert metric_names(expr) == names
+
+
+@pytest.mark.parametrize(
+    ("bad_values", "message"),
+    [
+        ("monitoring:\n  rules:\n    apiErrorRatio:\n      ratio: 5\n", "ratio"),
+        ("monitoring:\n  rules:\n    componentDown:\n      severity: page\n", "severity"),
+        ("monitoring:\n  rules:\n    backlogGrowing:\n      for: 15 minutes\n", "for"),
+        ("monitoring:\n  rules:\n    runbookBaseUrl: docs/runbooks.md\n", "runbookBaseUrl"),
+        ("monitoring:\n  podMonitor:\n    intervall: 30s\n", "intervall"),
+    ],
+)  # fmt: skip
+def test_schema_refuses_bad_monitoring_values(
+    bad_values: str, message: str, tmp_path: Path
+) -> None:
+    values = tmp_path / "bad.yaml"
+    values.write_text(bad_values)
+    result = helm("template", "eda", str(CHART), "--values", str(values))
+    assert result.returncode != 0
+    assert message in result.stderr
