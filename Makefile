@@ -32,7 +32,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml */*/py
 
 env: $(VENV)/.synced ## create the virtualenv from the lockfile
 
-servers: ## start MariaDB and RabbitMQ if they are down
+servers: ## start MariaDB and RabbitMQ if they are down; install stunnel4 and promtool when missing
 	@tests/support/ensure-servers.sh
 
 test: env servers tools containers ## run every test (unit, integration, contract, images in containers) against real servers

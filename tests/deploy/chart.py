@@ -19,6 +19,9 @@ NAMESPACE = "eda"
 VALUES_FILES = ("values.yaml", "values-local.yaml", "values-staging.yaml")
 
 Manifest = dict[str, Any]
+# Kinds of custom resources kubernetes-validate has no schema for: the chart's CRD and
+# the Prometheus operator's (checked by test_monitoring.py and promtool instead).
+CUSTOM_KINDS = ("SubscriberScaler", "PodMonitor", "PrometheusRule")
 
 
 def helm(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the local MariaDB and RabbitMQ the tests use, when they are not already up, and
-# install the TLS terminator (stunnel) the secured-link tests put in front of servers.
+# install the TLS terminator (stunnel) the secured-link tests put in front of servers and
+# promtool, which checks and unit-tests the chart's alerts.
 set -euo pipefail
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -19,6 +20,15 @@ if ! command -v stunnel4 >/dev/null && ! command -v stunnel >/dev/null; then
   { apt-get install -y -qq --no-install-recommends stunnel4 >/dev/null 2>&1 \
     || { apt-get update -qq && apt-get install -y -qq --no-install-recommends stunnel4 >/dev/null; }; } \
     || echo ">> could not install stunnel4 (root and apt-get needed): the secured-link tests will fail" >&2
+fi
+
+if ! command -v promtool >/dev/null; then
+  echo ">> promtool is missing (checks and unit tests of the chart's alerts): installing Debian's prometheus"
+  export DEBIAN_FRONTEND=noninteractive
+  # The package starts no service here; only its promtool is used.
+  { apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }; } \
+    || echo ">> could not install prometheus (root and apt-get needed): the alert tests will fail" >&2
 fi
 
 if ! up 3306; then
