@@ -117,3 +117,41 @@ async def test_a_subscriber_with_waiting_messages_and_a_stuck_handler_reports_id
     finally:
         unblocked.set()
         await publisher.close()
+
+
+async def test_a_fresh_kafka_consumer_counts_fetched_but_unhandled_events_as_lag(
+    kafka_bootstrap: str,
+) -> None:
+    """A subscriber restarted while its handler cannot finish: the lag is what the group
+    has not committed, not what this process has not fetched yet."""
+    harness = HARNESSES[BrokerKind.KAFKA](contract_settings(BrokerKind.KAFKA, kafka_bootstrap))
+    subscription = harness.subscription(EVENT_TYPE)
+    await harness.provision(subscription)
+    unblocked = asyncio.Event()
+
+    async def stuck_until_released(event: Event, envelope: Envelope) -> None:
+        await unblocked.wait()
+
+    def lag() -> float:
+        labels = {"subscriber": subscription.subscriber}
+        return sum(
+            sample.value
+            for metric in REGISTRY.collect()
+            if metric.name == "eda_kafka_consumer_lag"
+            for sample in metric.samples
+            if sample.labels.get("subscriber") == labels["subscriber"]
+        )
+
+    publisher = RoutingPublisher(harness.settings)
+    consumer = create_consumer(harness.settings, subscription, stuck_until_released)
+    try:
+        sent = [order_confirmed(uuid.uuid4()) for _ in range(5)]
+        await publisher.publish_encoded([OutgoingMessage.of(envelope) for envelope in sent])
+        async with running(consumer):
+            await eventually(lambda: lag() == len(sent), timeout=30, interval=0.1, what="lag 5")
+            unblocked.set()
+            await eventually(lambda: lag() == 0, timeout=30, interval=0.1, what="lag back to 0")
+    finally:
+        unblocked.set()
+        await publisher.close()
+        await harness.cleanup()

@@ -241,6 +241,8 @@ class KafkaConsumer:
 
     def announce(self, assigned: set[TopicPartition]) -> None:
         """One line when the first partitions arrive, one on each later rebalance."""
+        for tp in assigned:  # another member may have committed on it meanwhile
+            self._committed.pop(tp, None)
         partitions = ", ".join(str(tp.partition) for tp in sorted(assigned)) or "none"
         log.info(
             "%s %s: %s from Kafka at %s (topic %s, partitions %s)",
@@ -255,8 +257,8 @@ class KafkaConsumer:
 
     async def _measure_lag(self) -> None:
         """Lag of the assigned partitions: the last high watermark the fetches saw minus
-        the committed offset (or the position, before the first commit); and the
-        subscriber's idle seconds while the lag is above zero."""
+        the committed offset; and the subscriber's idle seconds while the lag is above
+        zero."""
         now = time.monotonic()
         if now - self._lag_measured_at < _LAG_INTERVAL_S:
             return
@@ -268,12 +270,19 @@ class KafkaConsumer:
                 continue
             committed = self._committed.get(tp)
             if committed is None:
-                committed = await self._consumer.position(tp)
+                committed = self._committed[tp] = await self._group_offset(tp)
             lag += max(0, highwater - committed)
         self._lag.set(lag)
-        # Before the first commit the lag counts from the position, which is past every
-        # fetched record: records held by runs that do not finish count as waiting too.
         self._idle.set(self._processor.progress.idle_seconds(lag + self._held))
+
+    async def _group_offset(self, tp: TopicPartition) -> int:
+        """Where the group resumes a partition it has not committed on in this process:
+        its committed offset, else the log's start (auto_offset_reset=earliest). Not the
+        position, which is past every record fetched, handled or not."""
+        committed = await self._consumer.committed(tp)
+        if committed is not None:
+            return int(committed)
+        return int((await self._consumer.beginning_offsets([tp]))[tp])
 
 
 class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
