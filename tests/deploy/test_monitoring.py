@@ -142,7 +142,7 @@ def test_podmonitor_scrapes_every_workload_once_on_a_port_it_has(
         }
         assert port in pod_ports, (component, port, pod_ports)
         expected = {"user-service": "http" if extra else "metrics", "order-service": "metrics"}
-        assert port == expected.get(component, "health" if component == "operator" else "http")
+        assert port == expected.get(component, "metrics" if component == "operator" else "http")
     for endpoint in spec["podMetricsEndpoints"]:
         assert endpoint["path"] == "/metrics"
         assert {
