@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import functools
 import random
+import urllib.parse
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,6 +259,45 @@ async def test_an_order_placed_in_its_pod_is_confirmed_by_the_subscriber_in_its_
         )
 
     await eventually(one_trace, timeout=30, what="one trace over both pods")
+
+
+async def test_spans_carry_the_pod_and_version_the_rendered_env_names(
+    played: PlayedRelease,
+) -> None:
+    """The resource of each API's exported spans, against the env its rendered pod sets:
+    the image tag as service.version, the Downward API's pod fields as k8s.*, and the
+    chart's percent-encoded OTEL_RESOURCE_ATTRIBUTES decoded."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        for workload in ("user-service", "order-service"):
+            path = "/users" if workload == "user-service" else "/orders"
+            await client.get(f"{played.url(workload)}{path}/{uuid.uuid4()}")
+    for workload in ("user-service", "order-service"):
+        container = played.pods[workload].container
+        pod = played.pods[workload].deployment["metadata"]["name"]
+        flags = env_flags(
+            container, played.config_maps, played.secrets, played.release.release, pod
+        )
+        env = dict(value.split("=", 1) for value in flags[1::2])
+        expected = {
+            "service.name": workload,
+            "service.version": env["EDA_SERVICE_VERSION"],
+            "k8s.namespace.name": env["K8S_NAMESPACE_NAME"],
+            "k8s.pod.name": env["K8S_POD_NAME"],
+            "k8s.pod.uid": env["K8S_POD_UID"],
+            "k8s.node.name": env["K8S_NODE_NAME"],
+        }
+        for pair in env.get("OTEL_RESOURCE_ATTRIBUTES", "").split(","):
+            if pair:
+                key, value = pair.split("=", 1)
+                expected[key] = urllib.parse.unquote(value)
+        assert env["EDA_SERVICE_VERSION"] == played.release.image_tag
+
+        def exported(service: str = workload) -> bool:
+            return any(span.service == service for span in played.collector.spans)
+
+        await eventually(exported, timeout=30, what=f"a span from {workload}")
+        resource = next(s.resource for s in played.collector.spans if s.service == workload)
+        assert {key: resource.get(key) for key in expected} == expected
 
 
 async def test_each_pod_stops_cleanly_within_its_grace_period(played: PlayedRelease) -> None:

@@ -123,7 +123,8 @@ async def test_a_fresh_kafka_consumer_counts_fetched_but_unhandled_events_as_lag
     kafka_bootstrap: str,
 ) -> None:
     """A subscriber restarted while its handler cannot finish: the lag is what the group
-    has not committed, not what this process has not fetched yet."""
+    has not committed, not what this process has not fetched yet, and it grows with
+    what is published meanwhile."""
     harness = HARNESSES[BrokerKind.KAFKA](contract_settings(BrokerKind.KAFKA, kafka_bootstrap))
     subscription = harness.subscription(EVENT_TYPE)
     await harness.provision(subscription)
@@ -142,13 +143,20 @@ async def test_a_fresh_kafka_consumer_counts_fetched_but_unhandled_events_as_lag
             if sample.labels.get("subscriber") == labels["subscriber"]
         )
 
-    publisher = RoutingPublisher(harness.settings)
-    consumer = create_consumer(harness.settings, subscription, stuck_until_released)
+    # One run at a time: the stuck one takes the only slot, and nothing is fetched.
+    settings = harness.settings.model_copy(
+        update={"kafka": harness.settings.kafka.model_copy(update={"runs_in_flight": 1})}
+    )
+    publisher = RoutingPublisher(settings)
+    consumer = create_consumer(settings, subscription, stuck_until_released)
     try:
         sent = [order_confirmed(uuid.uuid4()) for _ in range(5)]
         await publisher.publish_encoded([OutgoingMessage.of(envelope) for envelope in sent])
         async with running(consumer):
             await eventually(lambda: lag() == len(sent), timeout=30, interval=0.1, what="lag 5")
+            # Events published while it is stuck add to its lag, though it fetches none.
+            await publisher.publish_encoded([OutgoingMessage.of(envelope) for envelope in sent])
+            await eventually(lambda: lag() > 5, timeout=30, interval=0.1, what="lag above 5")
             unblocked.set()
             await eventually(lambda: lag() == 0, timeout=30, interval=0.1, what="lag back to 0")
     finally:

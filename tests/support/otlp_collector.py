@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -37,6 +37,8 @@ class ReceivedSpan:
     parent_id: str | None
     attributes: dict[str, object]
     links: tuple[tuple[str, str], ...]
+    resource: dict[str, object] = field(default_factory=dict)
+    """The exporting process's resource attributes."""
 
 
 class Collector:
@@ -62,19 +64,18 @@ class Collector:
         self.requests += 1
         for resource_spans in export.resource_spans:
             resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
-            service = str(resource.get("service.name", ""))
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
-                    self.spans.append(_received(service, span))
+                    self.spans.append(_received(resource, span))
         return web.Response(
             body=ExportTraceServiceResponse().SerializeToString(),
             content_type="application/x-protobuf",
         )
 
 
-def _received(service: str, span: ProtoSpan) -> ReceivedSpan:
+def _received(resource: dict[str, object], span: ProtoSpan) -> ReceivedSpan:
     return ReceivedSpan(
-        service=service,
+        service=str(resource.get("service.name", "")),
         name=span.name,
         kind=KINDS.get(span.kind, "UNSPECIFIED"),
         trace_id=span.trace_id.hex(),
@@ -82,6 +83,7 @@ def _received(service: str, span: ProtoSpan) -> ReceivedSpan:
         parent_id=span.parent_span_id.hex() or None,
         attributes={a.key: _value(a.value) for a in span.attributes},
         links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
+        resource=resource,
     )
 
 

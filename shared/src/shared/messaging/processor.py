@@ -41,6 +41,7 @@ from shared.telemetry.db_errors import error_code, is_database_error
 from shared.telemetry.metrics import (
     EVENTS_CONSUMED,
     EVENTS_DEAD_LETTERED,
+    EVENTS_DUPLICATE,
     EVENTS_RETRIED,
     HANDLER_DURATION,
 )
@@ -75,6 +76,9 @@ class MessageProcessor:
         self._retried = EVENTS_RETRIED.labels(*labels)
         self._dead_lettered = EVENTS_DEAD_LETTERED.labels(*labels)
         self._handler_duration = HANDLER_DURATION.labels(*labels)
+        # The inbox counts duplicates; the series exists at 0 from the start, as the
+        # others do, so that a rate over it is 0 rather than no data.
+        EVENTS_DUPLICATE.labels(*labels)
         self._handler = handler
         self._batch_handler = batch_handler
         self._dead_letters = dead_letters
