@@ -134,6 +134,23 @@ class Cluster:
                 return dict(condition)
         return {}
 
+    async def ready(self, name: str, *, what: str, timeout: float = 30) -> None:
+        """Wait until the operator has read the scaler's backlog (Ready is True)."""
+        await eventually(
+            lambda: self.condition(name, "Ready").get("status") == "True",
+            timeout=timeout,
+            what=what,
+        )
+
+    async def not_ready(self, name: str, reason: str, timeout: float = 30) -> dict[str, Any]:
+        """The scaler's Ready condition, once it gives ``reason``."""
+        await eventually(
+            lambda: self.condition(name, "Ready").get("reason") == reason,
+            timeout=timeout,
+            what=f"Ready false: {reason}",
+        )
+        return self.condition(name, "Ready")
+
     def events(self, reason: str | None = None) -> list[dict[str, Any]]:
         """The events posted (every creation request under v1/events)."""
         posted = [

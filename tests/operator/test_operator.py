@@ -21,10 +21,10 @@ from shared.messaging import (
 from tests.operator.brokers import (
     consume_and_commit,
     declare_classic_queue,
-    management_counts,
     operator_config,
     publish_to_exchange,
     publish_to_topic,
+    statistics_show,
     taken_unacknowledged,
     topic_partitions,
 )
@@ -63,10 +63,7 @@ async def test_kafka_lag_scales_up_to_the_partition_count_and_down_after_the_win
                 scaleDownStabilizationSeconds=WINDOW_S,
             )
         )
-        await eventually(
-            lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-            what="the first reading",
-        )
+        await cluster.ready("order-placed", what="the first reading")
         # The operator created the topic with the resource's partitions, and the DLQ.
         assert await topic_partitions(kafka, topic) == 6
         assert await topic_partitions(kafka, dead_letter_topic_for(kafka, SUBSCRIBER)) == 1
@@ -149,12 +146,7 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
             async with taken_unacknowledged(rabbitmq, queue, BACKLOG) as taken:
                 assert await ready_messages(rabbitmq, queue) == 0
                 # Statistics refresh every few seconds: wait until they show the taking.
-                await eventually(
-                    lambda: _counts_are(queue, (0, BACKLOG)),
-                    timeout=20,
-                    interval=0.5,
-                    what="statistics showing 0 ready, 5,000 unacknowledged",
-                )
+                await statistics_show(queue, ready=0, unacknowledged=BACKLOG)
                 await cluster.readings("order-placed", 3)
                 # Work in flight is backlog: still 5,000, still 5 replicas.
                 assert cluster.status("order-placed")["backlog"] == BACKLOG
@@ -179,10 +171,6 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
             ]
     finally:
         await delete_topology(rabbitmq, [SUBSCRIBER])
-
-
-async def _counts_are(queue: str, counts: tuple[int, int]) -> bool:
-    return await management_counts(queue) == counts
 
 
 @pytest.mark.parametrize("broker", ["kafka", "rabbitmq"])
@@ -249,13 +237,7 @@ async def test_a_missing_deployment_is_reported_not_created(
                 ),
             )
         )
-        await eventually(
-            lambda: (
-                cluster.condition("order-placed", "Ready").get("reason") == "DeploymentNotFound"
-            ),
-            what="Ready false: DeploymentNotFound",
-        )
-        ready = cluster.condition("order-placed", "Ready")
+        ready = await cluster.not_ready("order-placed", "DeploymentNotFound")
         assert ready["status"] == "False"
         assert "no-such-deployment" in ready["message"]
         assert cluster.condition("order-placed", "BrokerReachable")["status"] == "True"
@@ -280,11 +262,7 @@ async def test_a_queue_the_broker_will_not_redeclare_is_warned_about_once(
             assert warning["type"] == "Warning"
             assert "PRECONDITION_FAILED" in warning["message"]
             # The queue is still read: the scaling goes on.
-            await eventually(
-                lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-                timeout=20,
-                what="a reading of the existing queue",
-            )
+            await cluster.ready("order-placed", what="a reading of the existing queue", timeout=20)
             await cluster.readings("order-placed", 3)
             assert len(cluster.events("TopologyNotEnsured")) == 1
             assert not cluster.events("TopologyEnsured")

@@ -19,11 +19,11 @@ import pytest
 from eda_local.tansu import free_port
 from shared.messaging import group_for, queue_name, topic_for
 from tests.operator.brokers import (
-    management_counts,
     operator_config,
     plain_rabbitmq,
     publish_to_exchange,
     publish_to_topic,
+    statistics_show,
     taken_unacknowledged,
 )
 from tests.operator.cluster import Cluster, running_operator
@@ -91,23 +91,14 @@ async def test_the_queue_depth_is_read_over_https_as_a_monitoring_user_of_its_ow
                         targetBacklogPerReplica=10,
                     )
                 )
-                await eventually(
-                    lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-                    timeout=30,
-                    what="a reading over amqps and https",
-                )
+                await cluster.ready("order-placed", what="a reading over amqps and https")
                 assert cluster.status("order-placed")["backlog"] == 0
                 assert await cluster.posted("TopologyEnsured")  # declared over amqps
 
                 await publish_to_exchange(plain, EVENT_TYPE, HELD)
                 async with taken_unacknowledged(plain, queue, HELD) as taken:
                     assert await ready_messages(plain, queue) == 0
-                    await eventually(
-                        lambda: _counts_are(queue, (0, HELD)),
-                        timeout=20,
-                        interval=0.5,
-                        what=f"statistics showing 0 ready, {HELD} unacknowledged",
-                    )
+                    await statistics_show(queue, ready=0, unacknowledged=HELD)
                     await cluster.readings("order-placed", 2)
                     # Nothing is ready: only the management API knows of these 20.
                     assert cluster.status("order-placed")["backlog"] == HELD
@@ -117,10 +108,6 @@ async def test_the_queue_depth_is_read_over_https_as_a_monitoring_user_of_its_ow
                 assert (ready["status"], ready["reason"]) == ("True", "BacklogRead")
         finally:
             await delete_topology(plain, [SUBSCRIBER])
-
-
-async def _counts_are(queue: str, counts: tuple[int, int]) -> bool:
-    return await management_counts(queue) == counts
 
 
 @pytest.mark.parametrize(
@@ -164,10 +151,7 @@ async def test_a_misconfigured_management_link_is_not_reported_as_an_unreachable
                     scaleDownStabilizationSeconds=0,
                 )
             )
-            await eventually(
-                lambda: cluster.condition("order-placed", "Ready").get("reason") == reason,
-                what=f"Ready false: {reason}",
-            )
+            await cluster.not_ready("order-placed", reason)
             await cluster.readings("order-placed", 2)
             ready = cluster.condition("order-placed", "Ready")
             assert ready["status"] == "False"
@@ -214,23 +198,12 @@ async def test_kafka_lag_is_read_over_tls(
             )
         )
         if wrong_ca:
-            await eventually(
-                lambda: (
-                    cluster.condition("order-placed", "Ready").get("reason") == "LinkMisconfigured"
-                ),
-                timeout=30,
-                what="Ready false: LinkMisconfigured",
-            )
-            message = cluster.condition("order-placed", "Ready")["message"]
+            message = (await cluster.not_ready("order-placed", "LinkMisconfigured"))["message"]
             assert message.startswith(f"Kafka at {kafka_tls.bootstrap}: its certificate does not")
             assert message.endswith("; check EDA_KAFKA__SSL_CAFILE"), message
             assert not cluster.events("BrokerUnreachable")
             return
-        await eventually(
-            lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-            timeout=30,
-            what="a reading over TLS",
-        )
+        await cluster.ready("order-placed", what="a reading over TLS")
         await publish_to_topic(kafka, topic, 12)
         await eventually(
             lambda: cluster.status("order-placed").get("backlog") == 12, what="backlog 12"
