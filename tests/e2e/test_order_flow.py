@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.system import ROUTINGS, RunningSystem, running_system, stop_all
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -62,11 +63,7 @@ async def place(
 ) -> str:
     response = await client.post(
         f"{system.orders_url}/orders",
-        json={
-            "user_id": user_id,
-            "currency": "EUR",
-            "items": [{"sku": "book", "quantity": 2, "unit_price": price}],
-        },
+        json=one_item_order(user_id, sku="book", quantity=2, unit_price=price),
     )
     assert response.status_code == 202, response.text
     return str(response.json()["id"])

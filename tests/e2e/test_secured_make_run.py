@@ -14,6 +14,7 @@ import httpx
 from eda_local.tansu import free_port, free_port_block
 from subscribers.catalog import SUBSCRIBERS
 from tests.e2e.local_run import Ports, launched
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 from tests.support.secured.kafka import SecuredKafka
 from tests.support.secured.mysql import SecuredMySQL
@@ -72,11 +73,7 @@ async def test_orders_are_confirmed_and_counted_over_secured_links(
             for _ in range(ORDERS):
                 response = await client.post(
                     f"{launcher.orders_url}/orders",
-                    json={
-                        "user_id": user["id"],
-                        "currency": "EUR",
-                        "items": [{"sku": "a", "quantity": 1, "unit_price": "2.00"}],
-                    },
+                    json=one_item_order(user["id"], sku="a", quantity=1, unit_price="2.00"),
                 )
                 assert response.status_code == 202, response.text
 

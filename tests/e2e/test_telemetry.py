@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.system import RunningSystem, running_system
+from tests.support.orders import one_item_order
 from tests.support.otlp_collector import Collector, ReceivedSpan, running_collector
 from tests.support.polling import eventually
 
@@ -98,11 +99,7 @@ async def test_one_trace_covers_the_request_the_relay_and_both_subscribers(
             inject(headers)
             response = await client.post(
                 f"{system.orders_url}/orders",
-                json={
-                    "user_id": user_id,
-                    "currency": "EUR",
-                    "items": [{"sku": "book", "quantity": 1, "unit_price": "5.00"}],
-                },
+                json=one_item_order(user_id, sku="book", quantity=1, unit_price="5.00"),
                 headers=headers,
             )
         assert response.status_code == 202, response.text
@@ -226,22 +223,16 @@ async def test_metrics_move_with_the_flow(system: RunningSystem) -> None:
         for _ in range(3):
             response = await client.post(
                 f"{orders_url}/orders",
-                json={
-                    "user_id": user_id,
-                    "currency": "EUR",
-                    "items": [{"sku": "pen", "quantity": 2, "unit_price": "1.50"}],
-                },
+                json=one_item_order(user_id, sku="pen", quantity=2, unit_price="1.50"),
             )
             assert response.status_code == 202
             orders.append(response.json()["id"])
         # An order of a user nobody registered is retried, then rejected.
         unknown = await client.post(
             f"{orders_url}/orders",
-            json={
-                "user_id": "00000000-0000-4000-8000-000000000001",
-                "currency": "EUR",
-                "items": [{"sku": "pen", "quantity": 1, "unit_price": "1.50"}],
-            },
+            json=one_item_order(
+                "00000000-0000-4000-8000-000000000001", sku="pen", quantity=1, unit_price="1.50"
+            ),
         )
         assert unknown.status_code == 202
         await _send_malformed(system)

@@ -16,6 +16,7 @@ import pytest
 from tests.integration.auth.checks import forbidden
 from tests.integration.auth.customers import OrdersWithCustomers, orders_with_customers
 from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
+from tests.support.orders import one_item_order
 
 ADMIN = ["eda:admin"]
 WRITE = ["orders:write"]
@@ -32,11 +33,7 @@ async def shop(rsa_keys: KeyPair) -> AsyncIterator[OrdersWithCustomers]:
 
 def order_for(user_id: str) -> dict[str, Any]:
     """A valid body for POST /orders: one book for ``user_id``."""
-    return {
-        "user_id": user_id,
-        "currency": "EUR",
-        "items": [{"sku": "BOOK-1", "quantity": 1, "unit_price": "12.50"}],
-    }
+    return one_item_order(user_id, sku="BOOK-1", quantity=1, unit_price="12.50")
 
 
 async def place(orders: httpx.AsyncClient, issuer: Issuer, subject: str, user_id: str) -> str:

@@ -21,6 +21,7 @@ from shared.links import LinkMisconfigured
 from shared.service import migrate_database
 from shared.settings import MySQLSettings
 from tests.support.mysql import mysql_settings_for_tests, server_connection, throwaway_database
+from tests.support.orders import one_item_order
 from tests.support.secured.mysql import SecuredMySQL, ServiceUsers, root_connection
 from tests.support.service_apps import ORDER_SERVICE as ORDER_SERVICE_NAME
 from tests.support.service_apps import build_app
@@ -243,11 +244,7 @@ async def test_a_service_migrates_as_ddl_user_and_runs_as_dml_user_over_tls(
         async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
             placed = await client.post(
                 "/orders",
-                json={
-                    "user_id": str(uuid.uuid4()),
-                    "currency": "EUR",
-                    "items": [{"sku": "BOOK-1", "quantity": 1, "unit_price": "2.00"}],
-                },
+                json=one_item_order(str(uuid.uuid4()), sku="BOOK-1", quantity=1, unit_price="2.00"),
             )
             assert placed.status_code == 202, placed.text
             read = await client.get(f"/orders/{placed.json()['id']}")
