@@ -28,14 +28,13 @@ from tests.operator.brokers import (
     taken_unacknowledged,
     topic_partitions,
 )
-from tests.operator.cluster import NAMESPACE, Cluster, running_operator
+from tests.operator.cluster import DEPLOYMENT, NAMESPACE, Cluster, running_operator, scaling_orders
 from tests.operator.crd import kafka_source, rabbitmq_source, scaler
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 
 BACKLOG = 5_000
 WINDOW_S = 3
-DEPLOYMENT = "orders-order-placed"
 SUBSCRIBER = "orders.order-placed"
 EVENT_TYPE = "order.placed"
 
@@ -51,18 +50,15 @@ async def test_kafka_lag_scales_up_to_the_partition_count_and_down_after_the_win
     config = operator_config(kafka_bootstrap)
     kafka = config.eda.kafka
     topic = topic_for(kafka, EVENT_TYPE)
-    await cluster.create_deployment(DEPLOYMENT, replicas=1)
-    async with running_operator(cluster, config):
-        await cluster.create_scaler(
-            scaler(
-                "order-placed",
-                DEPLOYMENT,
-                kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=6),
-                maxReplicas=10,  # above the partition count: the topic caps it
-                targetBacklogPerReplica=500,
-                scaleDownStabilizationSeconds=WINDOW_S,
-            )
-        )
+    async with scaling_orders(
+        cluster,
+        config,
+        kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=6),
+        replicas=1,
+        maxReplicas=10,  # above the partition count: the topic caps it
+        targetBacklogPerReplica=500,
+        scaleDownStabilizationSeconds=WINDOW_S,
+    ):
         await cluster.ready("order-placed", what="the first reading")
         # The operator created the topic with the resource's partitions, and the DLQ.
         assert await topic_partitions(kafka, topic) == 6
@@ -112,19 +108,16 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
     config = operator_config(kafka_bootstrap)
     rabbitmq = config.eda.rabbitmq
     queue = queue_name(rabbitmq, SUBSCRIBER)
-    await cluster.create_deployment(DEPLOYMENT, replicas=1)
     try:
-        async with running_operator(cluster, config):
-            await cluster.create_scaler(
-                scaler(
-                    "order-placed",
-                    DEPLOYMENT,
-                    rabbitmq_source(queue),
-                    maxReplicas=5,
-                    targetBacklogPerReplica=500,
-                    scaleDownStabilizationSeconds=WINDOW_S,
-                )
-            )
+        async with scaling_orders(
+            cluster,
+            config,
+            rabbitmq_source(queue),
+            replicas=1,
+            maxReplicas=5,
+            targetBacklogPerReplica=500,
+            scaleDownStabilizationSeconds=WINDOW_S,
+        ):
             await eventually(
                 lambda: cluster.status("order-placed").get("backlog") == 0,
                 what="the first reading of the queue the operator declared",
@@ -188,18 +181,15 @@ async def test_an_unreachable_broker_changes_no_replicas(cluster: Cluster, broke
         if broker == "kafka"
         else rabbitmq_source(queue_name(config.eda.rabbitmq, SUBSCRIBER))
     )
-    await cluster.create_deployment(DEPLOYMENT, replicas=3)
-    async with running_operator(cluster, config):
-        # minReplicas 0 and no window: read as an empty backlog, the error would scale to zero.
-        await cluster.create_scaler(
-            scaler(
-                "order-placed",
-                DEPLOYMENT,
-                source,
-                minReplicas=0,
-                scaleDownStabilizationSeconds=0,
-            )
-        )
+    # minReplicas 0 and no window: read as an empty backlog, the error would scale to zero.
+    async with scaling_orders(
+        cluster,
+        config,
+        source,
+        replicas=3,
+        minReplicas=0,
+        scaleDownStabilizationSeconds=0,
+    ):
         await eventually(
             lambda: cluster.condition("order-placed", "BrokerReachable").get("status") == "False",
             what="BrokerReachable false",
@@ -254,10 +244,8 @@ async def test_a_queue_the_broker_will_not_redeclare_is_warned_about_once(
     queue = queue_name(rabbitmq, SUBSCRIBER)
     # A classic queue of that name already exists: declaring it as a quorum queue fails.
     await declare_classic_queue(rabbitmq, queue)
-    await cluster.create_deployment(DEPLOYMENT, replicas=2)
     try:
-        async with running_operator(cluster, config):
-            await cluster.create_scaler(scaler("order-placed", DEPLOYMENT, rabbitmq_source(queue)))
+        async with scaling_orders(cluster, config, rabbitmq_source(queue), replicas=2):
             (warning,) = await cluster.posted("TopologyNotEnsured")
             assert warning["type"] == "Warning"
             assert "PRECONDITION_FAILED" in warning["message"]

@@ -26,8 +26,8 @@ from tests.operator.brokers import (
     statistics_show,
     taken_unacknowledged,
 )
-from tests.operator.cluster import Cluster, running_operator
-from tests.operator.crd import kafka_source, rabbitmq_source, scaler
+from tests.operator.cluster import DEPLOYMENT, Cluster, scaling_orders
+from tests.operator.crd import kafka_source, rabbitmq_source
 from tests.operator.test_cli import OPERATOR
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
@@ -35,7 +35,6 @@ from tests.support.secured.certs import Certificates
 from tests.support.secured.kafka import SecuredKafka
 from tests.support.secured.rabbitmq import RabbitMQUser, SecuredRabbitMQ, rabbitmq_user
 
-DEPLOYMENT = "orders-order-placed"
 SUBSCRIBER = "orders.order-placed"
 EVENT_TYPE = "order.placed"
 HELD = 20
@@ -79,18 +78,15 @@ async def test_the_queue_depth_is_read_over_https_as_a_monitoring_user_of_its_ow
         assert config.management.credentials_source == "own"
         plain = plain_rabbitmq(config.eda.rabbitmq)
         queue = queue_name(plain, SUBSCRIBER)
-        await cluster.create_deployment(DEPLOYMENT, replicas=1)
         try:
-            async with running_operator(cluster, config):
-                await cluster.create_scaler(
-                    scaler(
-                        "order-placed",
-                        DEPLOYMENT,
-                        rabbitmq_source(queue),
-                        maxReplicas=5,
-                        targetBacklogPerReplica=10,
-                    )
-                )
+            async with scaling_orders(
+                cluster,
+                config,
+                rabbitmq_source(queue),
+                replicas=1,
+                maxReplicas=5,
+                targetBacklogPerReplica=10,
+            ):
                 await cluster.ready("order-placed", what="a reading over amqps and https")
                 assert cluster.status("order-placed")["backlog"] == 0
                 assert await cluster.posted("TopologyEnsured")  # declared over amqps
@@ -138,19 +134,16 @@ async def test_a_misconfigured_management_link_is_not_reported_as_an_unreachable
     )
     rabbitmq = config.eda.rabbitmq
     queue = queue_name(rabbitmq, SUBSCRIBER)
-    await cluster.create_deployment(DEPLOYMENT, replicas=3)
     try:
-        async with running_operator(cluster, config):
-            # minReplicas 0 and no window: read as an empty backlog, it would scale to zero.
-            await cluster.create_scaler(
-                scaler(
-                    "order-placed",
-                    DEPLOYMENT,
-                    rabbitmq_source(queue),
-                    minReplicas=0,
-                    scaleDownStabilizationSeconds=0,
-                )
-            )
+        # minReplicas 0 and no window: read as an empty backlog, it would scale to zero.
+        async with scaling_orders(
+            cluster,
+            config,
+            rabbitmq_source(queue),
+            replicas=3,
+            minReplicas=0,
+            scaleDownStabilizationSeconds=0,
+        ):
             await cluster.not_ready("order-placed", reason)
             await cluster.readings("order-placed", 2)
             ready = cluster.condition("order-placed", "Ready")
@@ -186,17 +179,14 @@ async def test_kafka_lag_is_read_over_tls(
     )
     kafka = config.eda.kafka
     topic = topic_for(kafka, EVENT_TYPE)
-    await cluster.create_deployment(DEPLOYMENT, replicas=1)
-    async with running_operator(cluster, config):
-        await cluster.create_scaler(
-            scaler(
-                "order-placed",
-                DEPLOYMENT,
-                kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=2),
-                maxReplicas=4,
-                targetBacklogPerReplica=5,
-            )
-        )
+    async with scaling_orders(
+        cluster,
+        config,
+        kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=2),
+        replicas=1,
+        maxReplicas=4,
+        targetBacklogPerReplica=5,
+    ):
         if wrong_ca:
             message = (await cluster.not_ready("order-placed", "LinkMisconfigured"))["message"]
             assert message.startswith(f"Kafka at {kafka_tls.bootstrap}: its certificate does not")
