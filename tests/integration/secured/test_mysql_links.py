@@ -20,7 +20,12 @@ from shared.db import create_pool, migrate, platform_migrations, probe_database
 from shared.links import LinkMisconfigured
 from shared.service import migrate_database
 from shared.settings import MySQLSettings
-from tests.support.mysql import mysql_settings_for_tests, server_connection, throwaway_database
+from tests.support.mysql import (
+    database_pool,
+    mysql_settings_for_tests,
+    server_connection,
+    throwaway_database,
+)
 from tests.support.orders import one_item_order
 from tests.support.secured.mysql import SecuredMySQL, ServiceUsers, root_connection
 from tests.support.service_apps import ORDER_SERVICE as ORDER_SERVICE_NAME
@@ -51,18 +56,8 @@ async def cipher(connection: aiomysql.Connection) -> str:
     return str(row[1]) if row else ""
 
 
-@asynccontextmanager
-async def pool_of(settings: MySQLSettings) -> AsyncIterator[aiomysql.Pool]:
-    pool = await create_pool(settings)
-    try:
-        yield pool
-    finally:
-        pool.close()
-        await pool.wait_closed()
-
-
 async def pooled_cipher(settings: MySQLSettings) -> str:
-    async with pool_of(settings) as pool, pool.acquire() as connection:
+    async with database_pool(settings) as pool, pool.acquire() as connection:
         return await cipher(connection)
 
 
@@ -81,7 +76,7 @@ def every_path(settings: MySQLSettings) -> dict[str, Callable[[], Awaitable[obje
     """The three ways shared.db connects, each to be tried on its own."""
 
     async def pooled() -> None:
-        async with pool_of(settings) as pool, pool.acquire():
+        async with database_pool(settings) as pool, pool.acquire():
             pass
 
     return {
@@ -178,7 +173,7 @@ async def test_tls_required_fails_closed_for_a_pool_without_idle_connections() -
             update={"database": database, "ssl_mode": "REQUIRED", "pool_min_size": 0}
         )
         try:
-            async with pool_of(settings) as pool, pool.acquire() as connection:
+            async with database_pool(settings) as pool, pool.acquire() as connection:
                 used = await cipher(connection)
         except LinkMisconfigured as exc:
             message = str(exc)
