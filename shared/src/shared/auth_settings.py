@@ -111,21 +111,22 @@ class AuthSettings(BaseModel):
     @field_validator("admin_scope")
     @classmethod
     def _one_scope(cls, scope: str) -> str:
-        if not _SCOPE_TOKEN.fullmatch(scope):
-            raise PydanticCustomError(
-                "scope_name",
-                "one OAuth scope name: printable ASCII, no spaces, quotes or backslashes",
-            )
-        return scope
+        return _matching(
+            _SCOPE_TOKEN,
+            scope,
+            "scope_name",
+            "one OAuth scope name: printable ASCII, no spaces, quotes or backslashes",
+        )
 
     @field_validator("subject_claim")
     @classmethod
     def _claim_name(cls, claim: str) -> str:
-        if not _CLAIM_NAME.fullmatch(claim):
-            raise PydanticCustomError(
-                "claim_name", "one claim name: printable ASCII, no spaces, such as sub or oid"
-            )
-        return claim
+        return _matching(
+            _CLAIM_NAME,
+            claim,
+            "claim_name",
+            "one claim name: printable ASCII, no spaces, such as sub or oid",
+        )
 
     @field_validator("key_file", "issuer", "audience", "jwks_url", "ca_file", mode="before")
     @classmethod
@@ -283,3 +284,10 @@ def _unusable_key(key: str, algorithms: Sequence[JwtAlgorithm]) -> str | None:
         if weakness is not None:
             return f"is too weak for {name}: {weakness}"
     return None
+
+
+def _matching(pattern: re.Pattern[str], value: str, error: str, message: str) -> str:
+    """``value`` if ``pattern`` matches all of it; else the validation error."""
+    if not pattern.fullmatch(value):
+        raise PydanticCustomError(error, message)
+    return value
