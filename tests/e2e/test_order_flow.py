@@ -19,6 +19,7 @@ import pytest_asyncio
 from tests.e2e.system import ROUTINGS, RunningSystem, running_system, stop_all
 from tests.support.orders import one_item_order
 from tests.support.polling import eventually
+from tests.support.users import register_user
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -53,9 +54,7 @@ async def get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
 
 async def register(client: httpx.AsyncClient, system: RunningSystem, name: str) -> str:
     email = f"{name}.{random.randrange(10**9)}@example.com"
-    response = await client.post(f"{system.users_url}/users", json={"email": email, "name": name})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return await register_user(client, system.users_url, email, name)
 
 
 async def place(

@@ -25,6 +25,7 @@ from tests.e2e.system import RunningSystem, running_system
 from tests.support.orders import one_item_order
 from tests.support.otlp_collector import Collector, ReceivedSpan, running_collector
 from tests.support.polling import eventually
+from tests.support.users import register_user
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -72,9 +73,7 @@ def client_tracer(collector: Collector) -> Iterator[TracerProvider]:
 
 async def _register(client: httpx.AsyncClient, system: RunningSystem) -> str:
     email = f"t{random.randrange(10**9)}@example.com"
-    response = await client.post(f"{system.users_url}/users", json={"email": email, "name": "T"})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return await register_user(client, system.users_url, email, "T")
 
 
 async def _order_status(client: httpx.AsyncClient, system: RunningSystem, order_id: str) -> str:
