@@ -29,6 +29,7 @@ from tests.bench.workloads.payloads import (
     EVENT_TYPE,
     order_placed_envelopes,
     publish_in_chunks,
+    warm_up_and_timed,
 )
 
 log = logging.getLogger("bench")
@@ -80,7 +81,7 @@ async def run(bootstrap: str, run_id: str) -> list[Figure]:
 async def _publish_figures(bootstrap: str, run_id: str) -> list[Figure]:
     settings = bench_settings(bootstrap, f"bench-{run_id}.publish.")
     envelopes = order_placed_envelopes(PUBLISH_COUNT + PUBLISH_CHUNK, seed=1)
-    warm_up, timed = envelopes[:PUBLISH_CHUNK], envelopes[PUBLISH_CHUNK:]
+    warm_up, timed = warm_up_and_timed(envelopes, PUBLISH_CHUNK)
     log.info("kafka publish: %d order.placed envelopes in chunks of %d", len(timed), PUBLISH_CHUNK)
 
     async def with_shared(_: int) -> float:

@@ -33,6 +33,7 @@ from tests.bench.measure.timing import (
 from tests.bench.workloads.payloads import (
     order_placed_envelopes,
     publish_in_chunks,
+    warm_up_and_timed,
 )
 
 log = logging.getLogger("bench")
@@ -75,7 +76,7 @@ async def _publish_figures(
     sink = f"bench-{run_id}.publish-sink"
     await topology.declare_subscriber(sink)
     envelopes = order_placed_envelopes(PUBLISH_COUNT + PUBLISH_CHUNK, seed=3)
-    warm_up, timed = envelopes[:PUBLISH_CHUNK], envelopes[PUBLISH_CHUNK:]
+    warm_up, timed = warm_up_and_timed(envelopes, PUBLISH_CHUNK)
     log.info(
         "rabbitmq publish: %d order.placed envelopes in chunks of %d", len(timed), PUBLISH_CHUNK
     )
