@@ -50,10 +50,19 @@ INTRUDER = "urn:eda:intruder"
 REFUSED = 3
 
 
-def _environment(kind: BrokerKind, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _settings_for(
+    kind: BrokerKind, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Point ``eda-dlq`` at ``kind``'s broker through the environment; its settings."""
     for name, value in dlq_environment(kind, kafka_bootstrap).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("EDA_DLQ_ACTOR", "ops-from-env")
+    return load_settings()
+
+
+async def _waiting_ids() -> dict[str, str]:
+    """The dead letters' ids in the tool, by the id of the event each holds."""
+    return {letter["event_id"]: letter["id"] for letter in (await waiting())["dead_letters"]}
 
 
 async def _dead_letter(settings: Settings, kind: BrokerKind, envelope: Envelope) -> None:
@@ -94,8 +103,7 @@ async def _audit(*args: str) -> list[dict[str, Any]]:
 async def test_a_planted_letter_is_refused_and_the_others_replayed(
     kind: BrokerKind, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _environment(kind, kafka_bootstrap, monkeypatch)
-    settings = load_settings()
+    settings = _settings_for(kind, kafka_bootstrap, monkeypatch)
     genuine = order_placed()
     planted = order_placed(source=INTRUDER)
     async with rabbitmq_cleanup(settings, SUBSCRIBER):
@@ -105,7 +113,7 @@ async def test_a_planted_letter_is_refused_and_the_others_replayed(
         )
         await _dead_letter(settings, kind, genuine)
         await _plant(settings, kind, planted)
-        ids = {letter["event_id"]: letter["id"] for letter in (await waiting())["dead_letters"]}
+        ids = await _waiting_ids()
 
         single = await eda_dlq("replay", SUBSCRIBER, ids[planted.id])
         assert single.code == REFUSED, single.err + single.out
@@ -146,14 +154,13 @@ def _planted_origin(settings: Settings, kind: BrokerKind) -> str:
 async def test_every_action_appends_who_did_what_to_the_audit_record(
     kind: BrokerKind, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _environment(kind, kafka_bootstrap, monkeypatch)
-    settings = load_settings()
+    settings = _settings_for(kind, kafka_bootstrap, monkeypatch)
     first, second, third = order_placed(), order_placed(), order_placed()
     async with rabbitmq_cleanup(settings, SUBSCRIBER):
         await TopicProvisioner(settings.kafka).ensure({topic_for(settings.kafka, EVENT_TYPE)})
         for envelope in (first, second):
             await _dead_letter(settings, kind, envelope)
-        ids = {letter["event_id"]: letter["id"] for letter in (await waiting())["dead_letters"]}
+        ids = await _waiting_ids()
 
         listed = await eda_dlq("list", SUBSCRIBER)
         assert listed.code == 0, listed.err
@@ -210,8 +217,7 @@ async def test_an_unwritable_audit_record_stops_the_action(
 ) -> None:
     """RabbitMQ: a queue that is not a stream holds the audit record's name; Kafka: the
     audit topic is compacted, which would drop entries. Either way nothing is done."""
-    _environment(kind, kafka_bootstrap, monkeypatch)
-    settings = load_settings()
+    settings = _settings_for(kind, kafka_bootstrap, monkeypatch)
     envelope = order_placed()
     async with rabbitmq_cleanup(settings, SUBSCRIBER):
         await TopicProvisioner(settings.kafka).ensure({topic_for(settings.kafka, EVENT_TYPE)})
@@ -280,8 +286,7 @@ async def test_a_principal_that_may_not_create_the_audit_stream_changes_nothing(
 ) -> None:
     """RabbitMQ permissions: the user may read and take the dead letters but not declare
     the audit stream; its purge fails closed, and its password is in no message."""
-    _environment(BrokerKind.RABBITMQ, kafka_bootstrap, monkeypatch)
-    settings = load_settings()
+    settings = _settings_for(BrokerKind.RABBITMQ, kafka_bootstrap, monkeypatch)
     envelope = order_placed()
     prefix = re.escape(settings.rabbitmq.queue_prefix)
     not_the_audit = f"^{prefix}(?!{re.escape(AUDIT_NAME)}$).*"

@@ -30,6 +30,7 @@ from tests.containers.local_release import SUBSCRIBERS, LocalRelease
 from tests.containers.pod_spec import env_flags, mount_paths
 from tests.deploy.chart import Manifest, of_kind
 from tests.support.mysql import drop_databases, mysql_settings_for_tests, server_connection
+from tests.support.orders import one_item_order
 from tests.support.otlp_collector import Collector, running_collector
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology
@@ -235,11 +236,7 @@ async def test_an_order_placed_in_its_pod_is_confirmed_by_the_subscriber_in_its_
         user_id = registered.json()["id"]
         placed = await client.post(
             f"{played.url('order-service')}/orders",
-            json={
-                "user_id": user_id,
-                "currency": "EUR",
-                "items": [{"sku": "pod", "quantity": 2, "unit_price": "3.50"}],
-            },
+            json=one_item_order(user_id, sku="pod", quantity=2, unit_price="3.50"),
         )
         assert placed.status_code == 202, placed.text
         order_url = f"{played.url('order-service')}/orders/{placed.json()['id']}"

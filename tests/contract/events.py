@@ -11,6 +11,7 @@ import aiomysql
 from shared.db import UnitOfWork
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1
+from shared.messaging import Handler
 
 EVENT_TYPE = OrderConfirmedV1.event_type
 
@@ -31,6 +32,19 @@ def order_confirmed(order_id: uuid.UUID | None = None, amount: str = "10.00") ->
         confirmed_at=datetime.now(UTC),
     )
     return wrap(event, source="urn:eda:contract-tests")
+
+
+def recording_handler(event_type: type[Event] | None = None) -> tuple[list[str], Handler]:
+    """The list of the ids of the events handled, in order, and the handler recording
+    them (which checks that each is an ``event_type``, when given)."""
+    handled: list[str] = []
+
+    async def record(event: Event, envelope: Envelope) -> None:
+        if event_type is not None:
+            assert isinstance(event, event_type)
+        handled.append(envelope.id)
+
+    return handled, record
 
 
 async def create_tables(pool: aiomysql.Pool) -> None:

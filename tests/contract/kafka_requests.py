@@ -7,12 +7,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from shared.envelope import Envelope
-from shared.events import Event
 from shared.messaging import Subscription, create_consumer
 from shared.messaging.kafka.consumer import KafkaConsumer
 from shared.settings import BrokerKind
-from tests.contract.events import EVENT_TYPE
+from tests.contract.events import EVENT_TYPE, recording_handler
 from tests.contract.settings import contract_settings
 from tests.support.brokers.kafka import KafkaHarness
 
@@ -33,10 +31,7 @@ async def recording_consumer(kafka_bootstrap: str, **kafka: Any) -> Recording:
     broker = KafkaHarness(settings.model_copy(update={"kafka": changed}))
     subscription = broker.subscription(EVENT_TYPE)
     await broker.provision(subscription)
-    handled: list[str] = []
-
-    async def handle(_event: Event, envelope: Envelope) -> None:
-        handled.append(envelope.id)
+    handled, handle = recording_handler()
 
     consumer = create_consumer(broker.settings, subscription, handle)
     assert isinstance(consumer, KafkaConsumer)

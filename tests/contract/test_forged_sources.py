@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from shared.envelope import Envelope, encode, wrap
-from shared.events import Event, Money, OrderPlacedV1
+from shared.events import Money, OrderPlacedV1
 from shared.events.orders import OrderLine
 from shared.events.producers import allowed_source
 from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import REASON
 from subscribers.catalog import subscriber_for
+from tests.contract.events import recording_handler
 from tests.support.brokers.protocol import BrokerHarness, RawMessage
 from tests.support.consumers import running
 from tests.support.polling import eventually
@@ -44,10 +45,7 @@ async def test_an_event_from_another_source_is_dead_lettered_with_the_reason(
         production, subscriber=broker.subscription(SUBSCRIBED).subscriber
     )
     await broker.provision(subscription)
-    handled: list[str] = []
-
-    async def handle(_event: Event, envelope: Envelope) -> None:
-        handled.append(envelope.id)
+    handled, handle = recording_handler()
 
     forged = order_placed("urn:eda:user-service")  # a real service, not this type's producer
     planted = order_placed("urn:eda:intruder")

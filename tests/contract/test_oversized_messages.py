@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import uuid
 
-from shared.envelope import Envelope, encode
-from shared.events import Event, OrderPlacedV1
+from shared.envelope import encode
+from shared.events import OrderPlacedV1
 from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, EVENT_TYPE, REASON, SUBSCRIBER
+from tests.contract.events import recording_handler
 from tests.contract.test_poison_messages import SUBSCRIBED, order_placed
 from tests.support.brokers.protocol import BrokerHarness, RawMessage
 from tests.support.consumers import running
@@ -27,11 +28,7 @@ async def test_an_oversized_message_is_dead_lettered_unparsed_and_the_next_is_ha
     settings = broker.settings.model_copy(update={"max_message_bytes": LIMIT})
     subscription = broker.subscription(SUBSCRIBED)
     await broker.provision(subscription)
-    handled: list[str] = []
-
-    async def record(event: Event, envelope: Envelope) -> None:
-        assert isinstance(event, OrderPlacedV1)
-        handled.append(envelope.id)
+    handled, record = recording_handler(OrderPlacedV1)
 
     too_large = order_placed(uuid.uuid4(), uuid.uuid4())
     document = json.loads(encode(too_large))

@@ -25,11 +25,12 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from shared.envelope import Envelope, dataschema_for, encode, wrap
-from shared.events import Event, Money, OrderPlacedV1
+from shared.events import Money, OrderPlacedV1
 from shared.events.orders import OrderLine
 from shared.events.registry import event_types
 from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, EVENT_TYPE, REASON, SUBSCRIBER
+from tests.contract.events import recording_handler
 from tests.support.brokers.protocol import BrokerHarness, RawSession
 from tests.support.consumers import running
 from tests.support.polling import eventually
@@ -329,11 +330,7 @@ class PoisonRig:
 async def rig(broker: BrokerHarness) -> AsyncIterator[PoisonRig]:
     subscription = broker.subscription(SUBSCRIBED)
     await broker.provision(subscription)
-    handled: list[str] = []
-
-    async def record(event: Event, envelope: Envelope) -> None:
-        assert isinstance(event, OrderPlacedV1)
-        handled.append(envelope.id)
+    handled, record = recording_handler(OrderPlacedV1)
 
     consumer = create_consumer(broker.settings, subscription, record)
     async with running(consumer) as task, broker.raw_session(subscription.subscriber) as session:

@@ -21,7 +21,7 @@ import aiomysql
 import pytest
 
 from eda_local.tansu import free_port
-from shared.db import UnitOfWork, create_pool
+from shared.db import UnitOfWork
 from shared.envelope import Envelope, wrap
 from shared.events import Event, Money, OrderConfirmedV1
 from shared.messaging import RoutingPublisher, Subscription, create_consumer
@@ -30,6 +30,7 @@ from shared.subscribers import subscriber_of
 from tests.support.brokers import HARNESSES
 from tests.support.brokers.protocol import BrokerHarness
 from tests.support.consumers import running
+from tests.support.mysql import database_pool
 from tests.support.polling import eventually
 from tests.support.service_apps import USER_SERVICE, throwaway_service_database
 
@@ -42,30 +43,21 @@ EVENTS = 2000
 @pytest.fixture
 async def users_database() -> AsyncIterator[MySQLSettings]:
     async with throwaway_service_database(USER_SERVICE) as mysql:
-        pool = await create_pool(mysql)
-        try:
-            async with UnitOfWork(pool) as uow:
-                for index, user_id in enumerate(USERS):
-                    await uow.execute(
-                        "INSERT INTO users (id, email, name, status, created_at)"
-                        " VALUES (%s, %s, 'A', 'active', NOW(6))",
-                        (str(user_id), f"u{index}@example.com"),
-                    )
-                await uow.commit()
-        finally:
-            pool.close()
-            await pool.wait_closed()
+        async with database_pool(mysql) as pool, UnitOfWork(pool) as uow:
+            for index, user_id in enumerate(USERS):
+                await uow.execute(
+                    "INSERT INTO users (id, email, name, status, created_at)"
+                    " VALUES (%s, %s, 'A', 'active', NOW(6))",
+                    (str(user_id), f"u{index}@example.com"),
+                )
+            await uow.commit()
         yield mysql
 
 
 @pytest.fixture
 async def users_pool(users_database: MySQLSettings) -> AsyncIterator[aiomysql.Pool]:
-    pool = await create_pool(users_database)
-    try:
+    async with database_pool(users_database) as pool:
         yield pool
-    finally:
-        pool.close()
-        await pool.wait_closed()
 
 
 def confirmed(index: int) -> Envelope:

@@ -17,6 +17,7 @@ import httpx
 
 from eda_local.checks import reachable
 from subscribers.catalog import SUBSCRIBERS
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 
 FINAL_STATES = {"confirmed", "rejected"}
@@ -119,11 +120,7 @@ async def place_order(client: httpx.AsyncClient, orders_url: str, user_id: str) 
     try:
         response = await client.post(
             f"{orders_url}/orders",
-            json={
-                "user_id": user_id,
-                "currency": "EUR",
-                "items": [{"sku": "a", "quantity": 1, "unit_price": "2.00"}],
-            },
+            json=one_item_order(user_id, sku="a", quantity=1, unit_price="2.00"),
         )
     except httpx.HTTPError:
         return None

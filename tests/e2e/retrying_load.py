@@ -10,12 +10,15 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import httpx
 
 from eda_cli.load.pacing import closed_loop
 from eda_cli.load.tally import Tally
 from tests.e2e.system import RunningSystem
+from tests.support.orders import one_item_order
+from tests.support.polling import eventually
 
 CREATED = 201
 ACCEPTED = 202
@@ -46,6 +49,29 @@ async def register_users(client: httpx.AsyncClient, system: RunningSystem, count
     return ids
 
 
+async def projected_users(
+    client: httpx.AsyncClient, system: RunningSystem, count: int
+) -> list[str]:
+    """``register_users``, once the order-service knows every one of them as active."""
+    users = await register_users(client, system, count)
+
+    async def projected() -> bool:
+        states = await asyncio.gather(*(system.customer_active(user) for user in users))
+        return all(state is True for state in states)
+
+    await eventually(projected, timeout=120, interval=0.5, what="customers projected")
+    return users
+
+
+def shuffled_orders(users: list[str], per_user: int) -> list[tuple[str, str]]:
+    """``per_user`` (user, unit price) pairs for each user, in random order; one price a
+    user, so that the user's stats say whether each order counted once."""
+    prices = {user: f"{Decimal(random.randrange(100, 5000)) / 100:.2f}" for user in users}
+    orders = [(user, prices[user]) for user in users for _ in range(per_user)]
+    random.shuffle(orders)
+    return orders
+
+
 @dataclass
 class OrderLoad:
     """Places orders from concurrent clients; places again what the API answered 503."""
@@ -69,11 +95,7 @@ class OrderLoad:
 
         async def place_one(index: int) -> str:
             user_id, price = orders[index]
-            body = {
-                "user_id": user_id,
-                "currency": "EUR",
-                "items": [{"sku": "book", "quantity": 1, "unit_price": price}],
-            }
+            body = one_item_order(user_id, sku="book", quantity=1, unit_price=price)
             while True:
                 sent = time.monotonic()
                 response = await client.post(f"{self.system.orders_url}/orders", json=body)

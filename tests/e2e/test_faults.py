@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
@@ -20,7 +19,7 @@ import pytest_asyncio
 from tests.e2e.event_counters import counters
 from tests.e2e.faulty_system import FaultySystem, faulty_system
 from tests.e2e.held_orders import orders_of, stats_mismatches
-from tests.e2e.retrying_load import OrderLoad, register_users
+from tests.e2e.retrying_load import OrderLoad, projected_users, shuffled_orders
 from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(420)]
@@ -55,16 +54,8 @@ async def _under_load(
     """Register users, place their orders while ``fault`` runs, wait until every order
     is final and every user's stats exact; return the load and the counter deltas."""
     system = faulty.system
-    users = await register_users(client, system, USERS)
-
-    async def projected() -> bool:
-        states = await asyncio.gather(*(system.customer_active(user) for user in users))
-        return all(state is True for state in states)
-
-    await eventually(projected, timeout=120, interval=0.5, what="customers projected")
-    prices = {user: f"{Decimal(random.randrange(100, 5000)) / 100:.2f}" for user in users}
-    orders = [(user, prices[user]) for user in users for _ in range(ORDERS_PER_USER)]
-    random.shuffle(orders)
+    users = await projected_users(client, system, USERS)
+    orders = shuffled_orders(users, ORDERS_PER_USER)
     before = await counters(client, system)
     load = OrderLoad(system)
     placing = asyncio.create_task(load.place(client, orders))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import random
 from collections import Counter
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -23,9 +22,10 @@ from eda_cli.load.retries import post_with_key
 from eda_cli.load.tally import Tally
 from tests.e2e.faulty_system import FaultySystem, faulty_system
 from tests.e2e.held_orders import orders_of, stats_mismatches
-from tests.e2e.retrying_load import register_users
+from tests.e2e.retrying_load import projected_users, shuffled_orders
 from tests.support.answer_dropper import dropping_answers
 from tests.support.mysql import connect_for_tests
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(420)]
@@ -60,16 +60,9 @@ async def test_retried_orders_are_placed_exactly_once(faulty: FaultySystem) -> N
     system = faulty.system
     limits = httpx.Limits(max_connections=CLIENTS + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        users = await register_users(client, system, USERS)
-
-        async def projected() -> bool:
-            states = await asyncio.gather(*(system.customer_active(user) for user in users))
-            return all(state is True for state in states)
-
-        await eventually(projected, timeout=120, interval=0.5, what="customers projected")
-        prices = {user: f"{Decimal(random.randrange(100, 5000)) / 100:.2f}" for user in users}
-        orders = [(user, prices[user]) for user in users for _ in range(ORDERS_PER_USER)]
-        random.shuffle(orders)
+        users = await projected_users(client, system, USERS)
+        orders = shuffled_orders(users, ORDERS_PER_USER)
+        prices = dict(orders)  # one price a user
         orders_port = urlsplit(system.orders_url).port
         assert orders_port is not None
         async with dropping_answers("127.0.0.1", orders_port, DROPPED_SHARE) as dropper:
@@ -78,11 +71,7 @@ async def test_retried_orders_are_placed_exactly_once(faulty: FaultySystem) -> N
 
             async def place(index: int) -> str:
                 user_id, price = orders[index]
-                body = {
-                    "user_id": user_id,
-                    "currency": "EUR",
-                    "items": [{"sku": "book", "quantity": 1, "unit_price": price}],
-                }
+                body = one_item_order(user_id, sku="book", quantity=1, unit_price=price)
                 response = await post_with_key(
                     client,
                     f"http://127.0.0.1:{dropper.port}/orders",

@@ -19,6 +19,7 @@ from eda_local.procfile import Layout, procfile
 from eda_local.tansu import free_port, free_port_block
 from subscribers.catalog import SUBSCRIBERS
 from tests.support.mysql import drop_databases, mysql_settings_for_tests
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 
 
@@ -110,11 +111,7 @@ async def test_make_run_serves_the_flow_and_ctrl_c_stops_every_process(tmp_path:
             order = (
                 await client.post(
                     f"{orders}/orders",
-                    json={
-                        "user_id": user["id"],
-                        "currency": "EUR",
-                        "items": [{"sku": "a", "quantity": 1, "unit_price": "2.00"}],
-                    },
+                    json=one_item_order(user["id"], sku="a", quantity=1, unit_price="2.00"),
                 )
             ).json()
 

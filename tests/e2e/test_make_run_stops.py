@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ from subscribers.catalog import SUBSCRIBERS
 from tests.e2e.local_run import FINAL_STATES, Launcher, Ports, launched, place_order
 from tests.support.mysql import drop_databases, mysql_settings_for_tests
 from tests.support.polling import eventually
+from tests.support.users import register_user
 
 PROCESSES = [line.split(":", 1)[0] for line in procfile(Layout()).splitlines()] + ["kafka"]
 WIDTH = max(len(name) for name in PROCESSES)
@@ -58,6 +59,14 @@ def assert_stopped_cleanly(launcher: Launcher, since: int) -> None:
     assert not launcher.still_answering()
 
 
+async def stops_cleanly(launcher: Launcher, stop: Callable[[], None]) -> None:
+    """``stop`` it (Ctrl-C, SIGTERM): it exits 0 having stopped every process cleanly."""
+    since = len(launcher.output())
+    stop()
+    assert await launcher.exit_code() == 0
+    assert_stopped_cleanly(launcher, since)
+
+
 async def test_ctrl_c_stops_every_process_cleanly_and_loses_no_order(
     tmp_path: Path, ports: Ports, prefix: str
 ) -> None:
@@ -65,18 +74,14 @@ async def test_ctrl_c_stops_every_process_cleanly_and_loses_no_order(
     async with launched(ports, prefix, tmp_path / "first.log") as launcher:
         await launcher.wait_ready()
         async with httpx.AsyncClient(timeout=5) as client:
-            user = (
-                await client.post(
-                    f"{launcher.users_url}/users", json={"email": "c@x.io", "name": "C"}
-                )
-            ).json()
+            user_id = await register_user(client, launcher.users_url, "c@x.io", "C")
             for _ in range(10):
-                order = await place_order(client, launcher.orders_url, user["id"])
+                order = await place_order(client, launcher.orders_url, user_id)
                 assert order is not None
                 placed.append(order)
 
             async def keep_ordering() -> None:
-                while order := await place_order(client, launcher.orders_url, user["id"]):
+                while order := await place_order(client, launcher.orders_url, user_id):
                     placed.append(order)
 
             ordering = asyncio.create_task(keep_ordering())  # orders in flight at Ctrl-C
@@ -99,10 +104,7 @@ async def test_ctrl_c_stops_every_process_cleanly_and_loses_no_order(
                 return True
 
             await eventually(every_order_final, timeout=60, what="every order final")
-        since = len(launcher.output())
-        launcher.ctrl_c()
-        assert await launcher.exit_code() == 0
-        assert_stopped_cleanly(launcher, since)
+        await stops_cleanly(launcher, launcher.ctrl_c)
 
 
 async def test_sigterm_to_the_launcher_stops_as_ctrl_c_does(
@@ -110,10 +112,7 @@ async def test_sigterm_to_the_launcher_stops_as_ctrl_c_does(
 ) -> None:
     async with launched(ports, prefix, tmp_path / "run.log") as launcher:
         await launcher.wait_ready()
-        since = len(launcher.output())
-        launcher.process.send_signal(signal.SIGTERM)
-        assert await launcher.exit_code() == 0
-        assert_stopped_cleanly(launcher, since)
+        await stops_cleanly(launcher, lambda: launcher.process.send_signal(signal.SIGTERM))
 
 
 async def test_a_second_ctrl_c_stops_everything_at_once(

@@ -17,7 +17,9 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.system import ROUTINGS, RunningSystem, running_system, stop_all
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
+from tests.support.users import register_user
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -52,9 +54,7 @@ async def get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
 
 async def register(client: httpx.AsyncClient, system: RunningSystem, name: str) -> str:
     email = f"{name}.{random.randrange(10**9)}@example.com"
-    response = await client.post(f"{system.users_url}/users", json={"email": email, "name": name})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return await register_user(client, system.users_url, email, name)
 
 
 async def place(
@@ -62,11 +62,7 @@ async def place(
 ) -> str:
     response = await client.post(
         f"{system.orders_url}/orders",
-        json={
-            "user_id": user_id,
-            "currency": "EUR",
-            "items": [{"sku": "book", "quantity": 2, "unit_price": price}],
-        },
+        json=one_item_order(user_id, sku="book", quantity=2, unit_price=price),
     )
     assert response.status_code == 202, response.text
     return str(response.json()["id"])

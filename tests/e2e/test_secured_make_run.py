@@ -14,10 +14,12 @@ import httpx
 from eda_local.tansu import free_port, free_port_block
 from subscribers.catalog import SUBSCRIBERS
 from tests.e2e.local_run import Ports, launched
+from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 from tests.support.secured.kafka import SecuredKafka
 from tests.support.secured.mysql import SecuredMySQL
 from tests.support.secured.rabbitmq import SecuredRabbitMQ
+from tests.support.users import register_user
 
 ORDERS = 3
 
@@ -64,24 +66,16 @@ async def test_orders_are_confirmed_and_counted_over_secured_links(
     async with launched(ports, prefix, tmp_path / "run.log", environment) as launcher:
         await launcher.wait_ready()
         async with httpx.AsyncClient(timeout=5) as client:
-            user = (
-                await client.post(
-                    f"{launcher.users_url}/users", json={"email": "s@x.io", "name": "S"}
-                )
-            ).json()
+            user_id = await register_user(client, launcher.users_url, "s@x.io", "S")
             for _ in range(ORDERS):
                 response = await client.post(
                     f"{launcher.orders_url}/orders",
-                    json={
-                        "user_id": user["id"],
-                        "currency": "EUR",
-                        "items": [{"sku": "a", "quantity": 1, "unit_price": "2.00"}],
-                    },
+                    json=one_item_order(user_id, sku="a", quantity=1, unit_price="2.00"),
                 )
                 assert response.status_code == 202, response.text
 
             async def counted() -> bool:
-                stats = (await client.get(f"{launcher.users_url}/users/{user['id']}")).json()
+                stats = (await client.get(f"{launcher.users_url}/users/{user_id}")).json()
                 return bool(stats["orders_count"] == ORDERS)
 
             await eventually(

@@ -22,8 +22,10 @@ from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.system import RunningSystem, running_system
+from tests.support.orders import one_item_order
 from tests.support.otlp_collector import Collector, ReceivedSpan, running_collector
 from tests.support.polling import eventually
+from tests.support.users import register_user
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -71,9 +73,7 @@ def client_tracer(collector: Collector) -> Iterator[TracerProvider]:
 
 async def _register(client: httpx.AsyncClient, system: RunningSystem) -> str:
     email = f"t{random.randrange(10**9)}@example.com"
-    response = await client.post(f"{system.users_url}/users", json={"email": email, "name": "T"})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return await register_user(client, system.users_url, email, "T")
 
 
 async def _order_status(client: httpx.AsyncClient, system: RunningSystem, order_id: str) -> str:
@@ -98,11 +98,7 @@ async def test_one_trace_covers_the_request_the_relay_and_both_subscribers(
             inject(headers)
             response = await client.post(
                 f"{system.orders_url}/orders",
-                json={
-                    "user_id": user_id,
-                    "currency": "EUR",
-                    "items": [{"sku": "book", "quantity": 1, "unit_price": "5.00"}],
-                },
+                json=one_item_order(user_id, sku="book", quantity=1, unit_price="5.00"),
                 headers=headers,
             )
         assert response.status_code == 202, response.text
@@ -226,22 +222,16 @@ async def test_metrics_move_with_the_flow(system: RunningSystem) -> None:
         for _ in range(3):
             response = await client.post(
                 f"{orders_url}/orders",
-                json={
-                    "user_id": user_id,
-                    "currency": "EUR",
-                    "items": [{"sku": "pen", "quantity": 2, "unit_price": "1.50"}],
-                },
+                json=one_item_order(user_id, sku="pen", quantity=2, unit_price="1.50"),
             )
             assert response.status_code == 202
             orders.append(response.json()["id"])
         # An order of a user nobody registered is retried, then rejected.
         unknown = await client.post(
             f"{orders_url}/orders",
-            json={
-                "user_id": "00000000-0000-4000-8000-000000000001",
-                "currency": "EUR",
-                "items": [{"sku": "pen", "quantity": 1, "unit_price": "1.50"}],
-            },
+            json=one_item_order(
+                "00000000-0000-4000-8000-000000000001", sku="pen", quantity=1, unit_price="1.50"
+            ),
         )
         assert unknown.status_code == 202
         await _send_malformed(system)

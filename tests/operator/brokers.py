@@ -163,6 +163,21 @@ async def management_counts(queue: str) -> tuple[int, int]:
     return int(body.get("messages_ready", -1)), int(body.get("messages_unacknowledged", -1))
 
 
+async def statistics_show(queue: str, ready: int, unacknowledged: int) -> None:
+    """Wait until the management API's statistics, refreshed every few seconds, show
+    these counts."""
+
+    async def shown() -> bool:
+        return await management_counts(queue) == (ready, unacknowledged)
+
+    await eventually(
+        shown,
+        timeout=20,
+        interval=0.5,
+        what=f"statistics showing {ready} ready, {unacknowledged} unacknowledged",
+    )
+
+
 @contextlib.asynccontextmanager
 async def taken_unacknowledged(
     settings: RabbitMQSettings, queue: str, count: int

@@ -19,7 +19,7 @@ from kopf.testing import KopfRunner
 from scaling_operator.handlers import build_registry
 from scaling_operator.settings import OperatorConfig
 from scaling_operator.status import utc_now
-from tests.operator.crd import assert_valid, load_crd
+from tests.operator.crd import assert_valid, load_crd, scaler
 from tests.support.polling import eventually
 
 SCALERS = "eda.dev/v1/subscriberscalers"
@@ -27,6 +27,9 @@ DEPLOYMENTS = "apps/v1/deployments"
 NAMESPACE = "eda"
 # What templates/subscribers.yaml puts on every subscriber Deployment.
 SUBSCRIBER_LABELS = {"eda.dev/role": "subscriber"}
+# The subscriber Deployment most tests scale, and their SubscriberScaler's name.
+DEPLOYMENT = "orders-order-placed"
+SCALER = "order-placed"
 
 
 class ClusterEmulator(kmock.KubernetesEmulator):
@@ -134,6 +137,23 @@ class Cluster:
                 return dict(condition)
         return {}
 
+    async def ready(self, name: str, *, what: str, timeout: float = 30) -> None:
+        """Wait until the operator has read the scaler's backlog (Ready is True)."""
+        await eventually(
+            lambda: self.condition(name, "Ready").get("status") == "True",
+            timeout=timeout,
+            what=what,
+        )
+
+    async def not_ready(self, name: str, reason: str, timeout: float = 30) -> dict[str, Any]:
+        """The scaler's Ready condition, once it gives ``reason``."""
+        await eventually(
+            lambda: self.condition(name, "Ready").get("reason") == reason,
+            timeout=timeout,
+            what=f"Ready false: {reason}",
+        )
+        return self.condition(name, "Ready")
+
     def events(self, reason: str | None = None) -> list[dict[str, Any]]:
         """The events posted (every creation request under v1/events)."""
         posted = [
@@ -230,3 +250,15 @@ async def running_operator(
     finally:
         # The runner joins its thread: off this loop, which serves the emulated API.
         await asyncio.to_thread(runner.__exit__, None, None, None)
+
+
+@contextlib.asynccontextmanager
+async def scaling_orders(
+    cluster: Cluster, config: OperatorConfig, source: dict[str, Any], *, replicas: int, **spec: Any
+) -> AsyncIterator[None]:
+    """DEPLOYMENT at ``replicas``, the operator running, and the scaler SCALER reading
+    ``source`` with ``spec``."""
+    await cluster.create_deployment(DEPLOYMENT, replicas=replicas)
+    async with running_operator(cluster, config):
+        await cluster.create_scaler(scaler(SCALER, DEPLOYMENT, source, **spec))
+        yield

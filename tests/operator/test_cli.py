@@ -47,10 +47,7 @@ async def test_the_console_script_scales_in_its_namespace_and_stops_on_sigterm(
         )
         await cluster.create_scaler(scaler("order-placed", "orders-order-placed", source))
         # An empty topic; within the default 120 s window the 2 replicas stay.
-        await eventually(
-            lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-            what="a reading",
-        )
+        await cluster.ready("order-placed", what="a reading")
         assert cluster.status("order-placed")["backlog"] == 0
         assert cluster.status("order-placed")["currentReplicas"] == 2
         assert cluster.replicas("orders-order-placed") == 2

@@ -21,21 +21,20 @@ from shared.messaging import (
 from tests.operator.brokers import (
     consume_and_commit,
     declare_classic_queue,
-    management_counts,
     operator_config,
     publish_to_exchange,
     publish_to_topic,
+    statistics_show,
     taken_unacknowledged,
     topic_partitions,
 )
-from tests.operator.cluster import NAMESPACE, Cluster, running_operator
+from tests.operator.cluster import DEPLOYMENT, NAMESPACE, Cluster, running_operator, scaling_orders
 from tests.operator.crd import kafka_source, rabbitmq_source, scaler
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 
 BACKLOG = 5_000
 WINDOW_S = 3
-DEPLOYMENT = "orders-order-placed"
 SUBSCRIBER = "orders.order-placed"
 EVENT_TYPE = "order.placed"
 
@@ -51,22 +50,16 @@ async def test_kafka_lag_scales_up_to_the_partition_count_and_down_after_the_win
     config = operator_config(kafka_bootstrap)
     kafka = config.eda.kafka
     topic = topic_for(kafka, EVENT_TYPE)
-    await cluster.create_deployment(DEPLOYMENT, replicas=1)
-    async with running_operator(cluster, config):
-        await cluster.create_scaler(
-            scaler(
-                "order-placed",
-                DEPLOYMENT,
-                kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=6),
-                maxReplicas=10,  # above the partition count: the topic caps it
-                targetBacklogPerReplica=500,
-                scaleDownStabilizationSeconds=WINDOW_S,
-            )
-        )
-        await eventually(
-            lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-            what="the first reading",
-        )
+    async with scaling_orders(
+        cluster,
+        config,
+        kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=6),
+        replicas=1,
+        maxReplicas=10,  # above the partition count: the topic caps it
+        targetBacklogPerReplica=500,
+        scaleDownStabilizationSeconds=WINDOW_S,
+    ):
+        await cluster.ready("order-placed", what="the first reading")
         # The operator created the topic with the resource's partitions, and the DLQ.
         assert await topic_partitions(kafka, topic) == 6
         assert await topic_partitions(kafka, dead_letter_topic_for(kafka, SUBSCRIBER)) == 1
@@ -115,19 +108,16 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
     config = operator_config(kafka_bootstrap)
     rabbitmq = config.eda.rabbitmq
     queue = queue_name(rabbitmq, SUBSCRIBER)
-    await cluster.create_deployment(DEPLOYMENT, replicas=1)
     try:
-        async with running_operator(cluster, config):
-            await cluster.create_scaler(
-                scaler(
-                    "order-placed",
-                    DEPLOYMENT,
-                    rabbitmq_source(queue),
-                    maxReplicas=5,
-                    targetBacklogPerReplica=500,
-                    scaleDownStabilizationSeconds=WINDOW_S,
-                )
-            )
+        async with scaling_orders(
+            cluster,
+            config,
+            rabbitmq_source(queue),
+            replicas=1,
+            maxReplicas=5,
+            targetBacklogPerReplica=500,
+            scaleDownStabilizationSeconds=WINDOW_S,
+        ):
             await eventually(
                 lambda: cluster.status("order-placed").get("backlog") == 0,
                 what="the first reading of the queue the operator declared",
@@ -149,12 +139,7 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
             async with taken_unacknowledged(rabbitmq, queue, BACKLOG) as taken:
                 assert await ready_messages(rabbitmq, queue) == 0
                 # Statistics refresh every few seconds: wait until they show the taking.
-                await eventually(
-                    lambda: _counts_are(queue, (0, BACKLOG)),
-                    timeout=20,
-                    interval=0.5,
-                    what="statistics showing 0 ready, 5,000 unacknowledged",
-                )
+                await statistics_show(queue, ready=0, unacknowledged=BACKLOG)
                 await cluster.readings("order-placed", 3)
                 # Work in flight is backlog: still 5,000, still 5 replicas.
                 assert cluster.status("order-placed")["backlog"] == BACKLOG
@@ -181,10 +166,6 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
         await delete_topology(rabbitmq, [SUBSCRIBER])
 
 
-async def _counts_are(queue: str, counts: tuple[int, int]) -> bool:
-    return await management_counts(queue) == counts
-
-
 @pytest.mark.parametrize("broker", ["kafka", "rabbitmq"])
 async def test_an_unreachable_broker_changes_no_replicas(cluster: Cluster, broker: str) -> None:
     nothing_listens = f"127.0.0.1:{free_port()}"
@@ -200,18 +181,15 @@ async def test_an_unreachable_broker_changes_no_replicas(cluster: Cluster, broke
         if broker == "kafka"
         else rabbitmq_source(queue_name(config.eda.rabbitmq, SUBSCRIBER))
     )
-    await cluster.create_deployment(DEPLOYMENT, replicas=3)
-    async with running_operator(cluster, config):
-        # minReplicas 0 and no window: read as an empty backlog, the error would scale to zero.
-        await cluster.create_scaler(
-            scaler(
-                "order-placed",
-                DEPLOYMENT,
-                source,
-                minReplicas=0,
-                scaleDownStabilizationSeconds=0,
-            )
-        )
+    # minReplicas 0 and no window: read as an empty backlog, the error would scale to zero.
+    async with scaling_orders(
+        cluster,
+        config,
+        source,
+        replicas=3,
+        minReplicas=0,
+        scaleDownStabilizationSeconds=0,
+    ):
         await eventually(
             lambda: cluster.condition("order-placed", "BrokerReachable").get("status") == "False",
             what="BrokerReachable false",
@@ -249,13 +227,7 @@ async def test_a_missing_deployment_is_reported_not_created(
                 ),
             )
         )
-        await eventually(
-            lambda: (
-                cluster.condition("order-placed", "Ready").get("reason") == "DeploymentNotFound"
-            ),
-            what="Ready false: DeploymentNotFound",
-        )
-        ready = cluster.condition("order-placed", "Ready")
+        ready = await cluster.not_ready("order-placed", "DeploymentNotFound")
         assert ready["status"] == "False"
         assert "no-such-deployment" in ready["message"]
         assert cluster.condition("order-placed", "BrokerReachable")["status"] == "True"
@@ -272,19 +244,13 @@ async def test_a_queue_the_broker_will_not_redeclare_is_warned_about_once(
     queue = queue_name(rabbitmq, SUBSCRIBER)
     # A classic queue of that name already exists: declaring it as a quorum queue fails.
     await declare_classic_queue(rabbitmq, queue)
-    await cluster.create_deployment(DEPLOYMENT, replicas=2)
     try:
-        async with running_operator(cluster, config):
-            await cluster.create_scaler(scaler("order-placed", DEPLOYMENT, rabbitmq_source(queue)))
+        async with scaling_orders(cluster, config, rabbitmq_source(queue), replicas=2):
             (warning,) = await cluster.posted("TopologyNotEnsured")
             assert warning["type"] == "Warning"
             assert "PRECONDITION_FAILED" in warning["message"]
             # The queue is still read: the scaling goes on.
-            await eventually(
-                lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-                timeout=20,
-                what="a reading of the existing queue",
-            )
+            await cluster.ready("order-placed", what="a reading of the existing queue", timeout=20)
             await cluster.readings("order-placed", 3)
             assert len(cluster.events("TopologyNotEnsured")) == 1
             assert not cluster.events("TopologyEnsured")

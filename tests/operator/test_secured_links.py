@@ -19,15 +19,15 @@ import pytest
 from eda_local.tansu import free_port
 from shared.messaging import group_for, queue_name, topic_for
 from tests.operator.brokers import (
-    management_counts,
     operator_config,
     plain_rabbitmq,
     publish_to_exchange,
     publish_to_topic,
+    statistics_show,
     taken_unacknowledged,
 )
-from tests.operator.cluster import Cluster, running_operator
-from tests.operator.crd import kafka_source, rabbitmq_source, scaler
+from tests.operator.cluster import DEPLOYMENT, Cluster, scaling_orders
+from tests.operator.crd import kafka_source, rabbitmq_source
 from tests.operator.test_cli import OPERATOR
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
@@ -35,7 +35,6 @@ from tests.support.secured.certs import Certificates
 from tests.support.secured.kafka import SecuredKafka
 from tests.support.secured.rabbitmq import RabbitMQUser, SecuredRabbitMQ, rabbitmq_user
 
-DEPLOYMENT = "orders-order-placed"
 SUBSCRIBER = "orders.order-placed"
 EVENT_TYPE = "order.placed"
 HELD = 20
@@ -79,35 +78,23 @@ async def test_the_queue_depth_is_read_over_https_as_a_monitoring_user_of_its_ow
         assert config.management.credentials_source == "own"
         plain = plain_rabbitmq(config.eda.rabbitmq)
         queue = queue_name(plain, SUBSCRIBER)
-        await cluster.create_deployment(DEPLOYMENT, replicas=1)
         try:
-            async with running_operator(cluster, config):
-                await cluster.create_scaler(
-                    scaler(
-                        "order-placed",
-                        DEPLOYMENT,
-                        rabbitmq_source(queue),
-                        maxReplicas=5,
-                        targetBacklogPerReplica=10,
-                    )
-                )
-                await eventually(
-                    lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-                    timeout=30,
-                    what="a reading over amqps and https",
-                )
+            async with scaling_orders(
+                cluster,
+                config,
+                rabbitmq_source(queue),
+                replicas=1,
+                maxReplicas=5,
+                targetBacklogPerReplica=10,
+            ):
+                await cluster.ready("order-placed", what="a reading over amqps and https")
                 assert cluster.status("order-placed")["backlog"] == 0
                 assert await cluster.posted("TopologyEnsured")  # declared over amqps
 
                 await publish_to_exchange(plain, EVENT_TYPE, HELD)
                 async with taken_unacknowledged(plain, queue, HELD) as taken:
                     assert await ready_messages(plain, queue) == 0
-                    await eventually(
-                        lambda: _counts_are(queue, (0, HELD)),
-                        timeout=20,
-                        interval=0.5,
-                        what=f"statistics showing 0 ready, {HELD} unacknowledged",
-                    )
+                    await statistics_show(queue, ready=0, unacknowledged=HELD)
                     await cluster.readings("order-placed", 2)
                     # Nothing is ready: only the management API knows of these 20.
                     assert cluster.status("order-placed")["backlog"] == HELD
@@ -117,10 +104,6 @@ async def test_the_queue_depth_is_read_over_https_as_a_monitoring_user_of_its_ow
                 assert (ready["status"], ready["reason"]) == ("True", "BacklogRead")
         finally:
             await delete_topology(plain, [SUBSCRIBER])
-
-
-async def _counts_are(queue: str, counts: tuple[int, int]) -> bool:
-    return await management_counts(queue) == counts
 
 
 @pytest.mark.parametrize(
@@ -151,23 +134,17 @@ async def test_a_misconfigured_management_link_is_not_reported_as_an_unreachable
     )
     rabbitmq = config.eda.rabbitmq
     queue = queue_name(rabbitmq, SUBSCRIBER)
-    await cluster.create_deployment(DEPLOYMENT, replicas=3)
     try:
-        async with running_operator(cluster, config):
-            # minReplicas 0 and no window: read as an empty backlog, it would scale to zero.
-            await cluster.create_scaler(
-                scaler(
-                    "order-placed",
-                    DEPLOYMENT,
-                    rabbitmq_source(queue),
-                    minReplicas=0,
-                    scaleDownStabilizationSeconds=0,
-                )
-            )
-            await eventually(
-                lambda: cluster.condition("order-placed", "Ready").get("reason") == reason,
-                what=f"Ready false: {reason}",
-            )
+        # minReplicas 0 and no window: read as an empty backlog, it would scale to zero.
+        async with scaling_orders(
+            cluster,
+            config,
+            rabbitmq_source(queue),
+            replicas=3,
+            minReplicas=0,
+            scaleDownStabilizationSeconds=0,
+        ):
+            await cluster.not_ready("order-placed", reason)
             await cluster.readings("order-placed", 2)
             ready = cluster.condition("order-placed", "Ready")
             assert ready["status"] == "False"
@@ -202,35 +179,21 @@ async def test_kafka_lag_is_read_over_tls(
     )
     kafka = config.eda.kafka
     topic = topic_for(kafka, EVENT_TYPE)
-    await cluster.create_deployment(DEPLOYMENT, replicas=1)
-    async with running_operator(cluster, config):
-        await cluster.create_scaler(
-            scaler(
-                "order-placed",
-                DEPLOYMENT,
-                kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=2),
-                maxReplicas=4,
-                targetBacklogPerReplica=5,
-            )
-        )
+    async with scaling_orders(
+        cluster,
+        config,
+        kafka_source(topic, group_for(kafka, SUBSCRIBER), partitions=2),
+        replicas=1,
+        maxReplicas=4,
+        targetBacklogPerReplica=5,
+    ):
         if wrong_ca:
-            await eventually(
-                lambda: (
-                    cluster.condition("order-placed", "Ready").get("reason") == "LinkMisconfigured"
-                ),
-                timeout=30,
-                what="Ready false: LinkMisconfigured",
-            )
-            message = cluster.condition("order-placed", "Ready")["message"]
+            message = (await cluster.not_ready("order-placed", "LinkMisconfigured"))["message"]
             assert message.startswith(f"Kafka at {kafka_tls.bootstrap}: its certificate does not")
             assert message.endswith("; check EDA_KAFKA__SSL_CAFILE"), message
             assert not cluster.events("BrokerUnreachable")
             return
-        await eventually(
-            lambda: cluster.condition("order-placed", "Ready").get("status") == "True",
-            timeout=30,
-            what="a reading over TLS",
-        )
+        await cluster.ready("order-placed", what="a reading over TLS")
         await publish_to_topic(kafka, topic, 12)
         await eventually(
             lambda: cluster.status("order-placed").get("backlog") == 12, what="backlog 12"

@@ -30,10 +30,7 @@ async def test_a_deployment_without_the_subscriber_label_is_refused_and_left_alo
         await cluster.create_scaler(
             scaler("hijack", "gateway", _source(kafka_bootstrap), minReplicas=3)
         )
-        await eventually(
-            lambda: cluster.condition("hijack", "Ready").get("reason") == "NotASubscriber",
-            what="Ready false: NotASubscriber",
-        )
+        await cluster.not_ready("hijack", "NotASubscriber")
         await cluster.readings("hijack", 3)
         ready = cluster.condition("hijack", "Ready")
         assert ready["status"] == "False"
@@ -75,11 +72,8 @@ async def test_a_deployment_the_role_does_not_grant_is_refused_as_not_a_subscrib
         await cluster.create_scaler(
             scaler("hijack", "gateway", _source(kafka_bootstrap), minReplicas=3)
         )
-        await eventually(
-            lambda: cluster.condition("hijack", "Ready").get("reason") == "NotASubscriber",
-            what="Ready false: NotASubscriber",
-        )
-        assert "Role does not let it read" in cluster.condition("hijack", "Ready")["message"]
+        ready = await cluster.not_ready("hijack", "NotASubscriber")
+        assert "Role does not let it read" in ready["message"]
         (warning,) = await cluster.posted("NotASubscriber")
         assert warning["type"] == "Warning"
         assert cluster.deployment_writes("gateway") == []

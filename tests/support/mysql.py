@@ -53,8 +53,11 @@ async def server_connection(
 
 
 @asynccontextmanager
-async def database_pool(settings: MySQLSettings, database: str) -> AsyncIterator[aiomysql.Pool]:
-    """A pool on ``database`` as the services open theirs, closed when the block ends."""
+async def database_pool(
+    settings: MySQLSettings, database: str | None = None
+) -> AsyncIterator[aiomysql.Pool]:
+    """A pool on ``database`` (by default the settings') as the services open theirs,
+    closed when the block ends."""
     pool = await create_pool(settings, database=database)
     try:
         yield pool

@@ -35,6 +35,20 @@ class JwtAlgorithm(StrEnum):
 
 # RFC 6749 scope-token: %x21 / %x23-5B / %x5D-7E.
 _SCOPE_TOKEN = re.compile(r"[!#-\[\]-~]+")
+_CLAIM_NAME = re.compile(r"[!-~]+")
+# The fields that hold one name: what the name must match, and the error otherwise.
+_NAME_RULES = {
+    "admin_scope": (
+        _SCOPE_TOKEN,
+        "scope_name",
+        "one OAuth scope name: printable ASCII, no spaces, quotes or backslashes",
+    ),
+    "subject_claim": (
+        _CLAIM_NAME,
+        "claim_name",
+        "one claim name: printable ASCII, no spaces, such as sub or oid",
+    ),
+}
 
 _KEY_KINDS = {
     JwtAlgorithm.RS256: "a PEM RSA public key",
@@ -108,24 +122,13 @@ class AuthSettings(BaseModel):
             )
         return algorithms
 
-    @field_validator("admin_scope")
+    @field_validator("admin_scope", "subject_claim")
     @classmethod
-    def _one_scope(cls, scope: str) -> str:
-        if not _SCOPE_TOKEN.fullmatch(scope):
-            raise PydanticCustomError(
-                "scope_name",
-                "one OAuth scope name: printable ASCII, no spaces, quotes or backslashes",
-            )
-        return scope
-
-    @field_validator("subject_claim")
-    @classmethod
-    def _claim_name(cls, claim: str) -> str:
-        if not _CLAIM_NAME.fullmatch(claim):
-            raise PydanticCustomError(
-                "claim_name", "one claim name: printable ASCII, no spaces, such as sub or oid"
-            )
-        return claim
+    def _one_name(cls, name: str, info: ValidationInfo) -> str:
+        pattern, error, message = _NAME_RULES[info.field_name or ""]
+        if not pattern.fullmatch(name):
+            raise PydanticCustomError(error, message)
+        return name
 
     @field_validator("key_file", "issuer", "audience", "jwks_url", "ca_file", mode="before")
     @classmethod
@@ -231,9 +234,6 @@ class AuthSettings(BaseModel):
     @property
     def keys_from_provider(self) -> bool:
         return self.jwks_url is not None or self.discovery
-
-
-_CLAIM_NAME = re.compile(r"[!-~]+")
 
 
 def _is_https_url(url: str) -> bool:

@@ -12,21 +12,24 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
-from shared.envelope import Envelope, decode
+from shared.envelope import Envelope
 from shared.messaging import topic_for
 from shared.messaging.kafka import KafkaPublisher
 from shared.messaging.kafka.publisher import CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.bench.figure import Figure, comparison
 from tests.bench.measure.rounds import side_by_side
-from tests.bench.measure.shared_rates import consume_with_shared, publish_rate
-from tests.bench.measure.timing import DeliveryRecorder, messages_per_second
+from tests.bench.measure.shared_rates import (
+    consume_with_shared,
+    hand_written_publish_rate,
+    publish_rate,
+)
+from tests.bench.measure.timing import DeliveryRecorder, rate_while_started
 from tests.bench.workloads.payloads import (
     EVENT_TYPE,
-    as_documents,
-    chunks,
     order_placed_envelopes,
     publish_in_chunks,
+    warm_up_and_timed,
 )
 
 log = logging.getLogger("bench")
@@ -78,7 +81,7 @@ async def run(bootstrap: str, run_id: str) -> list[Figure]:
 async def _publish_figures(bootstrap: str, run_id: str) -> list[Figure]:
     settings = bench_settings(bootstrap, f"bench-{run_id}.publish.")
     envelopes = order_placed_envelopes(PUBLISH_COUNT + PUBLISH_CHUNK, seed=1)
-    warm_up, timed = envelopes[:PUBLISH_CHUNK], envelopes[PUBLISH_CHUNK:]
+    warm_up, timed = warm_up_and_timed(envelopes, PUBLISH_CHUNK)
     log.info("kafka publish: %d order.placed envelopes in chunks of %d", len(timed), PUBLISH_CHUNK)
 
     async def with_shared(_: int) -> float:
@@ -129,14 +132,7 @@ async def publish_with_aiokafka(
 
     await producer.start()
     try:
-        await send(as_documents(warm_up))
-        documents = as_documents(timed)
-
-        async def work() -> None:
-            for chunk in chunks(documents, PUBLISH_CHUNK):
-                await send(chunk)
-
-        return await messages_per_second(len(documents), work)
+        return await hand_written_publish_rate(send, warm_up, timed, PUBLISH_CHUNK)
     finally:
         await producer.stop()
 
@@ -200,8 +196,7 @@ async def consume_with_aiokafka(settings: Settings, topic: str, group: str, expe
             )
             for records in batch.values():
                 for record in records:
-                    envelope = decode(record.value or b"")
-                    await recorder.handle(envelope.event(), envelope)
+                    await recorder.handle_body(record.value or b"")
             if batch:
                 await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
 
@@ -232,12 +227,6 @@ async def consume_with_faststream(
     )
     async def on_order_placed(body: bytes) -> None:
         # FastStream leaves application/cloudevents+json bodies undecoded: parse them here.
-        envelope = decode(body)
-        await recorder.handle(envelope.event(), envelope)
+        await recorder.handle_body(body)
 
-    await broker.start()
-    try:
-        await recorder.wait(CONSUME_TIMEOUT_S)
-    finally:
-        await broker.stop()
-    return recorder.rate
+    return await rate_while_started(broker, recorder, CONSUME_TIMEOUT_S)

@@ -14,19 +14,26 @@ from aio_pika import DeliveryMode
 from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import RabbitBroker, RabbitQueue
 
-from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope, decode
+from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope
 from shared.messaging.rabbitmq import RabbitMQPublisher
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.bench.figure import Figure, comparison
 from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topology
 from tests.bench.measure.rounds import Contestant, side_by_side
-from tests.bench.measure.shared_rates import consume_with_shared, publish_rate
-from tests.bench.measure.timing import DeliveryRecorder, messages_per_second, wait_until
+from tests.bench.measure.shared_rates import (
+    consume_with_shared,
+    hand_written_publish_rate,
+    publish_rate,
+)
+from tests.bench.measure.timing import (
+    DeliveryRecorder,
+    rate_while_started,
+    wait_until,
+)
 from tests.bench.workloads.payloads import (
-    as_documents,
-    chunks,
     order_placed_envelopes,
     publish_in_chunks,
+    warm_up_and_timed,
 )
 
 log = logging.getLogger("bench")
@@ -69,7 +76,7 @@ async def _publish_figures(
     sink = f"bench-{run_id}.publish-sink"
     await topology.declare_subscriber(sink)
     envelopes = order_placed_envelopes(PUBLISH_COUNT + PUBLISH_CHUNK, seed=3)
-    warm_up, timed = envelopes[:PUBLISH_CHUNK], envelopes[PUBLISH_CHUNK:]
+    warm_up, timed = warm_up_and_timed(envelopes, PUBLISH_CHUNK)
     log.info(
         "rabbitmq publish: %d order.placed envelopes in chunks of %d", len(timed), PUBLISH_CHUNK
     )
@@ -130,14 +137,7 @@ async def publish_with_aio_pika(
                 )
             )
 
-        await send(as_documents(warm_up))
-        documents = as_documents(timed)
-
-        async def work() -> None:
-            for chunk in chunks(documents, PUBLISH_CHUNK):
-                await send(chunk)
-
-        return await messages_per_second(len(documents), work)
+        return await hand_written_publish_rate(send, warm_up, timed, PUBLISH_CHUNK)
     finally:
         await connection.close()
 
@@ -231,8 +231,7 @@ async def consume_with_aio_pika(settings: Settings, queue_name: str, expected: i
                 while not arrived.empty() and len(batch) < PREFETCH:
                     batch.append(arrived.get_nowait())
                 for delivery in batch:
-                    envelope = decode(delivery.body)
-                    await recorder.handle(envelope.event(), envelope)
+                    await recorder.handle_body(delivery.body)
                 await batch[-1].ack(multiple=True)
 
         tag = await queue.consume(arrived.put)
@@ -255,12 +254,6 @@ async def consume_with_faststream(settings: Settings, queue_name: str, expected:
     @broker.subscriber(RabbitQueue(queue_name, declare=False))
     async def on_order_placed(body: bytes) -> None:
         # FastStream leaves application/cloudevents+json bodies undecoded: parse them here.
-        envelope = decode(body)
-        await recorder.handle(envelope.event(), envelope)
+        await recorder.handle_body(body)
 
-    await broker.start()
-    try:
-        await recorder.wait(CONSUME_TIMEOUT_S)
-    finally:
-        await broker.stop()
-    return recorder.rate
+    return await rate_while_started(broker, recorder, CONSUME_TIMEOUT_S)

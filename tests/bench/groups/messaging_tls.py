@@ -41,7 +41,11 @@ from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topolog
 from tests.bench.measure.rounds import MeteredContestant, metered_side_by_side
 from tests.bench.measure.shared_rates import consume_metered, publish_metered
 from tests.bench.measure.timing import Metered, wait_until
-from tests.bench.workloads.payloads import order_placed_envelopes, publish_in_chunks
+from tests.bench.workloads.payloads import (
+    order_placed_envelopes,
+    publish_in_chunks,
+    warm_up_and_timed,
+)
 from tests.support.secured.certs import Certificates, make_certificates
 from tests.support.secured.kafka import secured_tansu
 from tests.support.secured.stunnel import tls_terminator
@@ -112,8 +116,7 @@ async def run_kafka(run_id: str) -> list[Figure]:
 
 
 async def _kafka_publish(sides: dict[str, Settings], envelopes: list[Envelope]) -> list[Figure]:
-    warm_up = envelopes[: kafka.PUBLISH_CHUNK]
-    timed = envelopes[kafka.PUBLISH_CHUNK : kafka.PUBLISH_CHUNK + kafka.PUBLISH_COUNT]
+    warm_up, timed = warm_up_and_timed(envelopes, kafka.PUBLISH_CHUNK, kafka.PUBLISH_COUNT)
     log.info("kafka publish, plaintext vs TLS: %d envelopes, %d rounds", len(timed), ROUNDS)
 
     def publish(settings: Settings) -> MeteredContestant:
@@ -191,8 +194,7 @@ async def _rabbitmq_publish(
 ) -> list[Figure]:
     sink = f"bench-{run_id}.tls-publish-sink"
     await topology.declare_subscriber(sink)
-    warm_up = envelopes[: rabbitmq.PUBLISH_CHUNK]
-    timed = envelopes[rabbitmq.PUBLISH_CHUNK : rabbitmq.PUBLISH_CHUNK + rabbitmq.PUBLISH_COUNT]
+    warm_up, timed = warm_up_and_timed(envelopes, rabbitmq.PUBLISH_CHUNK, rabbitmq.PUBLISH_COUNT)
     log.info("rabbitmq publish, plaintext vs TLS: %d envelopes, %d rounds", len(timed), ROUNDS)
 
     def publish(settings: Settings) -> MeteredContestant:

@@ -36,7 +36,11 @@ from tests.bench.groups.messaging_kafka import (
 )
 from tests.bench.measure.rounds import side_by_side
 from tests.bench.measure.shared_rates import consume_with_shared
-from tests.bench.workloads.payloads import order_placed_envelopes, publish_in_chunks
+from tests.bench.workloads.payloads import (
+    order_placed_envelopes,
+    publish_in_chunks,
+    warm_up_and_timed,
+)
 
 log = logging.getLogger("bench")
 
@@ -79,7 +83,7 @@ async def run(bootstrap: str, run_id: str) -> list[Figure]:
 async def _publish_figures(bootstrap: str, run_id: str, provider: TracerProvider) -> list[Figure]:
     settings = bench_settings(bootstrap, f"bench-{run_id}.trace-publish.")
     envelopes = order_placed_envelopes(PUBLISH_COUNT + PUBLISH_CHUNK, seed=3)
-    warm_up, timed = envelopes[:PUBLISH_CHUNK], envelopes[PUBLISH_CHUNK:]
+    warm_up, timed = warm_up_and_timed(envelopes, PUBLISH_CHUNK)
     log.info("tracing cost, kafka publish: %d envelopes, tracing off and on", len(timed))
 
     async def off(_: int) -> float:

@@ -5,12 +5,20 @@ process's CPU time beside the rate (``…_metered``: plaintext against TLS)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from shared.envelope import Envelope
 from shared.messaging import Publisher, Subscription, create_consumer
 from shared.settings import Settings
-from tests.bench.measure.timing import DeliveryRecorder, Metered, MeteredRecorder, metered
-from tests.bench.workloads.payloads import EVENT_TYPE, chunks
+from tests.bench.measure.timing import (
+    DeliveryRecorder,
+    Metered,
+    MeteredRecorder,
+    messages_per_second,
+    metered,
+)
+from tests.bench.workloads.payloads import EVENT_TYPE, as_documents, chunks
 
 CONSUME_TIMEOUT_S = 120.0
 
@@ -38,6 +46,24 @@ async def publish_metered(
         return await metered(len(timed), work)
     finally:
         await publisher.close()
+
+
+async def hand_written_publish_rate(
+    send: Callable[[list[dict[str, Any]]], Awaitable[None]],
+    warm_up: list[Envelope],
+    timed: list[Envelope],
+    chunk_size: int,
+) -> float:
+    """``publish_rate`` for a loop written against a client library: ``send`` publishes
+    one chunk of JSON-ready documents."""
+    await send(as_documents(warm_up))
+    documents = as_documents(timed)
+
+    async def work() -> None:
+        for chunk in chunks(documents, chunk_size):
+            await send(chunk)
+
+    return await messages_per_second(len(documents), work)
 
 
 async def consume_with_shared(settings: Settings, subscriber: str, expected: int) -> float:

@@ -7,9 +7,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from shared.envelope import Envelope
+from shared.envelope import Envelope, decode
 from shared.events.base import Event
 
 
@@ -39,6 +39,12 @@ class DeliveryRecorder:
         """A no-op handler with the ``shared`` signature."""
         self.record()
 
+    async def handle_body(self, body: bytes) -> None:
+        """Parse and validate a CloudEvents body, then count it, as a hand-written
+        consumer would."""
+        envelope = decode(body)
+        await self.handle(envelope.event(), envelope)
+
     async def wait(self, timeout_s: float, running: asyncio.Task[Any] | None = None) -> None:
         """Wait for every expected message; fail early if the consumer's task ends first."""
         done_waiter = asyncio.create_task(self._done.wait())
@@ -62,6 +68,24 @@ class DeliveryRecorder:
         if self.count < 2 or self._last <= self._first:
             raise ValueError("too few messages to measure a rate")
         return (self.count - 1) / (self._last - self._first)
+
+
+class Startable(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def rate_while_started(
+    broker: Startable, recorder: DeliveryRecorder, timeout_s: float
+) -> float:
+    """Start ``broker``, wait for every message ``recorder`` expects, stop it: the rate."""
+    await broker.start()
+    try:
+        await recorder.wait(timeout_s)
+    finally:
+        await broker.stop()
+    return recorder.rate
 
 
 class MeteredRecorder(DeliveryRecorder):

@@ -84,6 +84,29 @@ def _target_marks(axes: Axes, bounds: Sequence[float | None], label: str, series
         labelled = True
 
 
+def _bar_chart(
+    path: Path,
+    categories: Sequence[str],
+    series: Series,
+    unit: str,
+    title: str,
+    *,
+    targets: tuple[Sequence[float | None], str] | None = None,
+) -> bool:
+    """One panel of ``_bars``, with ``targets`` (bounds, label) marked; False (and no
+    file) without any value."""
+    if not _any(series):
+        return False
+    chart, (ax,) = _chart(width=7.0)
+    _bars(ax, categories, series, unit)
+    if targets is not None:
+        _target_marks(ax, *targets, len(series))
+    _legend_below(chart, ax)
+    ax.set_title(title, fontsize=10)
+    _save(chart, path)
+    return True
+
+
 def _any(series: Series) -> bool:
     return any(value is not None for values in series.values() for value in values)
 
@@ -133,14 +156,13 @@ def tracing_cost(figures: Sequence[Figure], path: Path) -> bool:
         "tracing off": [value_of(figures, f"{name}.off") for _, name in contestants],
         "tracing on": [value_of(figures, f"{name}.on") for _, name in contestants],
     }
-    if not _any(series):
-        return False
-    chart, (ax,) = _chart(width=7.0)
-    _bars(ax, [label for label, _ in contestants], series, "messages/s")
-    _legend_below(chart, ax)
-    ax.set_title("Kafka throughput with tracing off and on", fontsize=10)
-    _save(chart, path)
-    return True
+    return _bar_chart(
+        path,
+        [label for label, _ in contestants],
+        series,
+        "messages/s",
+        "Kafka throughput with tracing off and on",
+    )
 
 
 def subscriber_processes(figures: Sequence[Figure], path: Path) -> bool:
@@ -150,15 +172,14 @@ def subscriber_processes(figures: Sequence[Figure], path: Path) -> bool:
         "1 process": [value_of(figures, f"{broker}.{prefix}.1") for broker, _ in BROKERS],
         "2 processes": [value_of(figures, f"{broker}.{prefix}.2") for broker, _ in BROKERS],
     }
-    if not _any(series):
-        return False
-    chart, (ax,) = _chart(width=7.0)
-    _bars(ax, [title for _, title in BROKERS], series, "events/s")
-    _target_marks(ax, [10_000, 4_000], "target, one subscriber", len(series))
-    _legend_below(chart, ax)
-    ax.set_title("Subscriber with the idempotent MySQL handler: 1 vs 2 processes", fontsize=10)
-    _save(chart, path)
-    return True
+    return _bar_chart(
+        path,
+        [title for _, title in BROKERS],
+        series,
+        "events/s",
+        "Subscriber with the idempotent MySQL handler: 1 vs 2 processes",
+        targets=([10_000, 4_000], "target, one subscriber"),
+    )
 
 
 def outbox_relay(figures: Sequence[Figure], path: Path) -> bool:
@@ -167,15 +188,14 @@ def outbox_relay(figures: Sequence[Figure], path: Path) -> bool:
         "1 relay": [value_of(figures, f"outbox.relay.{broker}.1") for broker, _ in BROKERS],
         "2 relays": [value_of(figures, f"outbox.relay.{broker}.2") for broker, _ in BROKERS],
     }
-    if not _any(series):
-        return False
-    chart, (ax,) = _chart(width=7.0)
-    _bars(ax, [title for _, title in BROKERS], series, "events/s")
-    _target_marks(ax, [20_000, None], "target, one relay", len(series))
-    _legend_below(chart, ax)
-    ax.set_title("Outbox relay throughput: 1 vs 2 relays", fontsize=10)
-    _save(chart, path)
-    return True
+    return _bar_chart(
+        path,
+        [title for _, title in BROKERS],
+        series,
+        "events/s",
+        "Outbox relay throughput: 1 vs 2 relays",
+        targets=([20_000, None], "target, one relay"),
+    )
 
 
 _FLOW = re.compile(r"^flow\.post_to_stats\.(?P<broker>\w+)\.(?P<rate>\d+)_per_s\.p(?P<p>\d+)$")
@@ -186,20 +206,32 @@ FLOW_TARGET = (200, 100.0)
 
 def flow_points(figures: Sequence[Figure]) -> dict[str, dict[str, dict[int, float]]]:
     """broker → percentile → offered rate → ms."""
+    return _by_broker_and_rate(figures, _FLOW, lambda match: match["p"])
+
+
+def _by_broker_and_rate(
+    figures: Sequence[Figure], pattern: re.Pattern[str], series: Callable[[re.Match[str]], str]
+) -> dict[str, dict[str, dict[int, float]]]:
+    """broker → series → offered rate → value, of the figures whose names ``pattern``
+    matches (with groups ``broker`` and ``rate``)."""
     points: dict[str, dict[str, dict[int, float]]] = {}
     for figure in figures:
-        match = _FLOW.match(figure.name)
-        if match is None:
-            continue
-        by_percentile = points.setdefault(match["broker"], {})
-        by_percentile.setdefault(match["p"], {})[int(match["rate"])] = figure.value
+        match = pattern.match(figure.name)
+        if match is not None:
+            by_series = points.setdefault(match["broker"], {})
+            by_series.setdefault(series(match), {})[int(match["rate"])] = figure.value
     return points
+
+
+def _brokers_in(points: dict[str, Any]) -> list[tuple[str, str]]:
+    """(broker, panel title) of the brokers with points, in the usual order."""
+    return [(broker, title) for broker, title in BROKERS if broker in points]
 
 
 def flow_latency(figures: Sequence[Figure], path: Path) -> bool:
     """End-to-end latency percentiles against the offered load, per broker."""
     points = flow_points(figures)
-    brokers = [(broker, title) for broker, title in BROKERS if broker in points]
+    brokers = _brokers_in(points)
     if not brokers:
         return False
     chart, axes = _chart(columns=len(brokers), width=5.0 * len(brokers) + 1.0)
@@ -251,22 +283,18 @@ BROKER_PROCESS = "broker"
 
 def system_points(figures: Sequence[Figure]) -> dict[str, dict[str, dict[int, float]]]:
     """broker → process → offered rate → ms of CPU per order."""
-    points: dict[str, dict[str, dict[int, float]]] = {}
-    for figure in figures:
-        match = _SYSTEM_CPU.match(figure.name)
-        if match is not None:
-            process = match["process"]
-            if process == match["broker"]:
-                process = BROKER_PROCESS
-            by_process = points.setdefault(match["broker"], {})
-            by_process.setdefault(process, {})[int(match["rate"])] = figure.value
-    return points
+    return _by_broker_and_rate(figures, _SYSTEM_CPU, _process_of)
+
+
+def _process_of(match: re.Match[str]) -> str:
+    process = match["process"]
+    return BROKER_PROCESS if process == match["broker"] else process
 
 
 def system_cpu(figures: Sequence[Figure], path: Path) -> bool:
     """CPU per order of each process, stacked, against the offered rate, per broker."""
     points = system_points(figures)
-    brokers = [(broker, title) for broker, title in BROKERS if broker in points]
+    brokers = _brokers_in(points)
     if not brokers:
         return False
     chart, axes = _chart(columns=len(brokers), width=5.5 * len(brokers) + 1.0, height=4.4)

@@ -52,6 +52,15 @@ def as_documents(envelopes: list[Envelope]) -> list[dict[str, Any]]:
     return [envelope.model_dump(mode="json", exclude_none=True) for envelope in envelopes]
 
 
+def warm_up_and_timed(
+    envelopes: list[Envelope], chunk: int, count: int | None = None
+) -> tuple[list[Envelope], list[Envelope]]:
+    """The first ``chunk`` envelopes, published untimed, and the ``count`` after them
+    (by default all the rest), timed."""
+    end = None if count is None else chunk + count
+    return envelopes[:chunk], envelopes[chunk:end]
+
+
 def chunks(items: list[T], size: int) -> list[list[T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 

@@ -20,11 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jwt.algorithms import Algorithm
 
 from shared.auth_settings import AuthSettings, JwtAlgorithm
+from tests.support import claims as token_claims
 
 ISSUER = "https://login.example.test/"
-AUDIENCE = "eda-api"
-# A claim given this value is left out of the token.
-OMIT: Any = object()
+# Still importable from here, where the token unit tests find them.
+AUDIENCE = token_claims.AUDIENCE
+OMIT: Any = token_claims.OMIT
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,7 @@ class Issuer:
             "iat": now,
             "exp": now + lifetime_s,
         }
-        if scopes:
-            payload["scope"] = " ".join(scopes)
-        payload |= claims
-        payload = {name: value for name, value in payload.items() if value is not OMIT}
+        payload = token_claims.with_claims(payload, scopes, claims)
         return jwt.encode(
             payload, self._signing_key, algorithm=str(self.pair.algorithm), headers=headers
         )

@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from tests.integration.auth.apps import orders_client, users_client
+from tests.support.orders import one_item_order
 
 GARBAGE = {"Authorization": "Bearer not-a-token"}
 
@@ -42,11 +43,7 @@ async def test_with_auth_off_every_user_route_works_without_a_token(
 async def test_with_auth_off_every_order_route_works_without_a_token(
     headers: dict[str, str],
 ) -> None:
-    body = {
-        "user_id": str(uuid4()),
-        "currency": "EUR",
-        "items": [{"sku": "BOOK-1", "quantity": 1, "unit_price": "1.00"}],
-    }
+    body = one_item_order(str(uuid4()), sku="BOOK-1", quantity=1, unit_price="1.00")
     async with orders_client(auth=None) as orders:
         placed = await orders.post("/orders", json=body, headers=headers)
         assert placed.status_code == 202

@@ -14,7 +14,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.auth.keys import AUDIENCE, ISSUER, OMIT, Issuer, json_segment, segment
+from tests.integration.auth.keys import ISSUER, Issuer, json_segment, segment
+from tests.support.claims import AUDIENCE, OMIT
 
 USER = str(uuid4())
 FUZZ = settings(

@@ -21,9 +21,10 @@ from shared.links.problems import LinkMisconfigured
 from tests.integration.auth.apps import users_client
 from tests.integration.auth.checks import unauthorized
 from tests.integration.auth.keys import bearer
+from tests.support.claims import AUDIENCE
 from tests.support.polling import eventually
 from tests.support.secured.certs import Certificates
-from tests.support.secured.oidc_provider import AUDIENCE, RunningProvider, SigningKey, new_key
+from tests.support.secured.oidc_provider import RunningProvider, SigningKey, new_key
 
 USER = str(uuid4())
 PATH = f"/users/{USER}"

@@ -14,9 +14,7 @@ import pytest
 
 from tests.integration.auth.checks import unauthorized
 from tests.integration.auth.keys import (
-    AUDIENCE,
     ISSUER,
-    OMIT,
     Issuer,
     KeyPair,
     bearer,
@@ -24,6 +22,7 @@ from tests.integration.auth.keys import (
     json_segment,
     rsa_pair,
 )
+from tests.support.claims import AUDIENCE, OMIT
 
 USER = str(uuid4())
 ADMIN = ["eda:admin"]

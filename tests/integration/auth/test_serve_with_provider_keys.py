@@ -16,9 +16,10 @@ import pytest
 
 from eda_local.tansu import free_port
 from tests.integration.auth.keys import bearer
+from tests.support.claims import AUDIENCE
 from tests.support.polling import eventually
 from tests.support.secured.certs import Certificates
-from tests.support.secured.oidc_provider import AUDIENCE, RunningProvider
+from tests.support.secured.oidc_provider import RunningProvider
 from tests.support.service_apps import USER_SERVICE, throwaway_service_database
 
 BIN = Path(sys.executable).parent

@@ -44,6 +44,15 @@ async def place(context: UseCaseContext, pool: aiomysql.Pool, user_id: uuid.UUID
     return placed.model_copy(update={"traceparent": TRACEPARENT, "correlationid": f"req-{user_id}"})
 
 
+async def place_for_a_known_customer(
+    context: UseCaseContext, pool: aiomysql.Pool
+) -> tuple[uuid.UUID, Envelope]:
+    """Register a customer here, then place an order for them."""
+    user_id = uuid.uuid4()
+    await deliver(pool, user_registered(user_id))
+    return user_id, await place(context, pool, user_id)
+
+
 def aged(placed: Envelope, seconds: float) -> Envelope:
     return placed.model_copy(update={"time": placed.time - timedelta(seconds=seconds)})
 
@@ -60,9 +69,7 @@ async def reactions(pool: aiomysql.Pool, placed: Envelope) -> list[Envelope]:
 async def test_an_active_customers_order_is_confirmed(
     pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
-    user_id = uuid.uuid4()
-    await deliver(pool, user_registered(user_id))
-    placed = await place(context, pool, user_id)
+    user_id, placed = await place_for_a_known_customer(context, pool)
     await deliver(pool, placed)
 
     assert (await order_of(context, placed)).status is OrderStatus.CONFIRMED
@@ -144,9 +151,7 @@ async def test_the_window_is_configurable(
 async def test_an_order_cancelled_before_its_placement_is_judged_is_left_alone(
     pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
-    user_id = uuid.uuid4()
-    await deliver(pool, user_registered(user_id))
-    placed = await place(context, pool, user_id)
+    _, placed = await place_for_a_known_customer(context, pool)
     await orders.cancel_order(context, uuid.UUID(placed.subject))
     await deliver(pool, placed)
 
@@ -167,9 +172,7 @@ async def test_a_cancelled_order_with_an_unknown_customer_is_not_waited_for(
 async def test_a_redelivered_order_placed_confirms_once(
     pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
-    user_id = uuid.uuid4()
-    await deliver(pool, user_registered(user_id))
-    placed = await place(context, pool, user_id)
+    _, placed = await place_for_a_known_customer(context, pool)
     await deliver(pool, placed)
     await deliver(pool, placed)
     assert [e.type for e in await reactions(pool, placed)] == ["order.confirmed"]
@@ -192,9 +195,7 @@ async def test_an_order_placed_naming_no_stored_order_is_permanent(pool: aiomysq
 async def test_a_deactivation_handled_before_the_placement_cancels_and_the_placement_is_a_no_op(
     pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
-    user_id = uuid.uuid4()
-    await deliver(pool, user_registered(user_id))
-    placed = await place(context, pool, user_id)
+    user_id, placed = await place_for_a_known_customer(context, pool)
     await deliver(pool, user_deactivated(user_id))
     await deliver(pool, placed)
 
@@ -206,9 +207,7 @@ async def test_a_deactivation_handled_before_the_placement_cancels_and_the_place
 async def test_a_placement_handled_before_the_deactivation_stays_confirmed(
     pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
-    user_id = uuid.uuid4()
-    await deliver(pool, user_registered(user_id))
-    placed = await place(context, pool, user_id)
+    user_id, placed = await place_for_a_known_customer(context, pool)
     await deliver(pool, placed)
     await deliver(pool, user_deactivated(user_id))
 

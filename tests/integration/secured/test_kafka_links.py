@@ -5,29 +5,26 @@ unreachable broker (the library's own error: retried)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from eda_local.tansu import free_port
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.links import LinkMisconfigured, kafka_client_options, start_kafka_client
+from shared.links import LinkMisconfigured
 from shared.messaging import Handler, Subscription, create_consumer
 from shared.messaging.kafka import KafkaPublisher
 from shared.settings import BrokerKind, KafkaSettings, Settings
 from tests.contract.events import EVENT_TYPE, order_confirmed
 from tests.support.consumers import running
 from tests.support.polling import eventually
-from tests.support.secured.kafka import SecuredKafka
+from tests.support.secured.kafka import SecuredKafka, start_failure
 
 MESSAGES = 3
-START_DEADLINE_S = 30.0
 SASL_MECHANISMS = ["SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
@@ -98,22 +95,6 @@ async def published_and_consumed(kafka: KafkaSettings) -> None:
     assert {envelope.id: envelope.event() for envelope in seen} == {
         envelope.id: envelope.event() for envelope in sent
     }
-
-
-async def start_failure(settings: KafkaSettings) -> BaseException:
-    """What ``start_kafka_client`` raises for a producer on ``settings``, within a
-    deadline (a start that never ends fails the test with TimeoutError)."""
-    producer = AIOKafkaProducer(
-        **kafka_client_options(settings), request_timeout_ms=settings.request_timeout_ms
-    )
-    try:
-        async with asyncio.timeout(START_DEADLINE_S):
-            await start_kafka_client(producer, settings)
-    except Exception as exc:  # what it is, is the test's question
-        return exc
-    finally:
-        await producer.stop()
-    raise AssertionError(f"a producer started on {settings.bootstrap_servers}")
 
 
 async def misconfiguration(settings: KafkaSettings) -> str:

@@ -20,7 +20,13 @@ from shared.db import create_pool, migrate, platform_migrations, probe_database
 from shared.links import LinkMisconfigured
 from shared.service import migrate_database
 from shared.settings import MySQLSettings
-from tests.support.mysql import mysql_settings_for_tests, server_connection, throwaway_database
+from tests.support.mysql import (
+    database_pool,
+    mysql_settings_for_tests,
+    server_connection,
+    throwaway_database,
+)
+from tests.support.orders import one_item_order
 from tests.support.secured.mysql import SecuredMySQL, ServiceUsers, root_connection
 from tests.support.service_apps import ORDER_SERVICE as ORDER_SERVICE_NAME
 from tests.support.service_apps import build_app
@@ -50,18 +56,8 @@ async def cipher(connection: aiomysql.Connection) -> str:
     return str(row[1]) if row else ""
 
 
-@asynccontextmanager
-async def pool_of(settings: MySQLSettings) -> AsyncIterator[aiomysql.Pool]:
-    pool = await create_pool(settings)
-    try:
-        yield pool
-    finally:
-        pool.close()
-        await pool.wait_closed()
-
-
 async def pooled_cipher(settings: MySQLSettings) -> str:
-    async with pool_of(settings) as pool, pool.acquire() as connection:
+    async with database_pool(settings) as pool, pool.acquire() as connection:
         return await cipher(connection)
 
 
@@ -80,7 +76,7 @@ def every_path(settings: MySQLSettings) -> dict[str, Callable[[], Awaitable[obje
     """The three ways shared.db connects, each to be tried on its own."""
 
     async def pooled() -> None:
-        async with pool_of(settings) as pool, pool.acquire():
+        async with database_pool(settings) as pool, pool.acquire():
             pass
 
     return {
@@ -177,7 +173,7 @@ async def test_tls_required_fails_closed_for_a_pool_without_idle_connections() -
             update={"database": database, "ssl_mode": "REQUIRED", "pool_min_size": 0}
         )
         try:
-            async with pool_of(settings) as pool, pool.acquire() as connection:
+            async with database_pool(settings) as pool, pool.acquire() as connection:
                 used = await cipher(connection)
         except LinkMisconfigured as exc:
             message = str(exc)
@@ -243,11 +239,7 @@ async def test_a_service_migrates_as_ddl_user_and_runs_as_dml_user_over_tls(
         async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
             placed = await client.post(
                 "/orders",
-                json={
-                    "user_id": str(uuid.uuid4()),
-                    "currency": "EUR",
-                    "items": [{"sku": "BOOK-1", "quantity": 1, "unit_price": "2.00"}],
-                },
+                json=one_item_order(str(uuid.uuid4()), sku="BOOK-1", quantity=1, unit_price="2.00"),
             )
             assert placed.status_code == 202, placed.text
             read = await client.get(f"/orders/{placed.json()['id']}")

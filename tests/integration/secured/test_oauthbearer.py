@@ -6,7 +6,6 @@ SASL broker."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
@@ -14,10 +13,9 @@ import uuid
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from eda_local.tansu import free_port
-from shared.links import LinkMisconfigured, kafka_client_options, start_kafka_client
+from shared.links import LinkMisconfigured
 from shared.links.oauth import (
     ClientCredentials,
     ClientCredentialsTokens,
@@ -26,7 +24,7 @@ from shared.links.oauth import (
 )
 from shared.settings import KafkaSettings
 from tests.support.polling import eventually
-from tests.support.secured.kafka import SecuredKafka
+from tests.support.secured.kafka import SecuredKafka, start_failure
 from tests.support.secured.token_endpoint import TokenEndpoint
 
 SCOPE = "events:write"
@@ -55,6 +53,17 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def first_token_on_a_moved_clock(
+    token_endpoint: TokenEndpoint, lifetime_s: int
+) -> tuple[ClientCredentialsTokens, Clock, str]:
+    """A provider on a clock the test moves, and the first token it fetched, living
+    ``lifetime_s``."""
+    token_endpoint.expires_in = lifetime_s
+    clock = Clock()
+    provider = ClientCredentialsTokens(credentials(token_endpoint), clock=clock)
+    return provider, clock, await provider.token()
 
 
 def assert_names_the_client_settings(message: str, secret: str) -> None:
@@ -116,10 +125,7 @@ async def test_the_renewal_happens_at_80_percent_of_the_lifetime(
     token_endpoint: TokenEndpoint,
 ) -> None:
     """The provider's clock moved by hand, the endpoint real."""
-    token_endpoint.expires_in = 100
-    clock = Clock()
-    provider = ClientCredentialsTokens(credentials(token_endpoint), clock=clock)
-    first = await provider.token()
+    provider, clock, first = await first_token_on_a_moved_clock(token_endpoint, lifetime_s=100)
     clock.now += 79
     assert await provider.token() == first
     assert token_endpoint.fetches == 1
@@ -165,10 +171,7 @@ async def test_a_failing_or_unreachable_endpoint_is_transient(
 async def test_a_valid_token_is_kept_while_its_renewal_fails(
     token_endpoint: TokenEndpoint,
 ) -> None:
-    token_endpoint.expires_in = 100
-    clock = Clock()
-    provider = ClientCredentialsTokens(credentials(token_endpoint), clock=clock)
-    first = await provider.token()
+    provider, clock, first = await first_token_on_a_moved_clock(token_endpoint, lifetime_s=100)
 
     token_endpoint.fail()
     clock.now += 90  # due for renewal, not expired
@@ -199,18 +202,6 @@ def oauthbearer(kafka: SecuredKafka, endpoint: TokenEndpoint) -> KafkaSettings:
     if kafka.tls:
         security["ssl_cafile"] = kafka.certs.ca
     return KafkaSettings(bootstrap_servers=kafka.bootstrap, request_timeout_ms=5000, **security)
-
-
-async def start_failure(settings: KafkaSettings) -> BaseException:
-    producer = AIOKafkaProducer(**kafka_client_options(settings), request_timeout_ms=5000)
-    try:
-        async with asyncio.timeout(45):
-            await start_kafka_client(producer, settings)
-    except Exception as exc:  # what it is, is the test's question
-        return exc
-    finally:
-        await producer.stop()
-    raise AssertionError(f"a producer started on {settings.bootstrap_servers}")
 
 
 async def test_an_oauthbearer_client_presents_its_token_to_the_sasl_broker(

@@ -316,20 +316,12 @@ async def test_mysql_service_users_hold_their_privileges_over_tls(
     mysql_tls: SecuredMySQL, mysql_service_users: ServiceUsers
 ) -> None:
     users = mysql_service_users
-    ddl = await connect(
-        mysql_tls,
-        users.ddl.name,
-        users.ddl.password,
-        db=users.database,
-        ssl=mysql_tls.ssl_context(),
-    )
-    dml = await connect(
-        mysql_tls,
-        users.dml.name,
-        users.dml.password,
-        db=users.database,
-        ssl=mysql_tls.ssl_context(),
-    )
+    ddl, dml = [
+        await connect(
+            mysql_tls, user.name, user.password, db=users.database, ssl=mysql_tls.ssl_context()
+        )
+        for user in (users.ddl, users.dml)
+    ]
     try:
         assert await cipher(ddl)
         assert await cipher(dml)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,9 +24,28 @@ MAINS: dict[str, Callable[[Sequence[str]], int]] = {
 }
 
 
+@dataclass(frozen=True)
+class Cli:
+    """One service's command line, and what it printed."""
+
+    name: str
+    main: Callable[[Sequence[str]], int]
+    capsys: pytest.CaptureFixture[str]
+
+    def __call__(self, *args: str) -> int:
+        return self.main(list(args))
+
+    def out(self) -> str:
+        return self.capsys.readouterr().out
+
+    def error_line(self) -> str:
+        """The one line the command wrote to stderr."""
+        return one_line(self.capsys.readouterr().err)
+
+
 @pytest.fixture
-def main(service_name: str) -> Callable[[Sequence[str]], int]:
-    return MAINS[service_name]
+def cli(service_name: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(service_name, MAINS[service_name], capsys)
 
 
 @pytest.fixture
@@ -48,123 +68,87 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
-def test_migrate_applies_everything_once(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    database: MySQLSettings,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["migrate"]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        f"applied {version} to {database.database}" for version in EXPECTED[service_name]
+def test_migrate_applies_everything_once(cli: Cli, database: MySQLSettings) -> None:
+    assert cli("migrate") == 0
+    assert cli.out().splitlines() == [
+        f"applied {version} to {database.database}" for version in EXPECTED[cli.name]
     ]
-    assert main(["migrate"]) == 0
-    assert one_line(capsys.readouterr().out) == (
+    assert cli("migrate") == 0
+    assert one_line(cli.out()) == (
         f"database {database.database!r} is up to date; nothing to apply"
     )
 
 
 def test_a_bad_setting_is_one_line_naming_the_variable(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    database: MySQLSettings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDA_HTTP_PORT", "eighty")
-    assert main(["migrate"]) == 1
-    line = one_line(capsys.readouterr().err)
-    assert line.startswith(f"{service_name}: invalid settings")
+    assert cli("migrate") == 1
+    line = cli.error_line()
+    assert line.startswith(f"{cli.name}: invalid settings")
     assert "EDA_HTTP_PORT" in line
 
 
 @pytest.mark.parametrize("command", ["migrate", "serve"])
 def test_an_unreachable_database_is_one_line(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    database: MySQLSettings,
-    *,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    command: str,
+    cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     port = free_port()
     monkeypatch.setenv("EDA_MYSQL__PORT", str(port))
     monkeypatch.setenv("EDA_MYSQL__CONNECT_TIMEOUT_S", "1")
-    assert main([command]) == 1
-    line = one_line(capsys.readouterr().err)
-    assert line.startswith(
-        f"{service_name}: cannot use MySQL database {database.database!r} at {database.host}:{port}"
+    assert cli(command) == 1
+    assert cli.error_line().startswith(
+        f"{cli.name}: cannot use MySQL database {database.database!r} at {database.host}:{port}"
     )
 
 
-def test_serving_an_unmigrated_database_says_to_migrate(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    database: MySQLSettings,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["serve"]) == 1
-    assert f"run `{service_name} migrate` first" in one_line(capsys.readouterr().err)
+def test_serving_an_unmigrated_database_says_to_migrate(cli: Cli, database: MySQLSettings) -> None:
+    assert cli("serve") == 1
+    assert f"run `{cli.name} migrate` first" in cli.error_line()
 
 
 def test_serving_a_missing_database_says_to_migrate(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    database: MySQLSettings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDA_MYSQL__DATABASE", "t_never_created")
-    assert main(["serve"]) == 1
-    line = one_line(capsys.readouterr().err)
+    assert cli("serve") == 1
+    line = cli.error_line()
     assert "Unknown database" in line
-    assert f"run `{service_name} migrate` first" in line
+    assert f"run `{cli.name} migrate` first" in line
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "http"])
 def test_a_bad_port_is_a_usage_error(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    capsys: pytest.CaptureFixture[str],
-    port: str,
+    cli: Cli, capsys: pytest.CaptureFixture[str], port: str
 ) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["serve", "--port", port])
+        cli("serve", "--port", port)
     assert exited.value.code == 2
     assert "is not a port" in capsys.readouterr().err
 
 
-def test_a_missing_command_is_a_usage_error(
-    service_name: str, main: Callable[[Sequence[str]], int], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_missing_command_is_a_usage_error(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main([])
+        cli()
     assert exited.value.code == 2
-    assert f"usage: {service_name}" in capsys.readouterr().err
+    assert f"usage: {cli.name}" in capsys.readouterr().err
 
 
 def test_a_metrics_port_that_cannot_be_listened_on_is_one_line(
-    service_name: str,
-    main: Callable[[Sequence[str]], int],
-    database: MySQLSettings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["migrate"]) == 0
-    capsys.readouterr()
+    assert cli("migrate") == 0
+    cli.out()
     port = free_port()
     monkeypatch.setenv("EDA_METRICS_PORT", str(port))
-    assert main(["serve", "--port", str(port)]) == 1
-    assert one_line(capsys.readouterr().err) == (
-        f"{service_name}: EDA_METRICS_PORT {port} is the API's own port"
-    )
+    assert cli("serve", "--port", str(port)) == 1
+    assert cli.error_line() == f"{cli.name}: EDA_METRICS_PORT {port} is the API's own port"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = taken.getsockname()[1]
         monkeypatch.setenv("EDA_METRICS_PORT", str(busy))
-        assert main(["serve", "--host", "127.0.0.1", "--port", str(free_port())]) == 1
-    line = one_line(capsys.readouterr().err)
-    assert line.startswith(f"{service_name}: cannot serve metrics on 127.0.0.1:{busy}")
+        assert cli("serve", "--host", "127.0.0.1", "--port", str(free_port())) == 1
+    line = cli.error_line()
+    assert line.startswith(f"{cli.name}: cannot serve metrics on 127.0.0.1:{busy}")
     assert "(EDA_METRICS_PORT)" in line

@@ -68,6 +68,13 @@ def history_and_run(ada: UUID, bob: UUID) -> tuple[list[Event], list[Event]]:
     return before, run
 
 
+async def assert_nothing_recorded(pool: aiomysql.Pool, context: UseCaseContext, user: User) -> None:
+    """The run rolled back: no stats for ``user``, no claim, no ledger row."""
+    assert await stats(context, user) == (0, {})
+    for table in ("processed_events", "order_ledger"):
+        assert await count_rows(pool, table) == 0
+
+
 async def test_a_run_has_the_effect_of_handling_its_events_one_at_a_time(
     pool: aiomysql.Pool, context: UseCaseContext
 ) -> None:
@@ -132,9 +139,7 @@ async def test_an_order_new_to_the_ledger_named_for_two_users_in_a_run_changes_n
                 confirmed(bob.id, order_id, money("5.00")),
             ],
         )
-    assert await stats(context, ada) == (0, {})
-    for table in ("processed_events", "order_ledger"):
-        assert await count_rows(pool, table) == 0
+    await assert_nothing_recorded(pool, context, ada)
 
 
 async def test_a_run_naming_an_unknown_user_is_transient_and_leaves_nothing_behind(
@@ -150,9 +155,7 @@ async def test_a_run_naming_an_unknown_user_is_transient_and_leaves_nothing_behi
                 confirmed(stranger, uuid4(), money("1.00")),
             ],
         )
-    assert await stats(context, ada) == (0, {})
-    for table in ("processed_events", "order_ledger"):
-        assert await count_rows(pool, table) == 0
+    await assert_nothing_recorded(pool, context, ada)
 
 
 async def test_conflicting_facts_in_a_run_are_permanent_and_change_nothing(

@@ -6,18 +6,24 @@ can be created, so SASL brokers can only show the exchange happening and a rejec
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from eda_local.tansu import free_port, tansu_binary
+from aiokafka import AIOKafkaProducer
+
+from eda_local.tansu import broker_command, free_port
+from shared.links import kafka_client_options, start_kafka_client
+from shared.settings import KafkaSettings
 from tests.support.secured.certs import Certificates
 from tests.support.secured.processes import ChildFailed, accepts, chosen_port, running_child
 from tests.support.secured.stunnel import tls_terminator
 
 _STARTUP_S = 20.0
 _ATTEMPTS = 3
+_CLIENT_START_DEADLINE_S = 45.0
 
 
 @dataclass(frozen=True)
@@ -83,14 +89,7 @@ def secured_tansu(
 def running_tansu_process(
     port: int, advertised_port: int, *, log_dir: Path, authentication: bool = False
 ) -> Iterator[None]:
-    argv = [
-        str(tansu_binary()),
-        "broker",
-        "--listener-url",
-        f"tcp://127.0.0.1:{port}",
-        "--advertised-listener-url",
-        f"tcp://127.0.0.1:{advertised_port}",
-    ]
+    argv = broker_command(port, advertised_port)
     if authentication:
         argv.append("--authentication")
     with running_child(
@@ -101,3 +100,19 @@ def running_tansu_process(
         timeout_s=_STARTUP_S,
     ):
         yield
+
+
+async def start_failure(settings: KafkaSettings) -> BaseException:
+    """What ``start_kafka_client`` raises for a producer on ``settings``, within a
+    deadline (a start that never ends fails the test with TimeoutError)."""
+    producer = AIOKafkaProducer(
+        **kafka_client_options(settings), request_timeout_ms=settings.request_timeout_ms
+    )
+    try:
+        async with asyncio.timeout(_CLIENT_START_DEADLINE_S):
+            await start_kafka_client(producer, settings)
+    except Exception as exc:  # what it is, is the test's question
+        return exc
+    finally:
+        await producer.stop()
+    raise AssertionError(f"a producer started on {settings.bootstrap_servers}")

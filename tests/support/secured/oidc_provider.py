@@ -18,10 +18,9 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-AUDIENCE = "eda-api"
+from tests.support.claims import AUDIENCE, OMIT, with_claims
+
 CLIENT_ID = "eda-console"
-# A claim given this value is left out of the token.
-OMIT: Any = object()
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,7 @@ class OidcProvider:
             "exp": now + lifetime_s,
             "jti": secrets.token_hex(8),
         }
-        if scopes:
-            payload["scope"] = " ".join(scopes)
-        payload |= claims
-        payload = {name: value for name, value in payload.items() if value is not OMIT}
+        payload = with_claims(payload, scopes, claims)
         header: dict[str, Any] = {"kid": signer.kid, **(headers or {})}
         if typ is not OMIT:
             header["typ"] = typ

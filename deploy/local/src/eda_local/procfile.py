@@ -41,22 +41,14 @@ class Command:
         return f"{self.name}: EDA_MYSQL__DATABASE={self.database} {' '.join(self.argv)}"
 
 
+def _service(name: str, database: str, port: int) -> Command:
+    return Command(name, database, (name, "serve", "--port", str(port)), is_service=True, port=port)
+
+
 def commands(layout: Layout) -> list[Command]:
     result = [
-        Command(
-            "user-service",
-            layout.users_database,
-            ("user-service", "serve", "--port", str(layout.users_port)),
-            is_service=True,
-            port=layout.users_port,
-        ),
-        Command(
-            "order-service",
-            layout.orders_database,
-            ("order-service", "serve", "--port", str(layout.orders_port)),
-            is_service=True,
-            port=layout.orders_port,
-        ),
+        _service("user-service", layout.users_database, layout.users_port),
+        _service("order-service", layout.orders_database, layout.orders_port),
     ]
     for event_type, port in layout.subscriber_ports().items():
         database = layout.database_of(SUBSCRIBERS[event_type].context)

@@ -73,16 +73,22 @@ def running_tansu(
         yield from _run(port, advertised_port or port, log)
 
 
+def broker_command(port: int, advertised_port: int) -> list[str]:
+    """An in-memory Tansu broker listening on 127.0.0.1:``port``, sending clients to
+    ``advertised_port``."""
+    return [
+        str(tansu_binary()),
+        "broker",
+        "--listener-url",
+        f"tcp://127.0.0.1:{port}",
+        "--advertised-listener-url",
+        f"tcp://127.0.0.1:{advertised_port}",
+    ]
+
+
 def _run(port: int, advertised_port: int, log: IO[bytes] | int) -> Iterator[str]:
     process = subprocess.Popen(
-        [
-            str(tansu_binary()),
-            "broker",
-            "--listener-url",
-            f"tcp://127.0.0.1:{port}",
-            "--advertised-listener-url",
-            f"tcp://127.0.0.1:{advertised_port}",
-        ],
+        broker_command(port, advertised_port),
         stdout=log,
         stderr=subprocess.STDOUT,
         # Out of the terminal's process group: Ctrl-C must not stop the broker before

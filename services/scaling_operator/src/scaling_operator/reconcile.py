@@ -29,6 +29,7 @@ from scaling_operator.decisions import (
 )
 from scaling_operator.kube import (
     SUBSCRIBER_LABEL,
+    Deployment,
     DeploymentScaler,
     ForbiddenError,
     NotFoundError,
@@ -66,6 +67,14 @@ class ScalerState:
 @dataclass(frozen=True, slots=True)
 class Event:
     type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _NotScaled:
+    """Why the Deployment a scaler names is not scaled: the Ready condition's reason."""
+
     reason: str
     message: str
 
@@ -111,30 +120,9 @@ class Reconciler:
         ):
             events.append(Event(WARNING, reading.reason, reading.message))
 
-        try:
-            deployment = await self._deployments.read(namespace, scaler.deployment)
-        except NotFoundError:
-            message = f"Deployment {scaler.deployment!r} not found in namespace {namespace!r}"
-            outcome = _not_ready(previous, "DeploymentNotFound", message, broker=broker)
-            outcome.status["backlog"] = _backlog(reading)
-            return Outcome(outcome.status, events + outcome.events)
-        except ForbiddenError:
-            # The chart's Role names the subscriber Deployments it may read and scale.
-            message = (
-                f"Deployment {scaler.deployment!r}: the operator's Role does not let it read"
-                " it (only the chart's autoscaled subscriber Deployments); not scaled"
-            )
-            outcome = _not_ready(previous, "NotASubscriber", message, broker=broker)
-            outcome.status["backlog"] = _backlog(reading)
-            return Outcome(outcome.status, events + outcome.events)
-        if not deployment.is_subscriber:
-            # Only the chart's subscriber Deployments are scaled, whatever spec.deployment names.
-            key, value = SUBSCRIBER_LABEL
-            message = (
-                f"Deployment {scaler.deployment!r} does not carry the label {key}={value}:"
-                " not a subscriber, not scaled"
-            )
-            outcome = _not_ready(previous, "NotASubscriber", message, broker=broker)
+        deployment = await self._subscriber_deployment(namespace, scaler.deployment)
+        if isinstance(deployment, _NotScaled):
+            outcome = _not_ready(previous, deployment.reason, deployment.message, broker=broker)
             outcome.status["backlog"] = _backlog(reading)
             return Outcome(outcome.status, events + outcome.events)
         current = deployment.replicas
@@ -171,6 +159,30 @@ class Reconciler:
         )
         patch["conditions"] = merge_conditions(previous, [ready, broker], timestamp)
         return Outcome(patch, events)
+
+    async def _subscriber_deployment(self, namespace: str, name: str) -> Deployment | _NotScaled:
+        try:
+            deployment = await self._deployments.read(namespace, name)
+        except NotFoundError:
+            return _NotScaled(
+                "DeploymentNotFound", f"Deployment {name!r} not found in namespace {namespace!r}"
+            )
+        except ForbiddenError:
+            # The chart's Role names the subscriber Deployments it may read and scale.
+            return _NotScaled(
+                "NotASubscriber",
+                f"Deployment {name!r}: the operator's Role does not let it read"
+                " it (only the chart's autoscaled subscriber Deployments); not scaled",
+            )
+        if not deployment.is_subscriber:
+            # Only the chart's subscriber Deployments are scaled, whatever spec.deployment names.
+            key, value = SUBSCRIBER_LABEL
+            return _NotScaled(
+                "NotASubscriber",
+                f"Deployment {name!r} does not carry the label {key}={value}:"
+                " not a subscriber, not scaled",
+            )
+        return deployment
 
     def _combined(
         self, reading: BacklogReading | QueueCounts | BacklogUnavailable, state: ScalerState

@@ -101,21 +101,19 @@ def _status(code: int) -> Any:
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("dependency unavailable for %s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(
-        {"detail": "a dependency is unavailable; retry later"},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
-    )
+    return _retry_later("a dependency is unavailable; retry later")
 
 
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     """Every pooled connection stayed busy for EDA_MYSQL__ACQUIRE_TIMEOUT_S: the service is
     overloaded, not broken. Answered at once rather than queued without bound."""
     log.warning("database busy for %s %s: %s", request.method, request.url.path, exc)
+    return _retry_later("the database is busy; retry later")
+
+
+def _retry_later(detail: str) -> JSONResponse:
     return JSONResponse(
-        {"detail": "the database is busy; retry later"},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
+        {"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import jwt
 
 from shared.auth_settings import AuthSettings
+from shared.links.addresses import url_address
 from shared.links.problems import LinkMisconfigured
 
 log = logging.getLogger(__name__)
@@ -285,7 +286,7 @@ def _fetcher(settings: AuthSettings) -> Fetch:
 
 
 def _get_json(url: str, context: ssl.SSLContext, ca_setting: str) -> Any:
-    where = _address(url)
+    where = url_address(url)
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
     try:
         with urllib.request.urlopen(  # noqa: S310 - https only, checked by the settings
@@ -316,15 +317,6 @@ def _get_json(url: str, context: ssl.SSLContext, ca_setting: str) -> Any:
 
 def _setting_of(url: str) -> str:
     return "EDA_AUTH__ISSUER" if url.endswith(DISCOVERY_PATH) else "EDA_AUTH__JWKS_URL"
-
-
-def _address(url: str) -> str:
-    """Scheme, host, port and path: never a query string or user info."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 async def check_identity_provider(settings: AuthSettings) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from aiokafka.abc import AbstractTokenProvider
 
+from shared.links.addresses import url_address
 from shared.links.problems import LinkMisconfigured
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def _fetch_blocking(credentials: ClientCredentials) -> Token:
         },
         method="POST",
     )
-    where = _endpoint(credentials.token_endpoint_url)
+    where = url_address(credentials.token_endpoint_url)
     try:
         with urllib.request.urlopen(  # noqa: S310
             request, timeout=FETCH_TIMEOUT_S, context=ssl.create_default_context()
@@ -165,12 +166,3 @@ def _oauth_error(exc: urllib.error.HTTPError) -> str:
     except (OSError, ValueError, AttributeError):
         return ""
     return f", {error}" if isinstance(error, str) else ""
-
-
-def _endpoint(url: str) -> str:
-    """Scheme, host, port and path: never a query string or user info."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))

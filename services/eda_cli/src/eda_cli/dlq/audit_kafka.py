@@ -21,7 +21,7 @@ from aiokafka.errors import KafkaError
 
 from eda_cli.dlq.audit import AUDIT_NAME, AuditUnavailableError, Entry, one_line
 from shared.links import LinkMisconfigured, kafka_client_options, start_kafka_client
-from shared.messaging.kafka import create_producer
+from shared.messaging.kafka import start_producer
 from shared.settings import KafkaSettings
 
 TOPIC_CONFIG = {"cleanup.policy": "delete", "retention.ms": "-1"}
@@ -110,13 +110,7 @@ class KafkaAuditLog:
 
     async def _started_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = create_producer(self._settings)
-            try:
-                await start_kafka_client(producer, self._settings)
-            except BaseException:
-                await producer.stop()
-                raise
-            self._producer = producer
+            self._producer = await start_producer(self._settings)
         return self._producer
 
     async def _read_to(self, consumer: AIOKafkaConsumer, end: int) -> list[Entry]:

@@ -33,13 +33,12 @@ from eda_cli.dlq.store import (
     Progress,
 )
 from eda_cli.dlq.targets import Target
-from shared.links import start_kafka_client
 from shared.messaging import dead_letter_topic_for, topic_for
 from shared.messaging.kafka import (
     CONTENT_TYPE_HEADER,
     STRUCTURED_CONTENT_TYPE,
     TopicProvisioner,
-    create_producer,
+    start_producer,
 )
 from shared.settings import KafkaSettings
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
@@ -207,13 +206,10 @@ class KafkaDeadLetterStore:
 
     async def _started_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = create_producer(self._settings)
             try:
-                await start_kafka_client(producer, self._settings)
+                self._producer = await start_producer(self._settings)
             except KafkaConnectionError:
-                await producer.stop()
                 raise self._unreachable() from None
-            self._producer = producer
         return self._producer
 
     def _unreachable(self) -> BrokerUnreachableError:

@@ -63,13 +63,7 @@ class NotificationResponse(BaseModel):
 
     @classmethod
     def of(cls, notification: Notification) -> NotificationResponse:
-        return cls(
-            id=notification.id,
-            kind=notification.kind,
-            message=notification.message,
-            order_id=notification.order_id,
-            created_at=notification.created_at,
-        )
+        return cls.model_validate(notification, from_attributes=True)
 
 
 class NotificationsResponse(BaseModel):

@@ -11,6 +11,7 @@ from shared.messaging.kafka.publisher import (
     STRUCTURED_CONTENT_TYPE,
     KafkaPublisher,
     create_producer,
+    start_producer,
 )
 from shared.messaging.kafka.topology import TopicProvisioner
 
@@ -21,4 +22,5 @@ __all__ = [
     "KafkaPublisher",
     "TopicProvisioner",
     "create_producer",
+    "start_producer",
 ]

@@ -36,6 +36,17 @@ def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     )
 
 
+async def start_producer(settings: KafkaSettings) -> AIOKafkaProducer:
+    """A started ``create_producer``; stopped again if it does not start."""
+    producer = create_producer(settings)
+    try:
+        await start_kafka_client(producer, settings)
+    except BaseException:
+        await producer.stop()
+        raise
+    return producer
+
+
 class KafkaPublisher(PublisherBase):
     def __init__(self, settings: KafkaSettings) -> None:
         self._settings = settings

@@ -121,15 +121,9 @@ class _Keyed:
         try:
             uow = await transaction.open()
             outcome = await store.claim(uow, self._caller, self._key, print_, self._settings)
-        except Exception as exc:
-            await transaction.close()
-            if not is_unavailable(exc):
-                raise
-            await _unavailable(self._send, exc)
+        except BaseException as exc:
+            await self._fail(transaction, exc)
             return
-        except BaseException:
-            await transaction.close()
-            raise
         if isinstance(outcome, store.Claimed):
             await self._run_claimed(transaction, outcome.token, print_, body)
             return
@@ -175,22 +169,29 @@ class _Keyed:
             await transaction.close()
             await self._send_in_flight()
             return
-        except Exception as exc:
-            await transaction.close()
-            await self._release_on_another_connection(token)
-            if not is_unavailable(exc):
-                raise
-            await _unavailable(self._send, exc)
+        except BaseException as exc:
+            await self._fail(transaction, exc, claimed=token)
             return
-        except BaseException:
-            await transaction.close()
-            raise
         if not committed:
             await self._release(transaction.open_unit_of_work, token)
         await transaction.close()
         if committed and transaction.wrote_outbox:
             self._wake_relay()
         await response.replay(self._send)
+
+    async def _fail(
+        self, transaction: RequestTransaction, exc: BaseException, *, claimed: str | None = None
+    ) -> None:
+        """Close the transaction after ``exc`` and release the ``claimed`` key's token, so
+        that a retry runs again; answer 503 if the database was unavailable, else raise."""
+        await transaction.close()
+        if not isinstance(exc, Exception):
+            raise exc
+        if claimed is not None:
+            await self._release_on_another_connection(claimed)
+        if not is_unavailable(exc):
+            raise exc
+        await _unavailable(self._send, exc)
 
     async def _send_in_flight(self) -> None:
         await _problem(
