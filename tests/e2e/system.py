@@ -25,6 +25,7 @@ from shared.settings import MySQLSettings, RabbitMQSettings, Settings, load_sett
 from subscribers.catalog import SUBSCRIBERS
 from tests.support.mysql import drop_databases, mysql_settings_for_tests, server_connection
 from tests.support.polling import eventually
+from tests.support.prometheus import Target
 from tests.support.rabbitmq import delete_topology
 
 BIN = Path(sys.executable).parent
@@ -107,6 +108,22 @@ class RunningSystem:
     def log_tail(self, name: str, lines: int = 30) -> str:
         text = (self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
+
+
+def component(event_type: str) -> str:
+    """A subscriber's component label: its chart key, as the chart's PodMonitor gives it."""
+    return SUBSCRIBERS[event_type].name.replace(".", "-")
+
+
+def scrape_targets(system: RunningSystem) -> list[Target]:
+    """Every process's /metrics, labelled as the chart's PodMonitor labels its pods."""
+    found = [
+        Target(f"127.0.0.1:{system.layout.users_port}", {"component": "user-service"}),
+        Target(f"127.0.0.1:{system.layout.orders_port}", {"component": "order-service"}),
+    ]
+    for event_type, port in system.layout.subscriber_ports().items():
+        found.append(Target(f"127.0.0.1:{port}", {"component": component(event_type)}))
+    return found
 
 
 def _environment(routing: str, kafka: str, mysql: MySQLSettings, unique: str) -> dict[str, str]:

@@ -38,10 +38,10 @@ from subscribers.catalog import SUBSCRIBERS
 from tests.deploy.chart import documents, render
 from tests.deploy.monitoring import panel_queries, substitute, write_rule_file
 from tests.e2e.faulty_system import FaultySystem, faulty_system
-from tests.e2e.system import RunningSystem
+from tests.e2e.system import RunningSystem, component, scrape_targets
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.polling import eventually
-from tests.support.prometheus import Prometheus, Target, running_prometheus
+from tests.support.prometheus import Prometheus, running_prometheus
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
@@ -70,21 +70,6 @@ RULE_VALUES: dict[str, Any] = {
         }
     }
 }
-
-
-def component(event_type: str) -> str:
-    """A subscriber's component label: its chart key, as a PodMonitor gives it."""
-    return SUBSCRIBERS[event_type].name.replace(".", "-")
-
-
-def targets(system: RunningSystem) -> list[Target]:
-    found = [
-        Target(f"127.0.0.1:{system.layout.users_port}", {"component": "user-service"}),
-        Target(f"127.0.0.1:{system.layout.orders_port}", {"component": "order-service"}),
-    ]
-    for event_type, port in system.layout.subscriber_ports().items():
-        found.append(Target(f"127.0.0.1:{port}", {"component": component(event_type)}))
-    return found
 
 
 def rule_file(directory: Path) -> Path:
@@ -142,9 +127,9 @@ async def watched(
             await system.kill(stuck)
             await system.start(stuck)
             await system.wait_ready(stuck)
-            prometheus.set_targets(targets(system))
+            prometheus.set_targets(scrape_targets(system))
             await eventually(
-                lambda: _all_up(prometheus, len(targets(system))),
+                lambda: _all_up(prometheus, len(scrape_targets(system))),
                 timeout=60,
                 what="every process scraped",
             )
