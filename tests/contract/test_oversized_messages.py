@@ -13,7 +13,7 @@ from shared.envelope import Envelope, encode
 from shared.events import Event, OrderPlacedV1
 from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, EVENT_TYPE, REASON, SUBSCRIBER
-from tests.contract.test_poison_messages import SUBSCRIBED, order_placed
+from tests.contract.events import SUBSCRIBED, order_placed
 from tests.support.brokers.protocol import BrokerHarness, RawMessage
 from tests.support.consumers import running
 from tests.support.polling import eventually

@@ -21,6 +21,9 @@ from tests.e2e.local_run import FINAL_STATES, Launcher, Ports, launched, place_o
 from tests.support.mysql import drop_databases, mysql_settings_for_tests
 from tests.support.polling import eventually
 
+# `make run`: MariaDB, RabbitMQ and the launcher's own Tansu.
+pytestmark = [pytest.mark.mysql, pytest.mark.kafka, pytest.mark.rabbitmq]
+
 PROCESSES = [line.split(":", 1)[0] for line in procfile(Layout()).splitlines()] + ["kafka"]
 WIDTH = max(len(name) for name in PROCESSES)
 CLEAN_END = "make run: every process stopped cleanly"

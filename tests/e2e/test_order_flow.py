@@ -19,7 +19,8 @@ import pytest_asyncio
 from tests.e2e.system import ROUTINGS, RunningSystem, running_system, stop_all
 from tests.support.polling import eventually
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The whole system as processes: MariaDB, RabbitMQ and a Tansu of its own.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq, pytest.mark.asyncio(loop_scope="module")]
 
 # Fewer requests in flight than the client's connection pool holds.
 _REQUESTS = asyncio.Semaphore(50)

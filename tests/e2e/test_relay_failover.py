@@ -25,6 +25,9 @@ from tests.bench.workloads.payloads import EVENT_TYPE
 from tests.support.mysql import mysql_settings_for_tests
 from tests.support.polling import eventually
 
+# Relays on a throwaway database publishing to both brokers.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq]
+
 EVENTS = 2_000
 AGGREGATES = 20
 # Small passes, one lane: many passes, so the kill lands inside one.

@@ -25,7 +25,8 @@ from tests.e2e.system import RunningSystem, running_system
 from tests.support.otlp_collector import Collector, ReceivedSpan, running_collector
 from tests.support.polling import eventually
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The whole system as processes: MariaDB, RabbitMQ and a Tansu of its own.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq, pytest.mark.asyncio(loop_scope="module")]
 
 CLIENT_SERVICE = "e2e-client"
 

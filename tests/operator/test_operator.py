@@ -33,6 +33,9 @@ from tests.operator.crd import kafka_source, rabbitmq_source, scaler
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 
+# The operator reads the local RabbitMQ's backlogs (kafka: the fixture).
+pytestmark = [pytest.mark.rabbitmq]
+
 BACKLOG = 5_000
 WINDOW_S = 3
 DEPLOYMENT = "orders-order-placed"
@@ -185,6 +188,7 @@ async def _counts_are(queue: str, counts: tuple[int, int]) -> bool:
     return await management_counts(queue) == counts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broker", ["kafka", "rabbitmq"])
 async def test_an_unreachable_broker_changes_no_replicas(cluster: Cluster, broker: str) -> None:
     nothing_listens = f"127.0.0.1:{free_port()}"

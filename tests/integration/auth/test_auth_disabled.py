@@ -10,6 +10,9 @@ import pytest
 
 from tests.integration.auth.apps import orders_client, users_client
 
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
+
 GARBAGE = {"Authorization": "Bearer not-a-token"}
 
 

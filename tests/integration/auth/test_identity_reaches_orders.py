@@ -22,11 +22,14 @@ from subscribers.catalog import subscriber_for
 from subscribers.runner import inbox_handlers
 from tests.integration.auth.apps import migrated_database, serving
 from tests.integration.auth.checks import forbidden
-from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
 from tests.support.consumers import running
+from tests.support.jwt_keys import Issuer, KeyPair, auth_settings
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology
 from tests.support.service_apps import ORDER_SERVICE, UNDER_TEST, USER_SERVICE, settings_for
+
+# Both services on throwaway databases, their events over RabbitMQ.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq]
 
 USERS_WRITE = ["users:write"]
 ORDERS = ["orders:read", "orders:write"]

@@ -6,7 +6,6 @@ admin scope does it all, and lists everyone's orders."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -14,10 +13,12 @@ import pytest
 
 from tests.integration.auth.checks import forbidden
 from tests.integration.auth.customers import OrdersWithCustomers, orders_with_customers
-from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
+from tests.integration.auth.orders import ADMIN, WRITE, order_for, orders_of
+from tests.support.jwt_keys import Issuer, KeyPair, auth_settings
 
-ADMIN = ["eda:admin"]
-WRITE = ["orders:write"]
+# The order-service's app on a throwaway database.
+pytestmark = [pytest.mark.mysql]
+
 READ = ["orders:read"]
 OWN = ["orders:read", "orders:write"]
 OWN_ONLY = "only the user's own identity (the token's issuer and subject) or the admin scope may"
@@ -29,14 +30,6 @@ async def shop(rsa_keys: KeyPair) -> AsyncIterator[OrdersWithCustomers]:
         yield orders
 
 
-def order_for(user_id: str) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "currency": "EUR",
-        "items": [{"sku": "BOOK-1", "quantity": 1, "unit_price": "12.50"}],
-    }
-
-
 async def place(orders: httpx.AsyncClient, issuer: Issuer, subject: str, user_id: str) -> str:
     response = await orders.post(
         "/orders", json=order_for(user_id), headers=issuer.headers(subject, WRITE)
@@ -44,15 +37,6 @@ async def place(orders: httpx.AsyncClient, issuer: Issuer, subject: str, user_id
     assert response.status_code == 202, response.text
     order_id: str = response.json()["id"]
     return order_id
-
-
-async def orders_of(orders: httpx.AsyncClient, issuer: Issuer, user_id: str) -> list[Any]:
-    response = await orders.get(
-        "/orders", params={"user_id": user_id}, headers=issuer.headers("console", ADMIN)
-    )
-    assert response.status_code == 200
-    items: list[Any] = response.json()["items"]
-    return items
 
 
 async def test_a_customer_places_orders_for_themselves_with_the_scope_only(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.integration.auth.checks import unauthorized
-from tests.integration.auth.keys import (
+from tests.support.jwt_keys import (
     AUDIENCE,
     ISSUER,
     OMIT,
@@ -24,6 +24,9 @@ from tests.integration.auth.keys import (
     json_segment,
     rsa_pair,
 )
+
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
 
 USER = str(uuid4())
 ADMIN = ["eda:admin"]

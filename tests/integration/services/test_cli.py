@@ -12,7 +12,7 @@ import pytest
 from eda_local.tansu import free_port
 from order_service.entrypoints.cli import main as order_main
 from shared.settings import MySQLSettings
-from tests.integration.services.test_migrations import EXPECTED
+from tests.integration.services.migrations import EXPECTED
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from tests.support.service_apps import ORDER_SERVICE, USER_SERVICE
 from user_service.entrypoints.cli import main as user_main
@@ -48,6 +48,7 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+@pytest.mark.mysql
 def test_migrate_applies_everything_once(
     service_name: str,
     main: Callable[[Sequence[str]], int],
@@ -64,6 +65,7 @@ def test_migrate_applies_everything_once(
     )
 
 
+@pytest.mark.mysql
 def test_a_bad_setting_is_one_line_naming_the_variable(
     service_name: str,
     main: Callable[[Sequence[str]], int],
@@ -78,6 +80,7 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
     assert "EDA_HTTP_PORT" in line
 
 
+@pytest.mark.mysql
 @pytest.mark.parametrize("command", ["migrate", "serve"])
 def test_an_unreachable_database_is_one_line(
     service_name: str,
@@ -98,6 +101,7 @@ def test_an_unreachable_database_is_one_line(
     )
 
 
+@pytest.mark.mysql
 def test_serving_an_unmigrated_database_says_to_migrate(
     service_name: str,
     main: Callable[[Sequence[str]], int],
@@ -108,6 +112,7 @@ def test_serving_an_unmigrated_database_says_to_migrate(
     assert f"run `{service_name} migrate` first" in one_line(capsys.readouterr().err)
 
 
+@pytest.mark.mysql
 def test_serving_a_missing_database_says_to_migrate(
     service_name: str,
     main: Callable[[Sequence[str]], int],
@@ -144,6 +149,7 @@ def test_a_missing_command_is_a_usage_error(
     assert f"usage: {service_name}" in capsys.readouterr().err
 
 
+@pytest.mark.mysql
 def test_a_metrics_port_that_cannot_be_listened_on_is_one_line(
     service_name: str,
     main: Callable[[Sequence[str]], int],
