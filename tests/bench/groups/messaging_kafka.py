@@ -21,7 +21,7 @@ from tests.bench.figure import Figure, comparison
 from tests.bench.measure.rounds import side_by_side
 from tests.bench.measure.shared_rates import consume_with_shared, publish_rate
 from tests.bench.measure.timing import DeliveryRecorder, messages_per_second
-from tests.bench.workloads.payloads import (
+from tests.support.event_payloads import (
     EVENT_TYPE,
     as_documents,
     chunks,

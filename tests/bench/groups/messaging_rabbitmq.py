@@ -18,11 +18,11 @@ from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope, decode
 from shared.messaging.rabbitmq import RabbitMQPublisher
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.bench.figure import Figure, comparison
-from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topology
 from tests.bench.measure.rounds import Contestant, side_by_side
 from tests.bench.measure.shared_rates import consume_with_shared, publish_rate
 from tests.bench.measure.timing import DeliveryRecorder, messages_per_second, wait_until
-from tests.bench.workloads.payloads import (
+from tests.support.broker_readback import RabbitTopology, rabbitmq_topology
+from tests.support.event_payloads import (
     as_documents,
     chunks,
     order_placed_envelopes,

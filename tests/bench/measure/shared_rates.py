@@ -10,7 +10,7 @@ from shared.envelope import Envelope
 from shared.messaging import Publisher, Subscription, create_consumer
 from shared.settings import Settings
 from tests.bench.measure.timing import DeliveryRecorder, Metered, MeteredRecorder, metered
-from tests.bench.workloads.payloads import EVENT_TYPE, chunks
+from tests.support.event_payloads import EVENT_TYPE, chunks
 
 CONSUME_TIMEOUT_S = 120.0
 

@@ -7,10 +7,10 @@ import argparse
 import pytest
 
 from eda_cli.load.tally import Tally
-from tests.bench.measure.delivery_audit import Delivered, audit
 from tests.bench.measure.latency import percentile, summarise
 from tests.bench.processes.orders_load import report
-from tests.bench.workloads.outbox_data import outbox_events
+from tests.support.delivery_audit import Delivered, audit
+from tests.support.outbox_data import outbox_events
 
 
 def test_audit_counts_duplicates_losses_order_and_foreign_messages() -> None:

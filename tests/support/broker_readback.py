@@ -15,8 +15,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared.messaging import Subscription, queue_name
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.settings import KafkaSettings, RabbitMQSettings
-from tests.bench.measure.delivery_audit import Delivered
-from tests.bench.workloads.payloads import EVENT_TYPE
+from tests.support.delivery_audit import Delivered
+from tests.support.event_payloads import EVENT_TYPE
 from tests.support.rabbitmq import delete_exchanges, delete_subscriber_queue
 
 READ_BATCH = 5_000

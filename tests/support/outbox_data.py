@@ -13,7 +13,7 @@ from shared.db import UnitOfWork, create_pool, migrate, platform_migrations
 from shared.envelope import Envelope, wrap
 from shared.outbox import add_to_outbox
 from shared.settings import MySQLSettings
-from tests.bench.workloads.payloads import SOURCE, order_placed
+from tests.support.event_payloads import SOURCE, order_placed
 from tests.support.mysql import throwaway_database
 
 FILL_CHUNK = 1_000

@@ -1,6 +1,6 @@
 """One outbox relay in a process of its own, driven over stdin and stdout.
 
-``python -m tests.bench.processes.relay '<settings JSON>'`` connects to the database
+``python -m tests.support.relay_process '<settings JSON>'`` connects to the database
 and the broker, publishes one warm-up message (topic creation, metadata, the
 channel) and prints ``ready``. On ``go`` it runs ``OutboxRelay`` with the
 settings the services use; on ``stop`` (or end of input) it stops the relay and
@@ -24,9 +24,9 @@ from shared.db import create_pool
 from shared.envelope import Envelope, wrap
 from shared.messaging import RoutingPublisher
 from shared.outbox import OutboxRelay
-from shared.settings import load_settings
-from tests.bench.processes.driven import DrivenProcess, commands, say_ready
-from tests.bench.workloads.payloads import SOURCE, order_placed
+from shared.settings import KafkaSettings, load_settings
+from tests.support.driven_process import DrivenProcess, commands, say_ready
+from tests.support.event_payloads import SOURCE, order_placed
 
 WARM_UP_ORDER = UUID(int=0)
 """The aggregate of the warm-up messages, which are not outbox rows."""
@@ -73,7 +73,7 @@ class RelayProcess(DrivenProcess):
 
     @classmethod
     async def start(cls, config: dict[str, Any]) -> RelayProcess:
-        return await cls.launch("tests.bench.processes.relay", "relay", config)
+        return await cls.launch("tests.support.relay_process", "relay", config)
 
     async def stop(self, timeout_s: float) -> RelayReport:
         """Stop the relay; return how many rows it published and the CPU it used."""
@@ -83,6 +83,23 @@ class RelayProcess(DrivenProcess):
 
 def main() -> None:
     asyncio.run(serve(json.loads(sys.argv[1])))
+
+
+# The Kafka settings of a relay's topics in the bench and in tests/e2e/test_relay_failover.py.
+PARTITIONS = 6
+SESSION_TIMEOUT_MS = 3_000
+FETCH_MAX_WAIT_MS = 10
+
+
+def kafka_settings(bootstrap: str, topic_prefix: str) -> KafkaSettings:
+    return KafkaSettings(
+        bootstrap_servers=bootstrap,
+        topic_prefix=topic_prefix,
+        partitions=PARTITIONS,
+        idempotent_producer=False,  # Tansu refuses it
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+    )
 
 
 if __name__ == "__main__":
