@@ -2,13 +2,16 @@
 databases with the platform tables (outbox, processed events) migrated. And the markers
 ``make test-unit`` leaves out (``mysql``, ``kafka``, ``rabbitmq``, ``podman``), set here
 from the fixtures each test requests, directly or through other fixtures; a module that
-reaches a server some other way (a subprocess, ``make run``) says so in ``pytestmark``."""
+reaches a server some other way (a subprocess, ``make run``) says so in ``pytestmark``.
+A test with none of the markers that connects to MariaDB or RabbitMQ fails."""
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiomysql
 import pytest
@@ -83,3 +86,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         broker = callspec.params.get("broker") if callspec is not None else None
         if isinstance(broker, BrokerKind):
             item.add_marker(BROKER_MARKERS[broker])
+
+
+# The ports of the shared servers a test reaches in its own process. A test without a
+# server marker that connects to one fails at once: the marker is missing.
+SERVER_MARKERS = frozenset({"mysql", "kafka", "rabbitmq", "podman", "slow"})
+
+
+def _server_ports() -> dict[int, str]:
+    return {
+        int(os.environ.get("EDA_TEST_MYSQL_PORT", "3306")): "mysql",
+        5672: "rabbitmq",
+        15672: "rabbitmq",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _unmarked_tests_reach_no_server(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if any(marker.name in SERVER_MARKERS for marker in request.node.iter_markers()):
+        return
+    ports = _server_ports()
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple) and address[1] in ports:
+            pytest.fail(
+                f"{request.node.nodeid} connects to {address[0]}:{address[1]} "
+                f"without the {ports[address[1]]} marker (docs/testing.md)",
+                pytrace=False,
+            )
+        connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
