@@ -41,8 +41,8 @@ test: env servers tools containers ## run every test (unit, integration, contrac
 test-loaded: env servers tools containers ## make test's tests with a busy loop loading one core, as on a busy CI machine
 	@$(PY) -m tests.support.cpu_hog -- $(PY) -m pytest
 
-test-unit: env ## only the fast tests without servers
-	@$(PY) -m pytest tests/unit
+test-unit: env ## the tests that need no server, podman or minutes (docs/testing.md): seconds
+	@$(PY) -m pytest -m "not (mysql or kafka or rabbitmq or podman or slow)"
 
 lint: env ## ruff, mypy, import-linter
 	@$(VENV)/bin/ruff check .

@@ -284,6 +284,7 @@ async def _purge_declined(count: int) -> None:
     assert (await waiting())["total"] == count
 
 
+@pytest.mark.rabbitmq
 async def test_errors_name_what_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDA_DEFAULT_BROKER", "kafka")
     monkeypatch.setenv("EDA_KAFKA__BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")

@@ -27,6 +27,9 @@ from tests.cli.dlq_support import (
 )
 from tests.support.secured.rabbitmq import workload_user
 
+# `eda dlq` as its own RabbitMQ user.
+pytestmark = [pytest.mark.rabbitmq]
+
 
 async def test_the_dlq_tool_does_its_job_with_its_own_rights_and_no_more(
     kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch

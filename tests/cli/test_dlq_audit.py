@@ -42,6 +42,9 @@ from tests.cli.dlq_support import (
 from tests.support.rabbitmq import open_channel
 from tests.support.secured.rabbitmq import rabbitmq_user
 
+# Dead letters on the local RabbitMQ too (kafka: the fixture).
+pytestmark = [pytest.mark.rabbitmq]
+
 BROKERS = pytest.mark.parametrize(
     "kind", [BrokerKind.KAFKA, BrokerKind.RABBITMQ], ids=["kafka", "rabbitmq"]
 )

@@ -87,6 +87,7 @@ async def test_an_unreachable_service_is_named_and_fails_fast(system: RunningSys
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.slow
 async def test_bad_arguments_are_refused_before_anything_is_sent() -> None:
     code, _, err = await eda("load", "--rate", "0")
     assert code == 2

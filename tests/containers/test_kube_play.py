@@ -36,7 +36,13 @@ from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology
 
 # The first test of a session waits for the images to be built (about 50 s cold).
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
+# The pods reach this machine's MariaDB and RabbitMQ.
+pytestmark = [
+    pytest.mark.mysql,
+    pytest.mark.rabbitmq,
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.timeout(600),
+]
 
 WORKLOADS = ("user-service", "order-service", *SUBSCRIBERS)
 # What the chart's MySQL init script grants each service's user on its own database.

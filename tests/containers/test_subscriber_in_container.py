@@ -26,7 +26,8 @@ from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 
 # The first test of a session waits for the images to be built (about 50 s cold).
-pytestmark = pytest.mark.timeout(600)
+# The subscriber's container reaches this machine's MariaDB and RabbitMQ.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq, pytest.mark.timeout(600)]
 SUBSCRIBER = "orders.user-registered"
 
 

@@ -10,7 +10,8 @@ import aiomysql
 
 from shared.db import UnitOfWork
 from shared.envelope import Envelope, wrap
-from shared.events import Event, Money, OrderConfirmedV1
+from shared.events import Event, Money, OrderConfirmedV1, OrderPlacedV1
+from shared.events.orders import OrderLine
 from shared.messaging import Handler
 
 EVENT_TYPE = OrderConfirmedV1.event_type
@@ -63,3 +64,21 @@ async def effect_counts(pool: aiomysql.Pool) -> dict[str, int]:
     async with UnitOfWork(pool) as uow:
         rows = await uow.fetchall("SELECT event_id, COUNT(*) FROM effects GROUP BY event_id")
     return {str(event_id): int(count) for event_id, count in rows}
+
+
+SUBSCRIBED = OrderPlacedV1.event_type
+
+
+POISON_SOURCE = "urn:eda:poison-tests"
+
+
+def order_placed(order_id: uuid.UUID, user_id: uuid.UUID, quantity: int = 2) -> Envelope:
+    price = Money(amount=Decimal("12.50"), currency="EUR")
+    event = OrderPlacedV1(
+        order_id=order_id,
+        user_id=user_id,
+        items=[OrderLine(sku="BOOK-1", quantity=quantity, unit_price=price)],
+        total=Money(amount=price.amount * quantity, currency="EUR"),
+        placed_at=datetime.now(UTC),
+    )
+    return wrap(event, source=POISON_SOURCE)

@@ -1,5 +1,6 @@
-"""A shared Kafka consumer whose handler records what it handled, and a record of the
-requests of one kind its client sends to the broker (what it asks of Tansu)."""
+"""A shared Kafka consumer whose handler records what it handled, a record of the
+requests of one kind its client sends to the broker (what it asks of Tansu), and the
+records a group has committed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from shared.messaging import Subscription, create_consumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.messaging import Subscription, create_consumer, group_for, topic_for
 from shared.messaging.kafka.consumer import KafkaConsumer
 from shared.settings import BrokerKind
 from tests.contract.events import EVENT_TYPE, recording_handler
@@ -55,3 +58,24 @@ class SentRequests:
 
     def since(self, start: float) -> list[Any]:
         return [request for at, request in self.sent if at >= start]
+
+
+async def committed(broker: KafkaHarness, subscription: Subscription) -> int:
+    """The group's committed offsets summed over the topic's partitions: the number of
+    records committed, as every partition starts at offset 0."""
+    kafka = broker.settings.kafka
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=group_for(kafka, subscription.subscriber),
+        enable_auto_commit=False,
+    )
+    await reader.start()
+    try:
+        topic = topic_for(kafka, subscription.event_type)
+        await reader.topics()  # metadata for the topic
+        total = 0
+        for partition in reader.partitions_for_topic(topic) or ():
+            total += await reader.committed(TopicPartition(topic, partition)) or 0
+        return total
+    finally:
+        await reader.stop()

@@ -7,13 +7,15 @@ import uuid
 from shared.settings import BrokerKind, Settings, load_settings
 
 
-def contract_settings(kind: BrokerKind, kafka_bootstrap: str) -> Settings:
+def contract_settings(kind: BrokerKind, kafka_bootstrap: str | None) -> Settings:
+    """``kafka_bootstrap`` None: the default address, for a run on RabbitMQ alone."""
     unique = uuid.uuid4().hex[:10]
+    kafka_address = {} if kafka_bootstrap is None else {"bootstrap_servers": kafka_bootstrap}
     return load_settings(
         source="urn:eda:contract-tests",
         default_broker=kind,
         kafka={
-            "bootstrap_servers": kafka_bootstrap,
+            **kafka_address,
             "topic_prefix": f"c{unique}.",
             "partitions": 4,
             "idempotent_producer": False,

@@ -10,8 +10,7 @@ from aiokafka.protocol.commit import OffsetCommitRequest
 
 from shared.messaging import RoutingPublisher
 from tests.contract.events import order_confirmed
-from tests.contract.kafka_requests import SentRequests, recording_consumer
-from tests.contract.test_kafka_runs_in_flight import committed
+from tests.contract.kafka_requests import SentRequests, committed, recording_consumer
 from tests.support.consumers import running
 from tests.support.polling import eventually
 

@@ -10,13 +10,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from shared.envelope import Envelope
 from shared.events import Event
-from shared.messaging import RoutingPublisher, Subscription, create_consumer, group_for, topic_for
+from shared.messaging import RoutingPublisher, create_consumer
 from shared.settings import BrokerKind
 from tests.contract.events import EVENT_TYPE, order_confirmed
+from tests.contract.kafka_requests import committed
 from tests.contract.settings import contract_settings
 from tests.support.brokers.kafka import KafkaHarness
 from tests.support.consumers import running
@@ -96,24 +95,3 @@ async def test_partitions_overlap_a_partitions_runs_keep_their_order_and_offsets
         subject: [e.id for e in envelopes] for subject, envelopes in sent.items()
     }
     assert await committed(broker, subscription) == SUBJECTS * PER_SUBJECT
-
-
-async def committed(broker: KafkaHarness, subscription: Subscription) -> int:
-    """The group's committed offsets summed over the topic's partitions: the number of
-    records committed, as every partition starts at offset 0."""
-    kafka = broker.settings.kafka
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        group_id=group_for(kafka, subscription.subscriber),
-        enable_auto_commit=False,
-    )
-    await reader.start()
-    try:
-        topic = topic_for(kafka, subscription.event_type)
-        await reader.topics()  # metadata for the topic
-        total = 0
-        for partition in reader.partitions_for_topic(topic) or ():
-            total += await reader.committed(TopicPartition(topic, partition)) or 0
-        return total
-    finally:
-        await reader.stop()

@@ -13,8 +13,7 @@ from shared.envelope import encode
 from shared.events import OrderPlacedV1
 from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, EVENT_TYPE, REASON, SUBSCRIBER
-from tests.contract.events import recording_handler
-from tests.contract.test_poison_messages import SUBSCRIBED, order_placed
+from tests.contract.events import SUBSCRIBED, order_placed, recording_handler
 from tests.support.brokers.protocol import BrokerHarness, RawMessage
 from tests.support.consumers import running
 from tests.support.polling import eventually

@@ -16,7 +16,6 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,19 +23,16 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from shared.envelope import Envelope, dataschema_for, encode, wrap
-from shared.events import Money, OrderPlacedV1
-from shared.events.orders import OrderLine
+from shared.envelope import Envelope, dataschema_for, encode
+from shared.events import OrderPlacedV1
 from shared.events.registry import event_types
 from shared.messaging import create_consumer
 from shared.messaging.dead_letter_record import ATTEMPTS, EVENT_TYPE, REASON, SUBSCRIBER
-from tests.contract.events import recording_handler
+from tests.contract.events import SUBSCRIBED, order_placed, recording_handler
 from tests.support.brokers.protocol import BrokerHarness, RawSession
 from tests.support.consumers import running
 from tests.support.polling import eventually
 
-SUBSCRIBED = OrderPlacedV1.event_type
-SOURCE = "urn:eda:poison-tests"
 WAIT_S = 20.0
 
 NOT_JSON = "NotJsonError"
@@ -59,18 +55,6 @@ class Poison:
 # A healthy message in a generated batch; the test makes a fresh one for each.
 HEALTHY = None
 Batch = list[Poison | None]
-
-
-def order_placed(order_id: uuid.UUID, user_id: uuid.UUID, quantity: int = 2) -> Envelope:
-    price = Money(amount=Decimal("12.50"), currency="EUR")
-    event = OrderPlacedV1(
-        order_id=order_id,
-        user_id=user_id,
-        items=[OrderLine(sku="BOOK-1", quantity=quantity, unit_price=price)],
-        total=Money(amount=price.amount * quantity, currency="EUR"),
-        placed_at=datetime.now(UTC),
-    )
-    return wrap(event, source=SOURCE)
 
 
 def _document(envelope: Envelope) -> dict[str, Any]:

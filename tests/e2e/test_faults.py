@@ -22,7 +22,14 @@ from tests.e2e.held_orders import orders_of, stats_mismatches
 from tests.e2e.retrying_load import OrderLoad, projected_users, shuffled_orders
 from tests.support.polling import eventually
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(420)]
+# The whole system as processes: MariaDB, RabbitMQ and a Tansu of its own.
+pytestmark = [
+    pytest.mark.mysql,
+    pytest.mark.kafka,
+    pytest.mark.rabbitmq,
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.timeout(420),
+]
 
 USERS = 100
 ORDERS_PER_USER = 20

@@ -28,7 +28,14 @@ from tests.support.mysql import connect_for_tests
 from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(420)]
+# The whole system as processes: MariaDB, RabbitMQ and a Tansu of its own.
+pytestmark = [
+    pytest.mark.mysql,
+    pytest.mark.kafka,
+    pytest.mark.rabbitmq,
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.timeout(420),
+]
 
 USERS = 100
 ORDERS_PER_USER = 20

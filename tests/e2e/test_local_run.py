@@ -69,6 +69,9 @@ def test_the_supervisor_runs_one_subscriber_per_event_type(event_type: str) -> N
     ]
 
 
+@pytest.mark.mysql
+@pytest.mark.kafka
+@pytest.mark.rabbitmq
 async def test_make_run_serves_the_flow_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("users", "orders", "kafka")}
     first_subscriber = free_port_block(len(SUBSCRIBERS))

@@ -22,6 +22,9 @@ from tests.support.mysql import drop_databases, mysql_settings_for_tests
 from tests.support.polling import eventually
 from tests.support.users import register_user
 
+# `make run`: MariaDB, RabbitMQ and the launcher's own Tansu.
+pytestmark = [pytest.mark.mysql, pytest.mark.kafka, pytest.mark.rabbitmq]
+
 PROCESSES = [line.split(":", 1)[0] for line in procfile(Layout()).splitlines()] + ["kafka"]
 WIDTH = max(len(name) for name in PROCESSES)
 CLEAN_END = "make run: every process stopped cleanly"

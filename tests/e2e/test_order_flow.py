@@ -21,7 +21,8 @@ from tests.support.orders import one_item_order
 from tests.support.polling import eventually
 from tests.support.users import register_user
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The whole system as processes: MariaDB, RabbitMQ and a Tansu of its own.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq, pytest.mark.asyncio(loop_scope="module")]
 
 # Fewer requests in flight than the client's connection pool holds.
 _REQUESTS = asyncio.Semaphore(50)

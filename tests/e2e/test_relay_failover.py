@@ -16,14 +16,16 @@ import pytest
 from shared.db import UnitOfWork
 from shared.messaging import topic_for
 from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings
-from tests.bench.groups.outbox_relay import kafka_settings
-from tests.bench.measure.broker_readback import rabbitmq_topology, read_topic
-from tests.bench.measure.delivery_audit import Delivered, audit
-from tests.bench.processes.relay import RelayProcess
-from tests.bench.workloads.outbox_data import fill_outbox, outbox_database, outbox_events
-from tests.bench.workloads.payloads import EVENT_TYPE
+from tests.support.broker_readback import rabbitmq_topology, read_topic
+from tests.support.delivery_audit import Delivered, audit
+from tests.support.event_payloads import EVENT_TYPE
 from tests.support.mysql import mysql_settings_for_tests
+from tests.support.outbox_data import fill_outbox, outbox_database, outbox_events
 from tests.support.polling import eventually
+from tests.support.relay_process import RelayProcess, kafka_settings
+
+# Relays on a throwaway database publishing to both brokers.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq]
 
 EVENTS = 2_000
 AGGREGATES = 20

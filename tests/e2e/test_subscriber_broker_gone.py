@@ -10,11 +10,16 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from eda_local.tansu import free_port, running_tansu
 from order_service.config import SERVICE as ORDER_SERVICE
 from shared.service import migrate_database
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from tests.support.polling import eventually
+
+# A subscriber process on a throwaway database and a Tansu of its own.
+pytestmark = [pytest.mark.mysql, pytest.mark.kafka]
 
 BIN = Path(sys.executable).parent
 

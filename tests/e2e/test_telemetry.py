@@ -27,7 +27,8 @@ from tests.support.otlp_collector import Collector, ReceivedSpan, running_collec
 from tests.support.polling import eventually
 from tests.support.users import register_user
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# The whole system as processes: MariaDB, RabbitMQ and a Tansu of its own.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq, pytest.mark.asyncio(loop_scope="module")]
 
 CLIENT_SERVICE = "e2e-client"
 

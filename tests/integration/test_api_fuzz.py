@@ -28,6 +28,9 @@ from tests.support.service_apps import (
     throwaway_service_database,
 )
 
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
+
 MAX_EXAMPLES = 25
 
 

@@ -16,6 +16,9 @@ from shared.db import UnitOfWork
 from shared.telemetry.tracing import use_tracer_provider
 from tests.support.mysql import database_pool, mysql_settings_for_tests, throwaway_database
 
+# The user-service's app on a throwaway database.
+pytestmark = [pytest.mark.mysql]
+
 EMAIL = "ann.duplicate@example.com"
 
 

@@ -42,6 +42,9 @@ from tests.support.service_apps import (
     tables,
 )
 
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
+
 JSON = {"content-type": "application/json"}
 
 # Where each service creates something, and the table that shows it was created.

@@ -44,6 +44,7 @@ def service_migrations(tmp_path: Path) -> list[Migration]:
     return load_migrations(tmp_path, "things")
 
 
+@pytest.mark.mysql
 async def test_a_second_run_applies_nothing(
     settings: MySQLSettings, database: str, tmp_path: Path
 ) -> None:
@@ -61,6 +62,7 @@ async def test_a_second_run_applies_nothing(
     assert second == []
 
 
+@pytest.mark.mysql
 async def test_concurrent_runs_apply_each_migration_once(
     settings: MySQLSettings, database: str, tmp_path: Path
 ) -> None:
@@ -70,6 +72,7 @@ async def test_concurrent_runs_apply_each_migration_once(
     assert sorted(applied) == sorted(m.version for m in migrations)
 
 
+@pytest.mark.mysql
 async def test_a_migration_edited_after_it_ran_is_refused(
     settings: MySQLSettings, database: str, tmp_path: Path
 ) -> None:
@@ -95,6 +98,7 @@ def test_statements_split_on_semicolons_at_line_ends_and_comments_are_dropped() 
     assert migration.statements() == ["CREATE TABLE a (v TEXT DEFAULT 'a;b')", "SELECT 1"]
 
 
+@pytest.mark.mysql
 async def test_migrate_waits_for_a_server_that_is_not_up_yet(
     settings: MySQLSettings, database: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -111,6 +115,7 @@ async def test_migrate_waits_for_a_server_that_is_not_up_yet(
     assert applied == [m.version for m in platform_migrations()]
 
 
+@pytest.mark.mysql
 async def test_migrate_without_a_wait_fails_at_once_and_a_refused_login_never_waits(
     settings: MySQLSettings, database: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -10,7 +10,7 @@ import aiomysql
 from shared.db import UnitOfWork
 from shared.outbox.store import OutboxStore
 from shared.outbox.writer import BUCKETS, add_to_outbox, bucket_of
-from tests.bench.workloads.outbox_data import outbox_events
+from tests.support.outbox_data import outbox_events
 
 PENDING = 20_000
 

@@ -4,6 +4,7 @@ processor, not dead-lettered: ConnectionAcquireTimeout is a transient failure.""
 from __future__ import annotations
 
 import aiomysql
+import pytest
 
 from shared.db import ConnectionAcquireTimeout, create_pool, migrate, platform_migrations
 from shared.db.inbox import handled_once
@@ -14,6 +15,9 @@ from shared.messaging.processor import MessageProcessor
 from shared.settings import RetrySettings
 from tests.contract.events import create_tables, effect_counts, order_confirmed, record_effect
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
+
+# A subscriber's pool on a throwaway database.
+pytestmark = [pytest.mark.mysql]
 
 SUBSCRIBER = "users.order-confirmed"
 

@@ -12,6 +12,9 @@ from shared.db import UnitOfWork, create_pool
 from tests.support.fault_proxy import fault_proxy
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 
+# A unit of work on a throwaway database.
+pytestmark = [pytest.mark.mysql]
+
 
 @pytest.mark.parametrize("isolation", [None, "READ COMMITTED"])
 async def test_a_failed_start_returns_the_connection_to_the_pool(isolation: str | None) -> None:

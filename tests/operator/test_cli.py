@@ -6,19 +6,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from eda_local.tansu import free_port
 from shared.messaging import group_for, topic_for
 from shared.settings import KafkaSettings
 from tests.operator.cluster import NAMESPACE, Cluster
+from tests.operator.console_script import OPERATOR
 from tests.operator.crd import kafka_source, scaler
 from tests.support.polling import eventually
-
-OPERATOR = str(Path(sys.executable).parent / "eda-operator")
 
 
 async def test_the_console_script_scales_in_its_namespace_and_stops_on_sigterm(
@@ -67,6 +66,7 @@ async def test_the_console_script_scales_in_its_namespace_and_stops_on_sigterm(
     assert code == 0, (tmp_path / "operator.log").read_text()[-3000:]
 
 
+@pytest.mark.slow
 async def test_without_credentials_it_says_so_and_exits(tmp_path: Path) -> None:
     environment = {**os.environ, "KUBECONFIG": str(tmp_path / "missing"), "HOME": str(tmp_path)}
     process = await asyncio.create_subprocess_exec(

@@ -33,6 +33,9 @@ from tests.operator.crd import kafka_source, rabbitmq_source, scaler
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 
+# The operator reads the local RabbitMQ's backlogs (kafka: the fixture).
+pytestmark = [pytest.mark.rabbitmq]
+
 BACKLOG = 5_000
 WINDOW_S = 3
 SUBSCRIBER = "orders.order-placed"
@@ -166,6 +169,7 @@ async def test_rabbitmq_depth_counts_unacknowledged_messages(
         await delete_topology(rabbitmq, [SUBSCRIBER])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broker", ["kafka", "rabbitmq"])
 async def test_an_unreachable_broker_changes_no_replicas(cluster: Cluster, broker: str) -> None:
     nothing_listens = f"127.0.0.1:{free_port()}"

@@ -27,8 +27,8 @@ from tests.operator.brokers import (
     taken_unacknowledged,
 )
 from tests.operator.cluster import DEPLOYMENT, Cluster, scaling_orders
+from tests.operator.console_script import OPERATOR
 from tests.operator.crd import kafka_source, rabbitmq_source
-from tests.operator.test_cli import OPERATOR
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, ready_messages
 from tests.support.secured.certs import Certificates
@@ -347,6 +347,7 @@ async def test_a_misconfigured_link_stops_the_console_script_with_one_line(
     assert not cluster.watching_scalers()
 
 
+@pytest.mark.slow
 async def test_an_unreachable_management_api_is_only_logged_and_the_operator_runs(
     cluster: Cluster, tmp_path: Path
 ) -> None:

@@ -34,6 +34,10 @@ async def prefix() -> AsyncIterator[str]:
     await drop_databases(mysql_settings_for_tests(), f"{unique}users", f"{unique}orders")
 
 
+@pytest.mark.mysql
+@pytest.mark.kafka
+@pytest.mark.rabbitmq
+@pytest.mark.slow
 async def test_the_smoke_checks_pass_against_make_run(
     collector: Collector, prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,5 @@
-"""In-memory stand-ins for the database side, for unit tests of the use cases."""
+"""In-memory stand-ins for the ports the shared code talks to, for unit tests: the
+unit of work and the services' repositories, and a dead-letter sink."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.db import PageKey, UnitOfWork
 from shared.db.unit_of_work import Statement, StatementResult
 from shared.envelope import Envelope, encode
 from shared.events import Money
+from shared.messaging import IncomingMessage
 from shared.outbox import OutboxRows
 from user_service.adapters.notifications_repository import NotificationRepository
 from user_service.adapters.order_ledger_repository import OrderLedgerRepository
@@ -398,3 +400,23 @@ class FakeNotificationRepository(NotificationRepository, _Rows[UUID, Notificatio
     @property
     def notifications(self) -> list[Notification]:
         return list(self.rows.values())
+
+
+# ---------------------------------------------------------------------------------------
+# A dead-letter sink, for the processor's tests.
+# ---------------------------------------------------------------------------------------
+
+
+class FakeDeadLetters:
+    """A dead-letter sink keeping ``(body, reason, attempts)`` per record; the first
+    ``failures_before_success`` calls fail as an unreachable broker would."""
+
+    def __init__(self, failures_before_success: int = 0) -> None:
+        self.records: list[tuple[bytes, str, int]] = []
+        self.failures_left = failures_before_success
+
+    async def dead_letter(self, message: IncomingMessage, reason: str, attempts: int) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise ConnectionError("broker unreachable")
+        self.records.append((message.body, reason, attempts))

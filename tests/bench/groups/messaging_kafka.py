@@ -25,7 +25,7 @@ from tests.bench.measure.shared_rates import (
     publish_rate,
 )
 from tests.bench.measure.timing import DeliveryRecorder, rate_while_started
-from tests.bench.workloads.payloads import (
+from tests.support.event_payloads import (
     EVENT_TYPE,
     order_placed_envelopes,
     publish_in_chunks,

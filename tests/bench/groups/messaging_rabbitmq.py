@@ -18,7 +18,6 @@ from shared.envelope import STRUCTURED_CONTENT_TYPE, Envelope
 from shared.messaging.rabbitmq import RabbitMQPublisher
 from shared.settings import BrokerKind, Settings, load_settings
 from tests.bench.figure import Figure, comparison
-from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topology
 from tests.bench.measure.rounds import Contestant, side_by_side
 from tests.bench.measure.shared_rates import (
     consume_with_shared,
@@ -30,7 +29,8 @@ from tests.bench.measure.timing import (
     rate_while_started,
     wait_until,
 )
-from tests.bench.workloads.payloads import (
+from tests.support.broker_readback import RabbitTopology, rabbitmq_topology
+from tests.support.event_payloads import (
     order_placed_envelopes,
     publish_in_chunks,
     warm_up_and_timed,

@@ -37,11 +37,11 @@ from shared.settings import Settings
 from tests.bench.figure import Figure, comparison
 from tests.bench.groups import messaging_kafka as kafka
 from tests.bench.groups import messaging_rabbitmq as rabbitmq
-from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topology
 from tests.bench.measure.rounds import MeteredContestant, metered_side_by_side
 from tests.bench.measure.shared_rates import consume_metered, publish_metered
 from tests.bench.measure.timing import Metered, wait_until
-from tests.bench.workloads.payloads import (
+from tests.support.broker_readback import RabbitTopology, rabbitmq_topology
+from tests.support.event_payloads import (
     order_placed_envelopes,
     publish_in_chunks,
     warm_up_and_timed,

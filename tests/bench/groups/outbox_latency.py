@@ -26,12 +26,12 @@ from shared.messaging import Consumer, RoutingPublisher, Subscription, create_co
 from shared.outbox import OutboxRelay, add_to_outbox
 from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings, Settings, load_settings
 from tests.bench.figure import Figure
-from tests.bench.groups.outbox_relay import kafka_settings
-from tests.bench.measure.broker_readback import rabbitmq_topology
 from tests.bench.measure.latency import summarise
 from tests.bench.measure.timing import wait_until
-from tests.bench.workloads.outbox_data import outbox_database, outbox_events
-from tests.bench.workloads.payloads import EVENT_TYPE
+from tests.support.broker_readback import rabbitmq_topology
+from tests.support.event_payloads import EVENT_TYPE
+from tests.support.outbox_data import outbox_database, outbox_events
+from tests.support.relay_process import kafka_settings
 
 log = logging.getLogger("bench")
 

@@ -2,7 +2,7 @@
 
 Each run gets a fresh database holding the same events (``order.placed`` over
 200 aggregates) and a fresh topic or queue. The relays run in processes of their
-own (``tests.bench.processes.relay``), warmed up before the clock starts; the clock
+own (``tests.support.relay_process``), warmed up before the clock starts; the clock
 runs from ``go`` until no row is pending. Then everything that reached the topic
 or queue is read back and compared with the rows: duplicates, losses and
 per-aggregate order.
@@ -21,20 +21,20 @@ from typing import Any
 
 from shared.envelope import Envelope
 from shared.messaging import topic_for
-from shared.settings import BrokerKind, KafkaSettings, MySQLSettings, RabbitMQSettings
+from shared.settings import BrokerKind, MySQLSettings, RabbitMQSettings
 from tests.bench.figure import Figure, comparison
-from tests.bench.measure.broker_readback import RabbitTopology, rabbitmq_topology, read_topic
-from tests.bench.measure.delivery_audit import Audit, Delivered, audit
 from tests.bench.measure.rounds import side_by_side
 from tests.bench.measure.timing import wait_until
-from tests.bench.processes.relay import RelayProcess
-from tests.bench.workloads.outbox_data import (
+from tests.support.broker_readback import RabbitTopology, rabbitmq_topology, read_topic
+from tests.support.delivery_audit import Audit, Delivered, audit
+from tests.support.event_payloads import EVENT_TYPE
+from tests.support.outbox_data import (
     fill_outbox,
     has_pending,
     outbox_database,
     outbox_events,
 )
-from tests.bench.workloads.payloads import EVENT_TYPE
+from tests.support.relay_process import RelayProcess, kafka_settings
 
 log = logging.getLogger("bench")
 
@@ -43,9 +43,6 @@ AGGREGATES = 200
 KAFKA_EVENTS = 30_000
 # RabbitMQ confirms about a sixth as many messages a second: fewer events keep the run short.
 RABBITMQ_EVENTS = 10_000
-PARTITIONS = 6
-SESSION_TIMEOUT_MS = 3_000
-FETCH_MAX_WAIT_MS = 10
 POLL_S = 0.01
 READY_TIMEOUT_S = 30.0
 DRAIN_TIMEOUT_S = 120.0
@@ -64,17 +61,6 @@ class Destination:
 
 
 DestinationFactory = Callable[[str], AbstractAsyncContextManager[Destination]]
-
-
-def kafka_settings(bootstrap: str, topic_prefix: str) -> KafkaSettings:
-    return KafkaSettings(
-        bootstrap_servers=bootstrap,
-        topic_prefix=topic_prefix,
-        partitions=PARTITIONS,
-        idempotent_producer=False,  # Tansu refuses it
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
-        session_timeout_ms=SESSION_TIMEOUT_MS,
-    )
 
 
 def kafka_destinations(bootstrap: str, run_id: str) -> DestinationFactory:

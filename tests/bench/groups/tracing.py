@@ -36,7 +36,7 @@ from tests.bench.groups.messaging_kafka import (
 )
 from tests.bench.measure.rounds import side_by_side
 from tests.bench.measure.shared_rates import consume_with_shared
-from tests.bench.workloads.payloads import (
+from tests.support.event_payloads import (
     order_placed_envelopes,
     publish_in_chunks,
     warm_up_and_timed,

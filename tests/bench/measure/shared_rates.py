@@ -18,7 +18,7 @@ from tests.bench.measure.timing import (
     messages_per_second,
     metered,
 )
-from tests.bench.workloads.payloads import EVENT_TYPE, as_documents, chunks
+from tests.support.event_payloads import EVENT_TYPE, as_documents, chunks
 
 CONSUME_TIMEOUT_S = 120.0
 

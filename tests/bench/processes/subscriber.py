@@ -32,7 +32,7 @@ from shared.messaging import BatchHandler, Handler, Subscription, create_consume
 from shared.settings import load_settings
 from subscribers.catalog import subscriber_for
 from subscribers.runner import inbox_handlers
-from tests.bench.processes.driven import DrivenProcess, commands, say_ready
+from tests.support.driven_process import DrivenProcess, commands, say_ready
 
 
 class Clock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 
@@ -31,3 +32,12 @@ def unauthorized(response: httpx.Response) -> str:
 
 def forbidden(response: httpx.Response) -> str:
     return refused(response, 403, "insufficient_scope")
+
+
+async def operations(client: httpx.AsyncClient) -> list[tuple[str, str, dict[str, Any]]]:
+    document = (await client.get("/openapi.json")).json()
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]

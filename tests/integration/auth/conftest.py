@@ -9,17 +9,8 @@ import httpx
 import pytest
 
 from tests.integration.auth.apps import orders_client, users_client
-from tests.integration.auth.keys import Issuer, KeyPair, auth_settings, rsa_pair
-
-
-@pytest.fixture(scope="session")
-def rsa_keys() -> KeyPair:
-    return rsa_pair()
-
-
-@pytest.fixture(scope="session")
-def issuer(rsa_keys: KeyPair) -> Issuer:
-    return Issuer(rsa_keys)
+from tests.support.jwt_fixtures import *  # noqa: F403  (rsa_keys, issuer)
+from tests.support.jwt_keys import KeyPair, auth_settings
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from shared.db import UnitOfWork
 from shared.identity import identity_key
 from shared.service import utc_now
 from tests.integration.auth.apps import migrated_database, orders_app, serving
-from tests.integration.auth.keys import ISSUER
+from tests.support.jwt_keys import ISSUER
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from tests.integration.auth.apps import users_client
 from tests.integration.auth.checks import unauthorized
-from tests.integration.auth.keys import (
+from tests.support.jwt_keys import (
     Issuer,
     KeyPair,
     auth_settings,
@@ -25,6 +25,7 @@ USER = str(uuid4())
 ADMIN = ["eda:admin"]  # may read any user: an unknown one is 404, not 403
 
 
+@pytest.mark.mysql
 @pytest.mark.parametrize("make_pair", [ec_pair, ed25519_pair, hs256_secret])
 async def test_each_algorithm_accepts_its_tokens_and_refuses_other_algorithms(
     make_pair: Callable[[], KeyPair], rsa_keys: KeyPair
@@ -42,6 +43,7 @@ async def test_each_algorithm_accepts_its_tokens_and_refuses_other_algorithms(
         assert unauthorized(refused) == "the token's signature does not verify"
 
 
+@pytest.mark.mysql
 async def test_the_key_can_be_read_from_a_mounted_file(tmp_path: Path, rsa_keys: KeyPair) -> None:
     key_file = tmp_path / "jwt.pem"
     key_file.write_text(rsa_keys.verification_key + "\n")

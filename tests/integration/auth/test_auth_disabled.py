@@ -11,6 +11,9 @@ import pytest
 from tests.integration.auth.apps import orders_client, users_client
 from tests.support.orders import one_item_order
 
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
+
 GARBAGE = {"Authorization": "Bearer not-a-token"}
 
 

@@ -11,11 +11,14 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.auth.keys import ISSUER, Issuer, json_segment, segment
-from tests.support.claims import AUDIENCE, OMIT
+from tests.support.jwt_keys import AUDIENCE, ISSUER, OMIT, Issuer, json_segment, segment
+
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
 
 USER = str(uuid4())
 FUZZ = settings(

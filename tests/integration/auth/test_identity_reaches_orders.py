@@ -22,12 +22,14 @@ from subscribers.catalog import subscriber_for
 from subscribers.runner import inbox_handlers
 from tests.integration.auth.apps import migrated_database, serving
 from tests.integration.auth.checks import forbidden
-from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
-from tests.integration.auth.test_order_rules import order_for
 from tests.support.consumers import running
+from tests.support.jwt_keys import Issuer, KeyPair, auth_settings
 from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology
 from tests.support.service_apps import ORDER_SERVICE, UNDER_TEST, USER_SERVICE, settings_for
+
+# Both services on throwaway databases, their events over RabbitMQ.
+pytestmark = [pytest.mark.mysql, pytest.mark.rabbitmq]
 
 USERS_WRITE = ["users:write"]
 ORDERS = ["orders:read", "orders:write"]
@@ -106,6 +108,14 @@ def _nothing() -> None:
 async def shop(on_both: AuthSettings, rabbitmq: RabbitMQSettings) -> AsyncIterator[Shop]:
     async with both_services(on_both, rabbitmq) as built:
         yield built
+
+
+def order_for(user_id: str) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "currency": "EUR",
+        "items": [{"sku": "BOOK-1", "quantity": 1, "unit_price": "12.50"}],
+    }
 
 
 async def register(shop: Shop, headers: dict[str, str], email: str) -> str:

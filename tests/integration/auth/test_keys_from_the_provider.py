@@ -20,8 +20,8 @@ from shared.http.jwks import check_identity_provider
 from shared.links.problems import LinkMisconfigured
 from tests.integration.auth.apps import users_client
 from tests.integration.auth.checks import unauthorized
-from tests.integration.auth.keys import bearer
 from tests.support.claims import AUDIENCE
+from tests.support.jwt_keys import bearer
 from tests.support.polling import eventually
 from tests.support.secured.certs import Certificates
 from tests.support.secured.oidc_provider import RunningProvider, SigningKey, new_key
@@ -53,6 +53,7 @@ async def status(users: httpx.AsyncClient, token: str) -> int:
     return (await users.get(PATH, headers=bearer(token))).status_code
 
 
+@pytest.mark.mysql
 async def test_keys_are_discovered_from_the_issuer_and_chosen_by_kid(
     oidc: RunningProvider, tls_certs: Certificates
 ) -> None:
@@ -69,6 +70,7 @@ async def test_keys_are_discovered_from_the_issuer_and_chosen_by_kid(
     assert provider.jwks_requests == 1  # every key was in the set fetched at start
 
 
+@pytest.mark.mysql
 async def test_a_jwks_url_needs_no_discovery(
     oidc: RunningProvider, tls_certs: Certificates
 ) -> None:
@@ -79,6 +81,7 @@ async def test_a_jwks_url_needs_no_discovery(
     assert (provider.discovery_requests, provider.jwks_requests) == (0, 1)
 
 
+@pytest.mark.mysql
 async def test_a_rotation_needs_no_restart(oidc: RunningProvider, tls_certs: Certificates) -> None:
     provider = oidc.provider
     old = provider.keys[0]
@@ -102,6 +105,7 @@ async def test_a_rotation_needs_no_restart(oidc: RunningProvider, tls_certs: Cer
         assert await status(users, provider.token(USER, ADMIN, key=new)) == 404
 
 
+@pytest.mark.mysql
 async def test_unknown_kids_cost_the_provider_one_fetch_per_interval(
     oidc: RunningProvider, tls_certs: Certificates
 ) -> None:
@@ -120,6 +124,7 @@ async def test_unknown_kids_cost_the_provider_one_fetch_per_interval(
         assert provider.jwks_requests == 2
 
 
+@pytest.mark.mysql
 async def test_a_token_claiming_another_issuer_fetches_nothing(
     oidc: RunningProvider, tls_certs: Certificates
 ) -> None:
@@ -131,6 +136,7 @@ async def test_a_token_claiming_another_issuer_fetches_nothing(
         assert provider.jwks_requests == 1
 
 
+@pytest.mark.mysql
 async def test_a_provider_down_at_start_delays_tokens_and_is_retried(
     oidc: RunningProvider, tls_certs: Certificates, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -155,6 +161,7 @@ async def test_a_provider_down_at_start_delays_tokens_and_is_retried(
     assert token not in caplog.text
 
 
+@pytest.mark.mysql
 async def test_a_provider_failing_then_recovering_is_retried(
     oidc: RunningProvider, tls_certs: Certificates
 ) -> None:
@@ -171,6 +178,7 @@ async def test_a_provider_failing_then_recovering_is_retried(
         await eventually(accepted, timeout=30, interval=0.2, what="token accepted")
 
 
+@pytest.mark.mysql
 @pytest.mark.parametrize(
     ("answer", "problem"),
     [
@@ -193,6 +201,7 @@ async def test_a_provider_answering_no_usable_keys_stops_the_start(
             pass
 
 
+@pytest.mark.mysql
 async def test_only_keys_of_an_accepted_algorithm_are_used(
     oidc: RunningProvider, tls_certs: Certificates
 ) -> None:

@@ -4,19 +4,15 @@ health, readiness, metrics and the API description stay open."""
 from __future__ import annotations
 
 import re
-from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 
+from tests.integration.auth.checks import operations
 
-async def operations(client: httpx.AsyncClient) -> list[tuple[str, str, dict[str, Any]]]:
-    document = (await client.get("/openapi.json")).json()
-    return [
-        (method, path, operation)
-        for path, item in document["paths"].items()
-        for method, operation in item.items()
-    ]
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
 
 
 async def test_every_api_operation_without_a_token_is_401(

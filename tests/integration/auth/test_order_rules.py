@@ -6,8 +6,6 @@ admin scope does it all, and lists everyone's orders."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -15,11 +13,12 @@ import pytest
 
 from tests.integration.auth.checks import forbidden
 from tests.integration.auth.customers import OrdersWithCustomers, orders_with_customers
-from tests.integration.auth.keys import Issuer, KeyPair, auth_settings
-from tests.support.orders import one_item_order
+from tests.integration.auth.orders import ADMIN, WRITE, order_for, orders_of
+from tests.support.jwt_keys import Issuer, KeyPair, auth_settings
 
-ADMIN = ["eda:admin"]
-WRITE = ["orders:write"]
+# The order-service's app on a throwaway database.
+pytestmark = [pytest.mark.mysql]
+
 READ = ["orders:read"]
 OWN = ["orders:read", "orders:write"]
 OWN_ONLY = "only the user's own identity (the token's issuer and subject) or the admin scope may"
@@ -31,11 +30,6 @@ async def shop(rsa_keys: KeyPair) -> AsyncIterator[OrdersWithCustomers]:
         yield orders
 
 
-def order_for(user_id: str) -> dict[str, Any]:
-    """A valid body for POST /orders: one book for ``user_id``."""
-    return one_item_order(user_id, sku="BOOK-1", quantity=1, unit_price="12.50")
-
-
 async def place(orders: httpx.AsyncClient, issuer: Issuer, subject: str, user_id: str) -> str:
     response = await orders.post(
         "/orders", json=order_for(user_id), headers=issuer.headers(subject, WRITE)
@@ -43,33 +37,6 @@ async def place(orders: httpx.AsyncClient, issuer: Issuer, subject: str, user_id
     assert response.status_code == 202, response.text
     order_id: str = response.json()["id"]
     return order_id
-
-
-@dataclass(frozen=True)
-class AdaAndBob:
-    """Two customers with one order each, placed with their own tokens."""
-
-    ada: str
-    bob: str
-    adas_order: str
-    bobs_order: str
-
-
-async def ada_and_bob_with_an_order_each(shop: OrdersWithCustomers, issuer: Issuer) -> AdaAndBob:
-    ada = await shop.registered("auth0|ada")
-    bob = await shop.registered("auth0|bob")
-    adas = await place(shop.client, issuer, "auth0|ada", ada)
-    bobs = await place(shop.client, issuer, "auth0|bob", bob)
-    return AdaAndBob(ada, bob, adas, bobs)
-
-
-async def orders_of(orders: httpx.AsyncClient, issuer: Issuer, user_id: str) -> list[Any]:
-    response = await orders.get(
-        "/orders", params={"user_id": user_id}, headers=issuer.headers("console", ADMIN)
-    )
-    assert response.status_code == 200
-    items: list[Any] = response.json()["items"]
-    return items
 
 
 async def test_a_customer_places_orders_for_themselves_with_the_scope_only(
@@ -148,22 +115,21 @@ async def test_a_customer_reads_their_own_orders_with_the_scope_only(
     shop: OrdersWithCustomers, issuer: Issuer
 ) -> None:
     orders = shop.client
-    both = await ada_and_bob_with_an_order_each(shop, issuer)
+    ada = await shop.registered("auth0|ada")
+    bob = await shop.registered("auth0|bob")
+    adas = await place(orders, issuer, "auth0|ada", ada)
+    bobs = await place(orders, issuer, "auth0|bob", bob)
 
-    own = await orders.get(f"/orders/{both.adas_order}", headers=issuer.headers("auth0|ada", READ))
-    assert (own.status_code, own.json()["user_id"]) == (200, both.ada)
-    other = await orders.get(
-        f"/orders/{both.bobs_order}", headers=issuer.headers("auth0|ada", READ)
-    )
+    own = await orders.get(f"/orders/{adas}", headers=issuer.headers("auth0|ada", READ))
+    assert (own.status_code, own.json()["user_id"]) == (200, ada)
+    other = await orders.get(f"/orders/{bobs}", headers=issuer.headers("auth0|ada", READ))
     assert forbidden(other) == f"{OWN_ONLY} read this order"
-    assert both.bob not in other.text
-    unscoped = await orders.get(
-        f"/orders/{both.adas_order}", headers=issuer.headers("auth0|ada", WRITE)
-    )
+    assert bob not in other.text
+    unscoped = await orders.get(f"/orders/{adas}", headers=issuer.headers("auth0|ada", WRITE))
     assert (
         forbidden(unscoped) == "reading an order needs the scope 'orders:read' (or the admin scope)"
     )
-    by_admin = await orders.get(f"/orders/{both.bobs_order}", headers=issuer.headers("x", ADMIN))
+    by_admin = await orders.get(f"/orders/{bobs}", headers=issuer.headers("x", ADMIN))
     assert by_admin.status_code == 200
 
 
@@ -183,21 +149,22 @@ async def test_a_customer_cancels_their_own_orders_with_the_scope_only(
     shop: OrdersWithCustomers, issuer: Issuer
 ) -> None:
     orders = shop.client
-    both = await ada_and_bob_with_an_order_each(shop, issuer)
-    another_of_bob = await place(orders, issuer, "auth0|bob", both.bob)
+    ada = await shop.registered("auth0|ada")
+    bob = await shop.registered("auth0|bob")
+    adas = await place(orders, issuer, "auth0|ada", ada)
+    bobs = await place(orders, issuer, "auth0|bob", bob)
+    another_of_bob = await place(orders, issuer, "auth0|bob", bob)
 
-    refused = await orders.post(
-        f"/orders/{both.bobs_order}/cancel", headers=issuer.headers("auth0|ada", OWN)
-    )
+    refused = await orders.post(f"/orders/{bobs}/cancel", headers=issuer.headers("auth0|ada", OWN))
     assert forbidden(refused) == f"{OWN_ONLY} cancel this order"
     unscoped = await orders.post(
-        f"/orders/{both.adas_order}/cancel", headers=issuer.headers("auth0|ada", READ)
+        f"/orders/{adas}/cancel", headers=issuer.headers("auth0|ada", READ)
     )
     assert forbidden(unscoped).startswith("cancelling an order needs the scope 'orders:write'")
-    assert {order["status"] for order in await orders_of(orders, issuer, both.bob)} == {"pending"}
+    assert {order["status"] for order in await orders_of(orders, issuer, bob)} == {"pending"}
 
     own = await orders.post(
-        f"/orders/{both.adas_order}/cancel",
+        f"/orders/{adas}/cancel",
         json={"reason": "changed my mind"},
         headers=issuer.headers("auth0|ada", WRITE),
     )
@@ -212,15 +179,18 @@ async def test_listing_orders_is_per_customer_unless_admin(
     shop: OrdersWithCustomers, issuer: Issuer
 ) -> None:
     orders = shop.client
-    both = await ada_and_bob_with_an_order_each(shop, issuer)
+    ada = await shop.registered("auth0|ada")
+    bob = await shop.registered("auth0|bob")
+    adas = await place(orders, issuer, "auth0|ada", ada)
+    await place(orders, issuer, "auth0|bob", bob)
     as_ada = issuer.headers("auth0|ada", READ)
 
-    own = await orders.get("/orders", params={"user_id": both.ada}, headers=as_ada)
-    assert [order["id"] for order in own.json()["items"]] == [both.adas_order]
-    other = await orders.get("/orders", params={"user_id": both.bob}, headers=as_ada)
+    own = await orders.get("/orders", params={"user_id": ada}, headers=as_ada)
+    assert [order["id"] for order in own.json()["items"]] == [adas]
+    other = await orders.get("/orders", params={"user_id": bob}, headers=as_ada)
     assert forbidden(other) == f"{OWN_ONLY} list this user's orders"
     unscoped = await orders.get(
-        "/orders", params={"user_id": both.ada}, headers=issuer.headers("auth0|ada", WRITE)
+        "/orders", params={"user_id": ada}, headers=issuer.headers("auth0|ada", WRITE)
     )
     assert (
         forbidden(unscoped) == "listing orders needs the scope 'orders:read' (or the admin scope)"

@@ -13,8 +13,10 @@ import httpx
 import pytest
 
 from tests.integration.auth.checks import unauthorized
-from tests.integration.auth.keys import (
+from tests.support.jwt_keys import (
+    AUDIENCE,
     ISSUER,
+    OMIT,
     Issuer,
     KeyPair,
     bearer,
@@ -22,7 +24,9 @@ from tests.integration.auth.keys import (
     json_segment,
     rsa_pair,
 )
-from tests.support.claims import AUDIENCE, OMIT
+
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
 
 USER = str(uuid4())
 ADMIN = ["eda:admin"]

@@ -7,10 +7,13 @@ import re
 from uuid import uuid4
 
 import httpx
+import pytest
 
-from tests.integration.auth.checks import forbidden
-from tests.integration.auth.keys import Issuer
-from tests.integration.auth.test_open_and_guarded_routes import operations
+from tests.integration.auth.checks import forbidden, operations
+from tests.support.jwt_keys import Issuer
+
+# Both services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
 
 ADMIN_ONLY: list[str] = []
 SCOPES = {

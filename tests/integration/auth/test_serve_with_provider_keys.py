@@ -15,12 +15,15 @@ import httpx
 import pytest
 
 from eda_local.tansu import free_port
-from tests.integration.auth.keys import bearer
 from tests.support.claims import AUDIENCE
+from tests.support.jwt_keys import bearer
 from tests.support.polling import eventually
 from tests.support.secured.certs import Certificates
 from tests.support.secured.oidc_provider import RunningProvider
 from tests.support.service_apps import USER_SERVICE, throwaway_service_database
+
+# The user-service as a process on a throwaway database (kafka: its fixture).
+pytestmark = [pytest.mark.mysql]
 
 BIN = Path(sys.executable).parent
 ADMIN = ["eda:admin"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from order_service.entrypoints.cli import main as order_service
-from tests.integration.auth.keys import KeyPair
+from tests.support.jwt_keys import KeyPair
 from tests.support.secured.certs import Certificates
 from tests.support.secured.oidc_provider import RunningProvider
 from user_service.entrypoints.cli import main as user_service

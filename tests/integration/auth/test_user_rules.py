@@ -8,9 +8,13 @@ from __future__ import annotations
 from uuid import uuid4
 
 import httpx
+import pytest
 
 from tests.integration.auth.checks import forbidden
-from tests.integration.auth.keys import Issuer
+from tests.support.jwt_keys import Issuer
+
+# The user-service's app on a throwaway database.
+pytestmark = [pytest.mark.mysql]
 
 ADMIN = ["eda:admin"]
 WRITE = ["users:write"]

@@ -11,6 +11,9 @@ from shared.service import migrate_database
 from shared.settings import MySQLSettings
 from tests.support.mysql import mysql_settings_for_tests, server_connection, throwaway_database
 
+# The schema as migrated on a throwaway database.
+pytestmark = [pytest.mark.mysql]
+
 
 @pytest.fixture
 async def empty_database() -> AsyncIterator[MySQLSettings]:

@@ -146,6 +146,7 @@ async def test_a_server_certificate_of_another_ca_names_the_ca_setting(
         assert "EDA_MYSQL__SSL_CA" in message
 
 
+@pytest.mark.mysql
 @pytest.mark.parametrize("mode", ["REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"])
 async def test_tls_required_against_a_server_without_tls_fails_closed(
     mode: str, tls_certs: Any
@@ -166,6 +167,7 @@ async def test_tls_required_against_a_server_without_tls_fails_closed(
             assert "EDA_MYSQL__SSL_MODE" in message
 
 
+@pytest.mark.mysql
 async def test_tls_required_fails_closed_for_a_pool_without_idle_connections() -> None:
     server = mysql_settings_for_tests()
     async with throwaway_database(server) as database:
@@ -182,6 +184,7 @@ async def test_tls_required_fails_closed_for_a_pool_without_idle_connections() -
     assert "not encrypted" in message
 
 
+@pytest.mark.mysql
 async def test_a_pool_refused_for_plaintext_leaves_no_connection_open() -> None:
     server = mysql_settings_for_tests()
     async with throwaway_database(server) as database:

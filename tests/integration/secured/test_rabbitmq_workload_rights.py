@@ -31,7 +31,8 @@ from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology
 from tests.support.secured.rabbitmq import workload_user
 
-pytestmark = pytest.mark.timeout(120)
+# Users with each workload's rights on the local RabbitMQ.
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

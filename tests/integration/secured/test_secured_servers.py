@@ -339,6 +339,7 @@ async def test_mysql_service_users_hold_their_privileges_over_tls(
         dml.close()
 
 
+@pytest.mark.mysql
 async def test_the_shared_mariadb_offers_no_tls_and_aiomysql_falls_back_silently(
     tls_certs: Certificates,
 ) -> None:

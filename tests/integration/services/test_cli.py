@@ -13,7 +13,7 @@ import pytest
 from eda_local.tansu import free_port
 from order_service.entrypoints.cli import main as order_main
 from shared.settings import MySQLSettings
-from tests.integration.services.test_migrations import EXPECTED
+from tests.integration.services.migrations import EXPECTED
 from tests.support.mysql import mysql_settings_for_tests, throwaway_database
 from tests.support.service_apps import ORDER_SERVICE, USER_SERVICE
 from user_service.entrypoints.cli import main as user_main
@@ -68,6 +68,7 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+@pytest.mark.mysql
 def test_migrate_applies_everything_once(cli: Cli, database: MySQLSettings) -> None:
     assert cli("migrate") == 0
     assert cli.out().splitlines() == [
@@ -79,6 +80,7 @@ def test_migrate_applies_everything_once(cli: Cli, database: MySQLSettings) -> N
     )
 
 
+@pytest.mark.mysql
 def test_a_bad_setting_is_one_line_naming_the_variable(
     cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -89,6 +91,7 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
     assert "EDA_HTTP_PORT" in line
 
 
+@pytest.mark.mysql
 @pytest.mark.parametrize("command", ["migrate", "serve"])
 def test_an_unreachable_database_is_one_line(
     cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch, command: str
@@ -102,11 +105,13 @@ def test_an_unreachable_database_is_one_line(
     )
 
 
+@pytest.mark.mysql
 def test_serving_an_unmigrated_database_says_to_migrate(cli: Cli, database: MySQLSettings) -> None:
     assert cli("serve") == 1
     assert f"run `{cli.name} migrate` first" in cli.error_line()
 
 
+@pytest.mark.mysql
 def test_serving_a_missing_database_says_to_migrate(
     cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -134,6 +139,7 @@ def test_a_missing_command_is_a_usage_error(cli: Cli, capsys: pytest.CaptureFixt
     assert f"usage: {cli.name}" in capsys.readouterr().err
 
 
+@pytest.mark.mysql
 def test_a_metrics_port_that_cannot_be_listened_on_is_one_line(
     cli: Cli, database: MySQLSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

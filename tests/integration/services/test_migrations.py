@@ -11,30 +11,9 @@ import pytest
 from shared.db.migrations import Migration, load_migrations, migrate, platform_migrations
 from shared.service import migrate_database
 from shared.settings import MySQLSettings
+from tests.integration.services.migrations import EXPECTED, PLATFORM
 from tests.support.mysql import mysql_settings_for_tests, server_connection, throwaway_database
 from tests.support.service_apps import ORDER_SERVICE, UNDER_TEST, USER_SERVICE
-
-PLATFORM = [
-    "shared:0001_processed_events",
-    "shared:0002_outbox",
-    "shared:0003_idempotency_keys",
-    "shared:0004_idempotency_claim_held",
-]
-EXPECTED = {
-    USER_SERVICE: [
-        *PLATFORM,
-        "user_service:0001_users",
-        "user_service:0002_order_ledger",
-        "user_service:0005_users_known_by_provider_identity",
-    ],
-    ORDER_SERVICE: [
-        *PLATFORM,
-        "order_service:0001_orders",
-        "order_service:0002_customers",
-        "order_service:0003_customers_known_by_any_fact",
-        "order_service:0006_customers_known_by_identity",
-    ],
-}
 
 
 @pytest.fixture
@@ -55,6 +34,7 @@ async def recorded_versions(settings: MySQLSettings) -> list[tuple[str, int]]:
         return [(version, count) for version, count in await cursor.fetchall()]
 
 
+@pytest.mark.mysql
 async def test_a_second_run_applies_nothing(service_name: str, empty: MySQLSettings) -> None:
     definition = UNDER_TEST[service_name].definition
     assert await migrate_database(definition, empty) == EXPECTED[service_name]
@@ -62,6 +42,7 @@ async def test_a_second_run_applies_nothing(service_name: str, empty: MySQLSetti
     assert await recorded_versions(empty) == sorted((v, 1) for v in EXPECTED[service_name])
 
 
+@pytest.mark.mysql
 async def test_two_concurrent_runs_both_succeed_and_record_each_migration_once(
     service_name: str, empty: MySQLSettings
 ) -> None:
@@ -103,6 +84,7 @@ def history_with_service_copies(service_name: str) -> list[Migration]:
     )
 
 
+@pytest.mark.mysql
 async def test_a_database_with_the_service_copies_takes_the_shared_table_as_applied(
     service_name: str, empty: MySQLSettings
 ) -> None:

@@ -7,9 +7,13 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from tests.integration.services.changes import LISTED
 from tests.support.service_apps import build_app, throwaway_service_database
+
+# The services' apps on throwaway databases.
+pytestmark = [pytest.mark.mysql]
 
 ACQUIRE_TIMEOUT_S = 0.5
 # The answer must come soon after the acquire timeout: well before this.

@@ -22,6 +22,9 @@ from tests.support.polling import eventually
 from tests.support.rabbitmq import delete_topology, open_channel
 from tests.support.service_apps import UNDER_TEST
 
+# The relay publishes to the local RabbitMQ.
+pytestmark = [pytest.mark.rabbitmq]
+
 
 @pytest.fixture
 async def on_rabbitmq(service_settings: ServiceSettings) -> AsyncIterator[ServiceSettings]:

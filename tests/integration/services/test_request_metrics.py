@@ -8,17 +8,21 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from prometheus_client import REGISTRY
 
 from order_service.entrypoints.routes import ORDERS_READ, ORDERS_WRITE
-from tests.integration.auth.keys import Issuer, auth_settings, hs256_secret
-from tests.integration.services.idempotent_posts import CREATIONS
+from tests.integration.idempotency_keys.idempotent_posts import CREATIONS
+from tests.support.jwt_keys import Issuer, auth_settings, hs256_secret
 from tests.support.service_apps import (
     ORDER_SERVICE,
     UNDER_TEST,
     settings_for,
     throwaway_service_database,
 )
+
+# The order-service's app on a throwaway database.
+pytestmark = [pytest.mark.mysql]
 
 ORDER_ROUTE = "/orders/{order_id}"
 ACQUIRE_TIMEOUT_S = 0.5
