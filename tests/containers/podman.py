@@ -23,6 +23,12 @@ TOOLS = REPO / "deploy" / "tools"
 IMAGES = ("user-service", "order-service", "subscriber", "operator")
 
 
+def stand_in_mode() -> bool:
+    """Whether the images are built on the stand-in bases (EDA_BASE_IMAGES unset or
+    ``standin``) rather than the official ones (``pull``)."""
+    return os.environ.get("EDA_BASE_IMAGES", "standin") == "standin"
+
+
 def ready() -> Path:
     """The containers.conf to run podman with; fails, never skips, where podman cannot be had."""
     result = subprocess.run(

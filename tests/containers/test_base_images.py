@@ -4,7 +4,6 @@ deploy/tools/build-images.sh (`make images`) with the real podman."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,6 @@ STANDIN_LABEL = "eda.standin.recipe"
 # Nothing listens on the discard port: a push there could only fail, never land.
 REGISTRY = "127.0.0.1:9"
 pytestmark = pytest.mark.timeout(600)
-
-
-def _stand_in_mode() -> bool:
-    return os.environ.get("EDA_BASE_IMAGES", "standin") == "standin"
 
 
 def _labelled(conf: Path) -> list[str]:
@@ -44,18 +39,17 @@ def test_no_stand_in_is_named_as_an_official_base_image(podman_conf: Path) -> No
     # Whatever carries the label (the stand-ins, and images built on them) is never
     # named like an official base image.
     assert not [name for name in labelled if _repository(name) in official], labelled
-    if _stand_in_mode():
+    if podman.stand_in_mode():
         assert all(ref.startswith("localhost/eda-standin/") for ref in recorded.values())
         assert set(recorded.values()) <= set(labelled)
     else:
         assert recorded == base_images()
 
 
+@pytest.mark.stand_ins
 def test_make_images_never_pushes_what_was_built_on_the_stand_ins(
     podman_conf: Path, image_tag: str
 ) -> None:
-    if not _stand_in_mode():
-        pytest.skip("EDA_BASE_IMAGES=pull: the images are built on the official bases")
     # The label reaches every image built on a stand-in: what the check before a push reads.
     for name in podman.IMAGES:
         inspected = podman.podman(
@@ -75,13 +69,12 @@ def test_make_images_never_pushes_what_was_built_on_the_stand_ins(
         assert podman.podman(podman_conf, "image", "exists", remote).returncode != 0, remote
 
 
+@pytest.mark.stand_ins
 def test_make_images_for_a_registry_refuses_a_stand_in_under_another_name(
     podman_conf: Path, tmp_path: Path
 ) -> None:
     """As an older podman-offline.sh left them, under names a registry could serve: the
     label, not the name, gives them away, before anything is built."""
-    if not _stand_in_mode():
-        pytest.skip("EDA_BASE_IMAGES=pull: no stand-in on this machine")
     recorded = base_images(podman.base_images_file(podman_conf))
     renamed = {
         name: f"registry.invalid/{podman.unique('base')}/{name.lower()}:1" for name in recorded
