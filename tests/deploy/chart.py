@@ -29,6 +29,26 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(HELM), *args], capture_output=True, text=True, check=False)
 
 
+def kubernetes_validate(rendered: str) -> subprocess.CompletedProcess[str]:
+    """Strict kubernetes-validate of rendered objects against Kubernetes 1.30."""
+    return subprocess.run(
+        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
+        input=rendered,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def validation_problems(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The errors and warnings of a validation, but those about CUSTOM_KINDS."""
+    return [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.startswith(("ERROR", "WARN")) and not any(kind in line for kind in CUSTOM_KINDS)
+    ]
+
+
 def values_args(values_file: str) -> list[str]:
     # values.yaml is always read; naming it again changes nothing.
     return [] if values_file == "values.yaml" else ["--values", str(CHART / values_file)]
