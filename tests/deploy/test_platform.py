@@ -17,7 +17,6 @@ from tests.deploy.standins import (
     pinned_copies,
     run,
     runs_on,
-    system_bin,
     work_tree,
 )
 
@@ -27,11 +26,6 @@ INSTALL_HINT = {
     "Darwin": "brew install helm",
     "Linux": "https://helm.sh/docs/intro/install/",
 }
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return system_bin(tmp_path_factory.mktemp("system"))
 
 
 @pytest.fixture
