@@ -63,6 +63,17 @@ def render(values_file: str, *extra: str) -> str:
     return result.stdout
 
 
+def bad_values_file(text: str, folder: Path) -> Path:
+    values = folder / "bad.yaml"
+    values.write_text(text)
+    return values
+
+
+def template_with_bad_values(text: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """helm template over the defaults and values the chart ought to refuse."""
+    return helm("template", "eda", str(CHART), "--values", str(bad_values_file(text, folder)))
+
+
 def documents(rendered: str) -> list[Manifest]:
     return [doc for doc in yaml.safe_load_all(rendered) if doc]
 

@@ -15,6 +15,7 @@ from tests.deploy.chart import (
     NAMESPACE,
     VALUES_FILES,
     Manifest,
+    bad_values_file,
     coalesced,
     documents,
     golden_path,
@@ -97,8 +98,7 @@ def test_kubernetes_validate_catches_an_unknown_field(rendered: dict[str, str]) 
 def test_schema_rejects_wrong_types_and_unknown_keys(
     bad_values: str, message: str, tmp_path: Path
 ) -> None:
-    values = tmp_path / "bad.yaml"
-    values.write_text(bad_values)
+    values = bad_values_file(bad_values, tmp_path)
     for command in (["template", "eda", str(CHART)], ["lint", "--strict", str(CHART)]):
         result = helm(*command, "--values", str(values))
         assert result.returncode != 0, command

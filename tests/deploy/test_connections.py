@@ -16,16 +16,15 @@ import pytest
 import yaml
 
 from tests.deploy.chart import (
-    CHART,
     Manifest,
     coalesced,
     documents,
-    helm,
     kubernetes_validate,
     name,
     of_kind,
     pod_templates,
     render,
+    template_with_bad_values,
     validation_problems,
     values_of,
 )
@@ -565,8 +564,6 @@ SASL = "kafka:\n  security:\n    protocol: SASL_SSL\n"
 def test_bad_connection_values_are_refused_naming_them(
     bad_values: str, message: str, tmp_path: Path
 ) -> None:
-    values = tmp_path / "bad.yaml"
-    values.write_text(bad_values)
-    result = helm("template", "eda", str(CHART), "--values", str(values))
+    result = template_with_bad_values(bad_values, tmp_path)
     assert result.returncode != 0, bad_values
     assert message in result.stderr, result.stderr
