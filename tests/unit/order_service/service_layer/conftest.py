@@ -40,6 +40,14 @@ def customers() -> FakeCustomerRepository:
 
 
 @pytest.fixture
+def pending(orders: FakeOrderRepository) -> Order:
+    """A pending order of a user not seen before, stored."""
+    order = stored_order(uuid.uuid4())
+    orders.rows[order.id] = order
+    return order
+
+
+@pytest.fixture
 def uow(orders: FakeOrderRepository, customers: FakeCustomerRepository) -> FakeUnitOfWork:
     return FakeUnitOfWork(orders, customers)
 

@@ -35,13 +35,6 @@ async def settle(uow: FakeUnitOfWork, order: Order, *, after: timedelta) -> Orde
     return settled
 
 
-@pytest.fixture
-def pending(orders: FakeOrderRepository) -> Order:
-    order = stored_order(uuid.uuid4())
-    orders.rows[order.id] = order
-    return order
-
-
 async def test_an_active_customers_order_is_confirmed_with_an_event_naming_its_cause(
     uow: FakeUnitOfWork,
     orders: FakeOrderRepository,
