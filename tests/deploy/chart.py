@@ -29,6 +29,26 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(HELM), *args], capture_output=True, text=True, check=False)
 
 
+def kubernetes_validate(rendered: str) -> subprocess.CompletedProcess[str]:
+    """Strict kubernetes-validate of rendered objects against Kubernetes 1.30."""
+    return subprocess.run(
+        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
+        input=rendered,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def validation_problems(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The errors and warnings of a validation, but those about CUSTOM_KINDS."""
+    return [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.startswith(("ERROR", "WARN")) and not any(kind in line for kind in CUSTOM_KINDS)
+    ]
+
+
 def values_args(values_file: str) -> list[str]:
     # values.yaml is always read; naming it again changes nothing.
     return [] if values_file == "values.yaml" else ["--values", str(CHART / values_file)]
@@ -41,6 +61,17 @@ def render(values_file: str, *extra: str) -> str:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def bad_values_file(text: str, folder: Path) -> Path:
+    values = folder / "bad.yaml"
+    values.write_text(text)
+    return values
+
+
+def template_with_bad_values(text: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """helm template over the defaults and values the chart ought to refuse."""
+    return helm("template", "eda", str(CHART), "--values", str(bad_values_file(text, folder)))
 
 
 def documents(rendered: str) -> list[Manifest]:

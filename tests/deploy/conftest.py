@@ -1,5 +1,6 @@
 """Each values file is rendered once per session, and each image's build stage replayed
-once; tests read the results."""
+once; tests read the results. The scripts' tests share the stand-in system tools (once
+per module) and a fresh copy of the work tree (once per test)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.deploy.chart import VALUES_FILES, Manifest, documents, render
 from tests.deploy.dockerfile import DOCKERFILES, BuildStage
+from tests.deploy.standins import system_bin, work_tree
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +33,14 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         BuildStage(dockerfile, root).build()
         roots[image] = root
     return roots
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of stand-in system tools every Machine falls back on."""
+    return system_bin(tmp_path_factory.mktemp("system"))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return work_tree(tmp_path / "tree")

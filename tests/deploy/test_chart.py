@@ -3,7 +3,6 @@ schema refuses bad values."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,25 +12,26 @@ import yaml
 
 from tests.deploy.chart import (
     CHART,
-    CUSTOM_KINDS,
     NAMESPACE,
     VALUES_FILES,
     Manifest,
+    bad_values_file,
     coalesced,
     documents,
     golden_path,
     golden_text,
     helm,
+    kubernetes_validate,
     masked,
     name,
     of_kind,
     pod_templates,
     render,
+    validation_problems,
     values_args,
 )
 from tests.deploy.lifecycle import hooks
 
-REPO = CHART.parents[2]
 CRD = CHART / "crds" / "subscriberscalers.yaml"
 SUBSCRIBER_NAMES = (
     "orders-user-registered",
@@ -67,32 +67,15 @@ def test_helm_lint_strict_passes(values_file: str) -> None:
 def test_rendered_objects_pass_strict_kubernetes_validation(
     values_file: str, rendered: dict[str, str]
 ) -> None:
-    result = subprocess.run(
-        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
-        input=rendered[values_file],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = kubernetes_validate(rendered[values_file])
     assert result.returncode == 0, result.stdout + result.stderr
-    problems = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if line.startswith(("ERROR", "WARN")) and not any(kind in line for kind in CUSTOM_KINDS)
-    ]
-    assert problems == []
+    assert validation_problems(result) == []
 
 
 def test_kubernetes_validate_catches_an_unknown_field(rendered: dict[str, str]) -> None:
     """The validation above would notice a template typo (proves --strict bites)."""
     broken = rendered["values.yaml"].replace("revisionHistoryLimit:", "revisionHistoryLimt:", 1)
-    result = subprocess.run(
-        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
-        input=broken,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = kubernetes_validate(broken)
     assert result.returncode != 0
     assert "revisionHistoryLimt" in result.stdout + result.stderr
 
@@ -115,8 +98,7 @@ def test_kubernetes_validate_catches_an_unknown_field(rendered: dict[str, str]) 
 def test_schema_rejects_wrong_types_and_unknown_keys(
     bad_values: str, message: str, tmp_path: Path
 ) -> None:
-    values = tmp_path / "bad.yaml"
-    values.write_text(bad_values)
+    values = bad_values_file(bad_values, tmp_path)
     for command in (["template", "eda", str(CHART)], ["lint", "--strict", str(CHART)]):
         result = helm(*command, "--values", str(values))
         assert result.returncode != 0, command

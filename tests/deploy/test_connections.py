@@ -8,7 +8,6 @@ infrastructure)."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,17 +16,16 @@ import pytest
 import yaml
 
 from tests.deploy.chart import (
-    CHART,
-    CUSTOM_KINDS,
-    REPO,
     Manifest,
     coalesced,
     documents,
-    helm,
+    kubernetes_validate,
     name,
     of_kind,
     pod_templates,
     render,
+    template_with_bad_values,
+    validation_problems,
     values_of,
 )
 
@@ -510,17 +508,9 @@ KITCHEN_SINK = {
 
 def test_every_new_setting_together_passes_strict_kubernetes_validation(tmp_path: Path) -> None:
     rendered = render_with(KITCHEN_SINK, tmp_path, "values-staging.yaml")
-    result = subprocess.run(
-        [str(REPO / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.30.0", "-"],
-        input=rendered, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = kubernetes_validate(rendered)
     assert result.returncode == 0, result.stdout + result.stderr
-    problems = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if line.startswith(("ERROR", "WARN")) and not any(kind in line for kind in CUSTOM_KINDS)
-    ]
-    assert problems == []
+    assert validation_problems(result) == []
     check_mounts(documents(rendered), values_with(KITCHEN_SINK, "values-staging.yaml"))
 
 
@@ -574,8 +564,6 @@ SASL = "kafka:\n  security:\n    protocol: SASL_SSL\n"
 def test_bad_connection_values_are_refused_naming_them(
     bad_values: str, message: str, tmp_path: Path
 ) -> None:
-    values = tmp_path / "bad.yaml"
-    values.write_text(bad_values)
-    result = helm("template", "eda", str(CHART), "--values", str(values))
+    result = template_with_bad_values(bad_values, tmp_path)
     assert result.returncode != 0, bad_values
     assert message in result.stderr, result.stderr

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.deploy.dockerfile import base_images
-from tests.deploy.standins import Machine, run, system_bin, work_tree
+from tests.deploy.standins import Machine, run
 
 IMAGES = ("user-service", "order-service", "subscriber", "operator")
 TAG = "0123456789ab"
@@ -23,21 +23,11 @@ NOT_STAGING = ("docker-desktop", "minikube", "k3d-eda", "kind-eda", "prod-eu-1",
 NOT_LOCAL = ("docker-desktop", "minikube", "k3d-eda", "kind-other", "prod-eu-1", "staging-eu-1")
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return system_bin(tmp_path_factory.mktemp("system"))
-
-
 @pytest.fixture
 def machine(tmp_path: Path, system: Path) -> Machine:
     machine = Machine(tmp_path / "machine", system)
     machine.all_tools()
     return machine
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    return work_tree(tmp_path / "tree")
 
 
 def deploy(

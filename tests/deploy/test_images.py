@@ -23,7 +23,7 @@ from tests.deploy.dockerfile import (
     parse,
     stage,
 )
-from tests.deploy.standins import Machine, run, system_bin, work_tree
+from tests.deploy.standins import Machine, run
 
 IMAGES = {
     # image: (what its entry point's --help prints, the package it installs)
@@ -233,21 +233,11 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
 PYTHON = base_images()["PYTHON_IMAGE"]
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return system_bin(tmp_path_factory.mktemp("system"))
-
-
 @pytest.fixture
 def machine(tmp_path: Path, system: Path) -> Machine:
     machine = Machine(tmp_path / "machine", system)
     machine.container("docker")
     return machine
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    return work_tree(tmp_path / "tree")
 
 
 def _build_images(tree: Path, machine: Machine, **env: str) -> subprocess.CompletedProcess[str]:

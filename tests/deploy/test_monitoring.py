@@ -13,13 +13,12 @@ import pytest
 import yaml
 
 from tests.deploy.chart import (
-    CHART,
     NAMESPACE,
     Manifest,
     documents,
-    helm,
     of_kind,
     render,
+    template_with_bad_values,
     values_of,
 )
 from tests.deploy.monitoring import (
@@ -382,8 +381,6 @@ def test_metric_names_finds_every_selected_metric(expr: str, names: set[str]) ->
 def test_schema_refuses_bad_monitoring_values(
     bad_values: str, message: str, tmp_path: Path
 ) -> None:
-    values = tmp_path / "bad.yaml"
-    values.write_text(bad_values)
-    result = helm("template", "eda", str(CHART), "--values", str(values))
+    result = template_with_bad_values(bad_values, tmp_path)
     assert result.returncode != 0
     assert message in result.stderr

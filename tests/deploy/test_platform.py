@@ -5,6 +5,7 @@ platform is a stand-in `uname`; the tools are stand-ins that record their calls.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,6 @@ from tests.deploy.standins import (
     pinned_copies,
     run,
     runs_on,
-    system_bin,
     work_tree,
 )
 
@@ -27,11 +27,6 @@ INSTALL_HINT = {
     "Darwin": "brew install helm",
     "Linux": "https://helm.sh/docs/intro/install/",
 }
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return system_bin(tmp_path_factory.mktemp("system"))
 
 
 @pytest.fixture
@@ -58,11 +53,41 @@ def _assert_no_foreign_binary(machine: Machine, result_text: str) -> None:
     assert not machine.calls("npm"), "fetched from the network"
 
 
+def _make_on(
+    machine: Machine, platform: str, target: str, *, helm_and_kubectl: bool
+) -> tuple[str, str, subprocess.CompletedProcess[str]]:
+    """`make target` on the platform: its OS, its architecture and the result."""
+    os_name, arch = _on(machine, platform, helm_and_kubectl=helm_and_kubectl)
+    result = run([*MAKE, target], machine.env())
+    _assert_no_foreign_binary(machine, result.stdout + result.stderr)
+    return os_name, arch, result
+
+
+def _assert_tilt_up_with_tools_from(
+    folder: Path, machine: Machine, os_name: str, arch: str
+) -> None:
+    assert ["tilt", "up", "--context", "kind-eda"] in machine.calls("tilt")
+    seen = machine.tilt_path()
+    for tool in ("helm", "kubectl"):
+        assert seen[tool] == str(folder / tool)
+        assert runs_on(Path(seen[tool]), os_name, arch)
+
+
+def _assert_told_how_to_install(
+    result: subprocess.CompletedProcess[str], os_name: str, machine: Machine
+) -> None:
+    """Refused without fetching anything, naming the installer and the pinned versions."""
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert INSTALL_HINT[os_name] in output
+    assert "v3.14.0" in output
+    assert "v1.30.0" in output
+    assert list(machine.fetched.iterdir()) == []
+
+
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_make_tools_uses_path_tools_or_a_fetch_that_runs(platform: str, machine: Machine) -> None:
-    os_name, arch = _on(machine, platform, helm_and_kubectl=True)
-    result = run([*MAKE, "tools"], machine.env())
-    _assert_no_foreign_binary(machine, result.stdout + result.stderr)
+    os_name, arch, result = _make_on(machine, platform, "tools", helm_and_kubectl=True)
     assert result.returncode == 0, result.stderr
     if (os_name, arch) != ("Linux", "x86_64"):
         # Nothing fetched that could not run here.
@@ -71,59 +96,35 @@ def test_make_tools_uses_path_tools_or_a_fetch_that_runs(platform: str, machine:
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_make_tools_without_helm_and_kubectl(platform: str, machine: Machine) -> None:
-    os_name, arch = _on(machine, platform, helm_and_kubectl=False)
-    result = run([*MAKE, "tools"], machine.env())
+    os_name, arch, result = _make_on(machine, platform, "tools", helm_and_kubectl=False)
     output = result.stdout + result.stderr
-    _assert_no_foreign_binary(machine, output)
     if (os_name, arch) == ("Linux", "x86_64"):
         # The pinned copies, verified by checksum: quiet.
         assert result.returncode == 0, output
         assert output == ""
     else:
-        assert result.returncode != 0
-        assert INSTALL_HINT[os_name] in output
+        _assert_told_how_to_install(result, os_name, machine)
         assert "helm" in output
-        assert "v3.14.0" in output
         assert "kubectl" in output
-        assert "v1.30.0" in output
-        assert list(machine.fetched.iterdir()) == []
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_make_dev_runs_tilt_with_path_tools(platform: str, machine: Machine) -> None:
-    os_name, arch = _on(machine, platform, helm_and_kubectl=True)
-    result = run([*MAKE, "dev"], machine.env())
-    _assert_no_foreign_binary(machine, result.stdout + result.stderr)
+    os_name, arch, result = _make_on(machine, platform, "dev", helm_and_kubectl=True)
     assert result.returncode == 0, result.stderr
-    assert ["tilt", "up", "--context", "kind-eda"] in machine.calls("tilt")
-    seen = machine.tilt_path()
-    assert seen["helm"] == str(machine.bin / "helm")
-    assert seen["kubectl"] == str(machine.bin / "kubectl")
-    for tool in ("helm", "kubectl"):
-        assert runs_on(Path(seen[tool]), os_name, arch)
+    _assert_tilt_up_with_tools_from(machine.bin, machine, os_name, arch)
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_make_dev_without_helm_and_kubectl(platform: str, machine: Machine) -> None:
-    os_name, arch = _on(machine, platform, helm_and_kubectl=False)
-    result = run([*MAKE, "dev"], machine.env())
+    os_name, arch, result = _make_on(machine, platform, "dev", helm_and_kubectl=False)
     output = result.stdout + result.stderr
-    _assert_no_foreign_binary(machine, output)
     if (os_name, arch) == ("Linux", "x86_64"):
         assert result.returncode == 0, output
-        assert ["tilt", "up", "--context", "kind-eda"] in machine.calls("tilt")
-        seen = machine.tilt_path()
-        assert seen["helm"] == str(machine.fetched / "helm")
-        assert seen["kubectl"] == str(machine.fetched / "kubectl")
-        for tool in ("helm", "kubectl"):
-            assert runs_on(Path(seen[tool]), os_name, arch)
+        _assert_tilt_up_with_tools_from(machine.fetched, machine, os_name, arch)
     else:
-        assert result.returncode != 0
-        assert INSTALL_HINT[os_name] in output
-        assert "v3.14.0" in output
-        assert "v1.30.0" in output
+        _assert_told_how_to_install(result, os_name, machine)
         assert not [c for c in machine.calls("tilt") if c[1:2] == ["up"]]
-        assert list(machine.fetched.iterdir()) == []
 
 
 def test_make_dev_creates_the_kind_cluster_when_missing(machine: Machine) -> None:

@@ -24,15 +24,23 @@ def _secret(name: str) -> str:
     return f"{name}-{secrets.token_hex(12)}"
 
 
-def test_configured_passwords_appear_only_in_secrets() -> None:
-    chosen = {
+def _chosen_passwords() -> dict[str, str]:
+    """A fresh password for every credential the chart takes, by its values key."""
+    return {
         "rabbitmq.password": _secret("amqp"),
         "mysql.databases.users.password": _secret("users"),
         "mysql.databases.orders.password": _secret("orders"),
         "infrastructure.mysql.rootPassword": _secret("root"),
     }
-    extra = [argument for key, value in chosen.items() for argument in ("--set", f"{key}={value}")]
-    manifests = documents(render("values-local.yaml", *extra))
+
+
+def _set_arguments(chosen: dict[str, str]) -> list[str]:
+    return [argument for key, value in chosen.items() for argument in ("--set", f"{key}={value}")]
+
+
+def test_configured_passwords_appear_only_in_secrets() -> None:
+    chosen = _chosen_passwords()
+    manifests = documents(render("values-local.yaml", *_set_arguments(chosen)))
     found_in_secrets: set[str] = set()
     for manifest in manifests:
         text = yaml.safe_dump(manifest)
@@ -61,14 +69,8 @@ def test_with_existing_secrets_no_configured_secret_reaches_any_object() -> None
     """Staging names existing Secrets for every credential: a password also left in
     values (by mistake, or from a shared values file) must reach no object at all,
     Secrets included, whatever connection settings are on."""
-    chosen = {
-        "rabbitmq.password": _secret("amqp"),
-        "mysql.databases.users.password": _secret("users"),
-        "mysql.databases.orders.password": _secret("orders"),
-        "infrastructure.mysql.rootPassword": _secret("root"),
-    }
-    extra = [argument for key, value in chosen.items() for argument in ("--set", f"{key}={value}")]
-    manifests = documents(render("values-staging.yaml", *extra))
+    chosen = _chosen_passwords()
+    manifests = documents(render("values-staging.yaml", *_set_arguments(chosen)))
     assert [m for m in manifests if m["kind"] == "Secret"] == []
     assert _leaks(manifests, chosen) == []
 

@@ -13,12 +13,7 @@ import pytest
 
 from eda_local.tansu import free_port
 from tests.deploy.chart import REPO
-from tests.deploy.standins import KUBECTL, Machine, run, system_bin, work_tree
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return system_bin(tmp_path_factory.mktemp("system"))
+from tests.deploy.standins import KUBECTL, Machine, run, work_tree
 
 
 @pytest.fixture

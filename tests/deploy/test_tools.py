@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.deploy.chart import REPO
-from tests.deploy.standins import Machine, run, system_bin, work_tree
+from tests.deploy.standins import Machine, run, work_tree
 
 TOOLS = REPO / "deploy" / "tools"
 DEPLOY = TOOLS / "deploy.sh"
@@ -29,11 +29,6 @@ CREDENTIAL_KEYS = {
     ("rabbitmq", "password"),
     ("infrastructure", "mysql", "rootPassword"),
 }
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return system_bin(tmp_path_factory.mktemp("system"))
 
 
 def test_fetch_tools_is_quiet_when_helm_and_kubectl_are_installed() -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -23,6 +24,7 @@ from shared.envelope import Envelope, encode
 from shared.events import Money
 from shared.messaging import IncomingMessage
 from shared.outbox import OutboxRows
+from shared.service import UseCaseContext
 from user_service.adapters.notifications_repository import NotificationRepository
 from user_service.adapters.order_ledger_repository import OrderLedgerRepository
 from user_service.adapters.users_repository import UserRepository
@@ -170,6 +172,16 @@ class FakeUnitOfWork(UnitOfWork):
 
     async def commit_after(self, statements: Sequence[Statement]) -> list[StatementResult]:
         raise SqlReachedFakeError(statements[0][0] if statements else "an empty batch")
+
+
+def fixed_context(
+    uow: FakeUnitOfWork, *, source: str, now: datetime, new_id: UUID
+) -> UseCaseContext:
+    """The use cases' context over one fake unit of work, its clock stopped at ``now``
+    and every new id ``new_id``."""
+    return UseCaseContext(
+        unit_of_work=lambda: uow, source=source, clock=lambda: now, new_id=lambda: new_id
+    )
 
 
 class _Rows(Generic[_Key, _Row]):

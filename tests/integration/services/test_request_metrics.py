@@ -9,11 +9,11 @@ import uuid
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 
 from order_service.entrypoints.routes import ORDERS_READ, ORDERS_WRITE
 from tests.integration.idempotency_keys.idempotent_posts import CREATIONS
 from tests.support.jwt_keys import Issuer, auth_settings, hs256_secret
+from tests.support.request_metrics import requests_counted
 from tests.support.service_apps import (
     ORDER_SERVICE,
     UNDER_TEST,
@@ -30,16 +30,7 @@ DEADLINE_S = ACQUIRE_TIMEOUT_S + 10
 
 
 def counted(method: str, route: str, status: int) -> float:
-    value = REGISTRY.get_sample_value(
-        "http_server_request_duration_seconds_count",
-        {
-            "service": ORDER_SERVICE,
-            "http_request_method": method,
-            "http_route": route,
-            "http_response_status_code": str(status),
-        },
-    )
-    return value or 0.0
+    return requests_counted(ORDER_SERVICE, method, route, status)
 
 
 async def test_routed_refused_and_unmatched_requests_are_counted_with_their_codes() -> None:

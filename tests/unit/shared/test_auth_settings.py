@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from shared.auth_settings import AuthSettings, JwtAlgorithm
-from shared.settings import SettingsError, load_settings
+from shared.settings import load_settings
+from tests.support.settings import refusal
 
 SECRET = secrets.token_urlsafe(48)
 
@@ -41,14 +42,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.upper().startswith("EDA_"):
             monkeypatch.delenv(name)
-
-
-def refusal(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as raised:
-        load_settings()
-    return str(raised.value)
 
 
 def test_auth_is_off_by_default_and_needs_no_key() -> None:

@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.settings import SettingsError, load_settings
-
-
-def refusal(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as refused:
-        load_settings()
-    return str(refused.value)
+from tests.support.settings import refusal
 
 
 def test_a_ca_on_a_plaintext_kafka_link_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

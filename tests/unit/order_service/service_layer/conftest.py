@@ -10,7 +10,12 @@ import pytest
 
 from order_service.domain import Order, OrderLine, OrderStatus
 from shared.service import UseCaseContext
-from tests.support.fakes import FakeCustomerRepository, FakeOrderRepository, FakeUnitOfWork
+from tests.support.fakes import (
+    FakeCustomerRepository,
+    FakeOrderRepository,
+    FakeUnitOfWork,
+    fixed_context,
+)
 
 SOURCE = "urn:eda:order-service"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -35,6 +40,14 @@ def customers() -> FakeCustomerRepository:
 
 
 @pytest.fixture
+def pending(orders: FakeOrderRepository) -> Order:
+    """A pending order of a user not seen before, stored."""
+    order = stored_order(uuid.uuid4())
+    orders.rows[order.id] = order
+    return order
+
+
+@pytest.fixture
 def uow(orders: FakeOrderRepository, customers: FakeCustomerRepository) -> FakeUnitOfWork:
     return FakeUnitOfWork(orders, customers)
 
@@ -46,6 +59,4 @@ def new_id() -> uuid.UUID:
 
 @pytest.fixture
 def context(uow: FakeUnitOfWork, new_id: uuid.UUID) -> UseCaseContext:
-    return UseCaseContext(
-        unit_of_work=lambda: uow, source=SOURCE, clock=lambda: NOW, new_id=lambda: new_id
-    )
+    return fixed_context(uow, source=SOURCE, now=NOW, new_id=new_id)

@@ -36,20 +36,17 @@ async def settle(uow: FakeUnitOfWork, order: Order, *, after: timedelta) -> Orde
 
 
 @pytest.fixture
-def pending(orders: FakeOrderRepository) -> Order:
-    order = stored_order(uuid.uuid4())
-    orders.rows[order.id] = order
-    return order
+def active_customer(customers: FakeCustomerRepository, pending: Order) -> Customer:
+    """The customer of the pending order, registered and active."""
+    customer = Customer.registered(pending.user_id, "a@example.com", at=NOW)
+    customers.rows[pending.user_id] = customer
+    return customer
 
 
+@pytest.mark.usefixtures("active_customer")
 async def test_an_active_customers_order_is_confirmed_with_an_event_naming_its_cause(
-    uow: FakeUnitOfWork,
-    orders: FakeOrderRepository,
-    customers: FakeCustomerRepository,
-    pending: Order,
+    uow: FakeUnitOfWork, orders: FakeOrderRepository, pending: Order
 ) -> None:
-    customers.rows[pending.user_id] = Customer.registered(pending.user_id, "a@example.com", at=NOW)
-
     settled = await settle(uow, pending, after=timedelta(seconds=1))
 
     assert settled is not None
@@ -64,13 +61,13 @@ async def test_an_active_customers_order_is_confirmed_with_an_event_naming_its_c
     )
 
 
+@pytest.mark.usefixtures("active_customer")
 async def test_the_customer_is_locked_before_the_order(
     uow: FakeUnitOfWork,
     orders: FakeOrderRepository,
     customers: FakeCustomerRepository,
     pending: Order,
 ) -> None:
-    customers.rows[pending.user_id] = Customer.registered(pending.user_id, "a@example.com", at=NOW)
     await settle(uow, pending, after=timedelta(0))
     assert customers.locked == [pending.user_id]
     assert orders.locked == [pending.id]

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from order_service.domain import IllegalTransitionError, OrderStatus
+from order_service.domain import IllegalTransitionError, Order, OrderStatus
 from order_service.service_layer import orders as use_cases
 from order_service.service_layer.errors import OrderNotFoundError
 from shared.service import UseCaseContext
@@ -36,11 +36,8 @@ async def test_placing_stores_the_order_and_commits_one_order_placed_event(
 
 
 async def test_cancelling_a_pending_order_commits_the_cancellation_and_its_event(
-    context: UseCaseContext, uow: FakeUnitOfWork, orders: FakeOrderRepository
+    context: UseCaseContext, uow: FakeUnitOfWork, orders: FakeOrderRepository, pending: Order
 ) -> None:
-    pending = stored_order(uuid.uuid4())
-    orders.rows[pending.id] = pending
-
     cancelled = await use_cases.cancel_order(context, pending.id)
 
     assert (cancelled.status, cancelled.reason) == (OrderStatus.CANCELLED, "cancelled by customer")
@@ -97,10 +94,8 @@ async def test_cancelling_an_unknown_order_is_not_found_and_commits_nothing(
 
 
 async def test_a_second_cancellation_is_refused_after_the_first_committed(
-    context: UseCaseContext, uow: FakeUnitOfWork, orders: FakeOrderRepository
+    context: UseCaseContext, uow: FakeUnitOfWork, pending: Order
 ) -> None:
-    pending = stored_order(uuid.uuid4())
-    orders.rows[pending.id] = pending
     await use_cases.cancel_order(context, pending.id)
 
     with pytest.raises(IllegalTransitionError):

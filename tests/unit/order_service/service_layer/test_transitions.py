@@ -30,11 +30,8 @@ def confirm(order: Order) -> tuple[Order, OrderConfirmedV1]:
 
 
 async def test_the_change_and_its_event_are_written_in_the_callers_transaction(
-    uow: FakeUnitOfWork, orders: FakeOrderRepository
+    uow: FakeUnitOfWork, orders: FakeOrderRepository, pending: Order
 ) -> None:
-    pending = stored_order(uuid.uuid4())
-    orders.rows[pending.id] = pending
-
     async with uow:
         changed = await apply_in(uow, pending.id, confirm, CAUSE)
         assert orders.locked == [pending.id]
@@ -49,11 +46,8 @@ async def test_the_change_and_its_event_are_written_in_the_callers_transaction(
 
 
 async def test_the_event_names_its_cause_and_continues_its_flow_and_trace(
-    uow: FakeUnitOfWork, orders: FakeOrderRepository
+    uow: FakeUnitOfWork, pending: Order
 ) -> None:
-    pending = stored_order(uuid.uuid4())
-    orders.rows[pending.id] = pending
-
     async with uow:
         await apply_in(uow, pending.id, confirm, CAUSE)
         await uow.commit()

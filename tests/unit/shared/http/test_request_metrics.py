@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -19,6 +18,7 @@ from shared.http.request_metrics import (
     RouteTemplates,
     method_label,
 )
+from tests.support.request_metrics import requests_counted
 
 SERVICE = "unit-request-metrics"
 
@@ -31,16 +31,7 @@ ROUTES = [Route("/orders/{order_id}", order, methods=["GET"])]
 
 
 def count(method: str, route: str, status: int) -> float:
-    value = REGISTRY.get_sample_value(
-        "http_server_request_duration_seconds_count",
-        {
-            "service": SERVICE,
-            "http_request_method": method,
-            "http_route": route,
-            "http_response_status_code": str(status),
-        },
-    )
-    return value or 0.0
+    return requests_counted(SERVICE, method, route, status)
 
 
 def refusing(app: ASGIApp) -> ASGIApp:

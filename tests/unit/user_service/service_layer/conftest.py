@@ -13,6 +13,7 @@ from tests.support.fakes import (
     FakeOrderLedgerRepository,
     FakeUnitOfWork,
     FakeUserRepository,
+    fixed_context,
 )
 from user_service.domain.user import User
 
@@ -56,6 +57,4 @@ def new_id() -> uuid.UUID:
 
 @pytest.fixture
 def context(uow: FakeUnitOfWork, new_id: uuid.UUID) -> UseCaseContext:
-    return UseCaseContext(
-        unit_of_work=lambda: uow, source=SOURCE, clock=lambda: NOW, new_id=lambda: new_id
-    )
+    return fixed_context(uow, source=SOURCE, now=NOW, new_id=new_id)
