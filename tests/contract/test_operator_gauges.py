@@ -103,6 +103,10 @@ async def test_a_subscriber_with_waiting_messages_and_a_stuck_handler_reports_id
         labels = {"subscriber": subscription.subscriber}
         return REGISTRY.get_sample_value("eda_subscriber_idle_seconds", labels) or 0.0
 
+    def backlog() -> float:
+        labels = {"subscriber": subscription.subscriber}
+        return REGISTRY.get_sample_value("eda_subscriber_backlog", labels) or 0.0
+
     publisher = RoutingPublisher(broker.settings)
     consumer = create_consumer(broker.settings, subscription, stuck_until_released)
     try:
@@ -111,9 +115,14 @@ async def test_a_subscriber_with_waiting_messages_and_a_stuck_handler_reports_id
             await publisher.publish_encoded([OutgoingMessage.of(envelope) for envelope in sent])
             # The backlog is read every few seconds: the deadline allows several readings.
             await eventually(lambda: idle() > 0, timeout=30, interval=0.1, what="idle above 0")
+            # Every message waits, the ones the stuck handler holds too.
+            await eventually(
+                lambda: backlog() == len(sent), timeout=30, interval=0.1, what="backlog 5"
+            )
             unblocked.set()
             await eventually(lambda: len(handled) == len(sent), what="every message handled")
             await eventually(lambda: idle() == 0, timeout=30, interval=0.1, what="idle back to 0")
+            await eventually(lambda: backlog() == 0, timeout=30, interval=0.1, what="backlog 0")
     finally:
         unblocked.set()
         await publisher.close()

@@ -39,6 +39,7 @@ GAUGES = frozenset(
         "eda_kafka_consumer_lag",
         "eda_rabbitmq_queue_depth",
         "eda_subscriber_idle_seconds",
+        "eda_subscriber_backlog",
         "eda_build_info",
     }
 )

@@ -9,7 +9,7 @@ backlog metrics exist. Faults:
 - a poison message to users.order-rejected → EdaDeadLetters;
 - orders.user-deactivated killed, then started again → EdaComponentDown, then
   EdaComponentRestarting;
-- users.order-confirmed's own database link cut while orders are placed →
+- orders.order-placed's own database link cut while orders are placed →
   EdaSubscriberStuck and EdaBacklogGrowing;
 - the database link slowed → EdaApiLatencyHigh;
 - the RabbitMQ link cut while orders are placed → EdaOutboxRowsOld and
@@ -47,7 +47,7 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)
 
 POISONED = "order.rejected"  # on RabbitMQ with mixed routing; no flow here needs it
 RESTARTED = "user.deactivated"
-STUCK = "order.confirmed"  # on Kafka: every confirmed order adds to its lag
+STUCK = "order.placed"  # on RabbitMQ: every order placed adds to its queue
 FIRE_S = 90.0
 RESOLVE_S = 120.0
 

@@ -58,6 +58,13 @@ OUTBOX_RELAY_IDLE = Gauge(
     " (0 when none are), by database.",
     ["database"],
 )
+SUBSCRIBER_BACKLOG = Gauge(
+    "eda_subscriber_backlog",
+    "Events waiting for the subscriber as this process sees them: on Kafka its"
+    " partitions' lag, held records included; on RabbitMQ the queue's ready messages"
+    " plus those delivered to this process and not yet acknowledged.",
+    ["subscriber"],
+)
 SUBSCRIBER_IDLE = Gauge(
     "eda_subscriber_idle_seconds",
     "Seconds since the subscriber last completed an event while its backlog is above"

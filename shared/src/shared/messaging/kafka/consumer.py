@@ -32,7 +32,7 @@ from shared.messaging.names import group_for, topic_for
 from shared.messaging.processor import MessageProcessor
 from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, Subscription
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, KafkaSettings, RetrySettings
-from shared.telemetry.metrics import KAFKA_CONSUMER_LAG, SUBSCRIBER_IDLE
+from shared.telemetry.metrics import KAFKA_CONSUMER_LAG, SUBSCRIBER_BACKLOG, SUBSCRIBER_IDLE
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
 
@@ -89,6 +89,7 @@ class KafkaConsumer:
         self._committed: dict[TopicPartition, int] = {}
         self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
         self._idle = SUBSCRIBER_IDLE.labels(subscription.subscriber)
+        self._backlog = SUBSCRIBER_BACKLOG.labels(subscription.subscriber)
         self._held = 0  # records fetched whose runs have not finished
         self._lag_measured_at = 0.0
         self._announced = False
@@ -149,6 +150,10 @@ class KafkaConsumer:
             self._fetch_wait = FetchWait(before, None, time.monotonic())
 
     def _start_run(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        # Until this process commits on the partition, its lag counts from where the group
+        # resumed it (the first record fetched), not from the position past every record
+        # fetched: records a stuck handler holds are still waiting.
+        self._committed.setdefault(tp, records[0].offset)
         run = asyncio.create_task(self._run(tp, records, self._last_run.get(tp)))
         self._last_run[tp] = run
         self._in_flight.add(run)
@@ -269,20 +274,12 @@ class KafkaConsumer:
             if highwater is None:
                 continue
             committed = self._committed.get(tp)
-            if committed is None:
-                committed = self._committed[tp] = await self._group_offset(tp)
+            if committed is None:  # nothing fetched since the assignment: where it resumes
+                committed = await self._consumer.position(tp)
             lag += max(0, highwater - committed)
         self._lag.set(lag)
+        self._backlog.set(lag)
         self._idle.set(self._processor.progress.idle_seconds(lag + self._held))
-
-    async def _group_offset(self, tp: TopicPartition) -> int:
-        """Where the group resumes a partition it has not committed on in this process:
-        its committed offset, else the log's start (auto_offset_reset=earliest). Not the
-        position, which is past every record fetched, handled or not."""
-        committed = await self._consumer.committed(tp)
-        if committed is not None:
-            return int(committed)
-        return int((await self._consumer.beginning_offsets([tp]))[tp])
 
 
 class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]

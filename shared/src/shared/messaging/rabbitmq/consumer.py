@@ -22,7 +22,7 @@ from shared.messaging.protocols import BatchHandler, Handler, IncomingMessage, S
 from shared.messaging.rabbitmq.dead_letters import RabbitMQDeadLetters
 from shared.messaging.rabbitmq.topology import declare_subscriber_queue
 from shared.settings import DEFAULT_MAX_MESSAGE_BYTES, RabbitMQSettings, RetrySettings
-from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH, SUBSCRIBER_IDLE
+from shared.telemetry.metrics import RABBITMQ_QUEUE_DEPTH, SUBSCRIBER_BACKLOG, SUBSCRIBER_IDLE
 from shared.telemetry.trace_context import TRACEPARENT, TRACESTATE
 from shared.telemetry.tracing import tracer
 
@@ -154,6 +154,7 @@ class RabbitMQConsumer:
         is being re-established the gauges keep their last values."""
         gauge = RABBITMQ_QUEUE_DEPTH.labels(self._subscription.subscriber, queue)
         idle = SUBSCRIBER_IDLE.labels(self._subscription.subscriber)
+        backlog = SUBSCRIBER_BACKLOG.labels(self._subscription.subscriber)
         channel: aio_pika.abc.AbstractChannel | None = None
         try:
             while True:
@@ -164,6 +165,7 @@ class RabbitMQConsumer:
                     depth = declared.declaration_result.message_count or 0
                     gauge.set(depth)
                     held = self._buffer.qsize() + self._in_progress
+                    backlog.set(depth + held)
                     idle.set(self._processor.progress.idle_seconds(depth + held))
                 except Exception as exc:  # a measurement never stops the consumer
                     log.debug("reading the depth of %s failed: %s", queue, exc)
