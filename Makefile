@@ -36,10 +36,10 @@ servers: ## start MariaDB and RabbitMQ if they are down; install stunnel4 and pr
 	@tests/support/ensure-servers.sh
 
 test: env servers tools containers ## run every test (unit, integration, contract, images in containers) against real servers
-	@$(PY) -m pytest
+	@$(PY) -m tests.support.split_suite
 
 test-loaded: env servers tools containers ## make test's tests with a busy loop loading one core, as on a busy CI machine
-	@$(PY) -m tests.support.cpu_hog -- $(PY) -m pytest
+	@$(PY) -m tests.support.cpu_hog -- $(PY) -m tests.support.split_suite
 
 test-unit: env ## the tests that need no server, podman or minutes (docs/testing.md): seconds
 	@$(PY) -m pytest -m "not (mysql or kafka or rabbitmq or podman or slow)"
