@@ -16,7 +16,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from functools import partial
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -90,7 +89,6 @@ class KafkaConsumer:
         self._lag = KAFKA_CONSUMER_LAG.labels(subscription.subscriber, self._topic)
         self._idle = SUBSCRIBER_IDLE.labels(subscription.subscriber)
         self._backlog = SUBSCRIBER_BACKLOG.labels(subscription.subscriber)
-        self._held = 0  # records fetched whose runs have not finished
         self._lag_measured_at = 0.0
         self._announced = False
         self._library_problems = LibraryProblems()
@@ -157,11 +155,6 @@ class KafkaConsumer:
         run = asyncio.create_task(self._run(tp, records, self._last_run.get(tp)))
         self._last_run[tp] = run
         self._in_flight.add(run)
-        self._held += len(records)
-        run.add_done_callback(partial(self._release, len(records)))
-
-    def _release(self, records: int, _run: asyncio.Task[bool]) -> None:
-        self._held -= records
 
     async def _run(
         self,
@@ -279,7 +272,7 @@ class KafkaConsumer:
             lag += max(0, highwater - committed)
         self._lag.set(lag)
         self._backlog.set(lag)
-        self._idle.set(self._processor.progress.idle_seconds(lag + self._held))
+        self._idle.set(self._processor.progress.idle_seconds(lag))
 
 
 class _FinishRunsOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
